@@ -1,0 +1,330 @@
+//! Wires each subcommand: cli -> pipeline -> store -> runner -> reporters. The only place that
+//! prints reports; errors go back to `main`, which prints them once.
+
+use std::{io::IsTerminal, path::PathBuf, sync::Arc};
+
+use chrono::Utc;
+use comfy_table::{ContentArrangement, Table, presets};
+use secrecy::SecretString;
+
+use crate::{
+    Error,
+    checks::{Kind, RunEnv},
+    cli::{Cli, ColorChoice, Command, EndpointArgs, Format, RunArgs, SimArgs, ValidateArgs},
+    demo, exit,
+    pipeline::{self, Pipeline},
+    redact::Redactor,
+    report::{
+        self,
+        model::{ConnectionReport, RunReport},
+        table::TableOptions,
+    },
+    runner::fleet,
+    sim::{SCENARIOS, Sim},
+    store::{Mapping, Store},
+    zoho::{
+        endpoints::{Endpoints, Override},
+        http::{HttpOptions, ZohoHttp},
+        oauth::ClientCredentials,
+    },
+};
+
+/// How output looks, from the global flags and the terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub verbose: bool,
+    pub colour: bool,
+    pub width: Option<u16>,
+}
+
+impl Ui {
+    pub fn from_cli(cli: &Cli) -> Ui {
+        let tty = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let colour = !no_color
+            && match cli.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => tty,
+            };
+        Ui {
+            verbose: cli.verbose,
+            colour,
+            // Off a terminal (CI logs, pipes) wrap at a width logs display well.
+            width: (!tty).then_some(140),
+        }
+    }
+
+    fn table(&self) -> TableOptions {
+        TableOptions {
+            colour: self.colour,
+            verbose: self.verbose,
+            width: self.width,
+        }
+    }
+}
+
+/// Where a report goes.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub format: Format,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+}
+
+/// Everything one run needs.
+pub struct Job {
+    pub pipeline: Pipeline,
+    pub store: Store,
+    /// `None`: every connection in the store.
+    pub users: Option<Vec<String>>,
+    pub endpoints: Endpoints,
+    pub force_refresh: bool,
+    pub default_client: Option<ClientCredentials>,
+}
+
+pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
+    let ui = Ui::from_cli(&cli);
+    match cli.command {
+        Command::Run(args) => run(args, ui, &redactor).await,
+        Command::Validate(args) => validate(&args),
+        Command::List => {
+            print!("{}", list(ui));
+            Ok(exit::SUCCESS)
+        }
+        Command::Demo(args) => demo::run(args, ui, &redactor).await,
+        Command::Sim(args) => sim(args).await,
+    }
+}
+
+async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
+    let pipeline = pipeline::load_file(&args.pipeline)?;
+    let endpoints = endpoints_from(&args.endpoints)?;
+    let mapping = Mapping::preset(&args.store.schema).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown --schema `{}`; the presets are: {}",
+            args.store.schema,
+            Mapping::PRESETS.join(", ")
+        ))
+    })?;
+    register_url_password(&args.store.store, redactor);
+    let store = Store::open(&args.store.store, mapping).await?;
+    let job = Job {
+        pipeline,
+        store,
+        users: (!args.all).then_some(args.users),
+        endpoints,
+        force_refresh: args.force_refresh,
+        default_client: client_from_env(redactor),
+    };
+    let report = execute(job, ui, redactor).await?;
+    let outputs = Outputs {
+        format: args.output.format,
+        junit: args.output.junit,
+        json: args.output.json,
+    };
+    emit(&report, &outputs, ui)?;
+    Ok(exit_code(&report))
+}
+
+pub fn exit_code(report: &RunReport) -> u8 {
+    if report.has_failures() {
+        exit::CHECK_FAILED
+    } else {
+        exit::SUCCESS
+    }
+}
+
+/// Runs a job and returns its redacted report.
+pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport, Error> {
+    let started = Utc::now();
+    let clock = std::time::Instant::now();
+    let users = match job.users {
+        Some(users) => users,
+        None => {
+            let users = job.store.users().await?;
+            if users.is_empty() {
+                return Err(Error::Usage(format!(
+                    "--all: the store {} has no connections",
+                    job.store.describe()
+                )));
+            }
+            users
+        }
+    };
+    let http = ZohoHttp::new(
+        HttpOptions {
+            timeout: job.pipeline.settings.timeout,
+            retries: job.pipeline.settings.retries,
+            trace: ui.verbose,
+        },
+        redactor.clone(),
+    )
+    .map_err(|err| Error::Usage(err.to_string()))?;
+    let env = Arc::new(RunEnv {
+        http,
+        endpoints: job.endpoints,
+        settings: job.pipeline.settings.clone(),
+        force_refresh: job.force_refresh,
+        fix: false,
+        default_client: job.default_client,
+        redactor: redactor.clone(),
+        app: job.pipeline.app,
+    });
+    let store = Arc::new(job.store);
+    let pipeline = Arc::new(job.pipeline);
+    let runs = fleet::run_fleet(Arc::clone(&pipeline), env, Arc::clone(&store), users).await?;
+    let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report(Vec::new())).collect();
+    let report = RunReport {
+        tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
+        pipeline: pipeline.name.clone(),
+        pipeline_file: pipeline.source.clone(),
+        app: pipeline.app.name().to_owned(),
+        store: store.describe(),
+        started_at: started.to_rfc3339(),
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        summary: RunReport::summarise(&connections),
+        connections,
+    };
+    Ok(report.redacted(redactor))
+}
+
+/// Prints the report on stdout and writes the report files.
+pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), Error> {
+    if let Some(path) = &outputs.junit {
+        let xml = report::junit::render(report)
+            .map_err(|err| Error::Usage(format!("cannot render the JUnit report: {err}")))?;
+        report::write_atomically(path, xml.as_bytes())?;
+    }
+    if let Some(path) = &outputs.json {
+        report::write_atomically(path, report::json::render(report).as_bytes())?;
+    }
+    match outputs.format {
+        Format::Table => print!("{}", report::table::render(report, &ui.table())),
+        Format::Json => println!("{}", report::json::render(report)),
+    }
+    Ok(())
+}
+
+pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
+    Ok(Endpoints::with_overrides(
+        Override {
+            source_name: "ZOHO_ACCOUNTS_URL / --accounts-url",
+            value: args.accounts_url.clone(),
+        },
+        Override {
+            source_name: "ZOHO_API_URL / --api-url",
+            value: args.api_url.clone(),
+        },
+        Override {
+            source_name: "ZOHO_DESK_URL / --desk-url",
+            value: args.desk_url.clone(),
+        },
+    )?)
+}
+
+/// The app-wide OAuth client from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` (env only: never
+/// an argument, which `ps` would show).
+fn client_from_env(redactor: &Redactor) -> Option<ClientCredentials> {
+    let client_id = std::env::var("ZOHO_CLIENT_ID").ok().filter(|v| !v.trim().is_empty())?;
+    let secret = std::env::var("ZOHO_CLIENT_SECRET").ok().filter(|v| !v.trim().is_empty())?;
+    redactor.register(&secret);
+    Some(ClientCredentials {
+        client_id,
+        client_secret: SecretString::from(secret),
+    })
+}
+
+fn register_url_password(url: &str, redactor: &Redactor) {
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(password) = parsed.password()
+    {
+        redactor.register(password);
+        if let Ok(decoded) = urlencoding_decode(password) {
+            redactor.register(&decoded);
+        }
+    }
+}
+
+fn urlencoding_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
+    let bytes: Vec<u8> = url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned().into_bytes())
+        .unwrap_or_default();
+    String::from_utf8(bytes)
+}
+
+fn validate(args: &ValidateArgs) -> Result<u8, Error> {
+    let mut failed = 0;
+    for file in &args.files {
+        match pipeline::load_file(file) {
+            Ok(pipeline) => println!(
+                "ok  {}: `{}` ({} app, {} checks)",
+                file.display(),
+                pipeline.name,
+                pipeline.app.name(),
+                pipeline.checks.len()
+            ),
+            Err(errors) => {
+                failed += 1;
+                eprintln!("{errors}");
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} pipeline file(s) are invalid", args.files.len());
+        Ok(exit::USAGE)
+    } else {
+        Ok(exit::SUCCESS)
+    }
+}
+
+fn list(ui: Ui) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["Kind", "App", "Options", "Verifies"]);
+    if let Some(width) = ui.width {
+        table.set_width(width);
+    }
+    for kind in Kind::ALL {
+        table.add_row(vec![
+            kind.name().to_owned(),
+            kind.app().map_or("any", |app| app.name()).to_owned(),
+            kind.options().join(", "),
+            kind.summary().to_owned(),
+        ]);
+    }
+    format!("{table}\nEvery check also takes: id, kind, description, needs, after, timeout.\n")
+}
+
+async fn sim(args: SimArgs) -> Result<u8, Error> {
+    if args.list {
+        for scenario in SCENARIOS {
+            println!("{:<20} {}", scenario.name, scenario.title);
+        }
+        return Ok(exit::SUCCESS);
+    }
+    let sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
+        .await
+        .map_err(|err| Error::Sim(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
+    println!("zoho-doctor simulator on {} (Ctrl-C stops it)", sim.base_url());
+    println!("export ZOHO_ACCOUNTS_URL='{}'", sim.accounts_url());
+    println!("export ZOHO_API_URL='{}'", sim.api_url());
+    println!("export ZOHO_DESK_URL='{}'", sim.desk_url());
+    if let Some(path) = &args.seed_store {
+        demo::write_seed_store(path, sim.seeds()).await?;
+        println!(
+            "seeded {} connections (one per scenario, with their OAuth client) into sqlite://{}",
+            sim.seeds().len(),
+            path.display()
+        );
+        println!(
+            "try: zoho-doctor run -p checks/desk.yaml --store sqlite://{} --all",
+            path.display()
+        );
+    }
+    std::future::pending::<()>().await;
+    Ok(exit::SUCCESS)
+}

@@ -1,0 +1,94 @@
+//! What a check may read: the run's environment (HTTP client, endpoints, settings, flags), the
+//! connection row, and a snapshot of the facts earlier checks discovered.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{Outcome, Verdict};
+use crate::{
+    pipeline::Settings,
+    redact::Redactor,
+    runner::facts::{Facts, TokenFact},
+    store::Connection,
+    zoho::{App, DataCentre, endpoints::Endpoints, http::ZohoHttp, oauth::ClientCredentials},
+};
+
+/// Shared by every check of a run.
+pub struct RunEnv {
+    pub http: ZohoHttp,
+    pub endpoints: Endpoints,
+    pub settings: Settings,
+    /// `--force-refresh`: mint a token even when the stored one is still valid.
+    pub force_refresh: bool,
+    /// `--fix`: discoveries will be written back, so they are not "unsaved" warnings.
+    pub fix: bool,
+    /// App-wide OAuth client (`ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET`), used when the row has none.
+    pub default_client: Option<ClientCredentials>,
+    pub redactor: Redactor,
+    /// The pipeline's Zoho product.
+    pub app: App,
+}
+
+/// One check's view of one connection.
+pub struct CheckContext {
+    pub env: Arc<RunEnv>,
+    pub user: String,
+    pub connection: Option<Arc<Connection>>,
+    pub facts: Facts,
+}
+
+impl CheckContext {
+    /// The connection row, or a skip verdict when there is none.
+    pub fn connection(&self) -> Result<&Connection, Verdict> {
+        self.connection
+            .as_deref()
+            .ok_or_else(|| Outcome::skip("no connection row to check").verdict())
+    }
+
+    /// The access token an earlier check settled on, or a skip verdict.
+    pub fn token(&self) -> Result<&TokenFact, Verdict> {
+        self.facts.token.as_ref().ok_or_else(|| {
+            Outcome::skip(
+                "no usable access token: a `token-refresh` check must pass before this one",
+            )
+            .verdict()
+        })
+    }
+
+    /// The connection's data centre; Zoho's default (US) when nothing says otherwise.
+    pub fn dc(&self) -> DataCentre {
+        self.facts.dc.unwrap_or(DataCentre::Us)
+    }
+
+    pub fn desk_base(&self) -> String {
+        self.env.endpoints.desk(self.dc())
+    }
+
+    pub fn accounts_base(&self) -> String {
+        self.env.endpoints.accounts(self.dc())
+    }
+
+    /// The generic API host for CRM calls: an explicit override, else the token's
+    /// `api_domain` (Zoho's rule), else the data centre's default.
+    pub fn api_base(&self) -> String {
+        if self.env.endpoints.api_overridden() {
+            return self.env.endpoints.api(self.dc());
+        }
+        match &self.facts.api_domain {
+            Some(domain) => domain.trim_end_matches('/').to_owned(),
+            None => self.env.endpoints.api(self.dc()),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// "not stored: run with --fix to save it", or nothing when `--fix` is on.
+    pub fn unsaved_note(&self, what: &str) -> Option<String> {
+        (!self.env.fix).then(|| {
+            format!("{what} is not stored in the connection row yet; run with --fix to save it")
+        })
+    }
+}

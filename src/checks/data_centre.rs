@@ -1,0 +1,211 @@
+//! `data-centre`: the row's data centre, the accounts server and the token's `api_domain` agree.
+//! After a refresh rejected with `invalid_code` or `invalid_client` — what Zoho answers when a
+//! token is sent to the wrong data centre — it asks the other data centres' accounts servers
+//! which one knows the refresh token (probing; `probe: false` turns it off).
+
+use tokio::task::JoinSet;
+
+use super::{Check, CheckContext, Outcome, Verdict};
+use crate::{
+    store::Connection,
+    zoho::{
+        DataCentre,
+        catalogue::{ZohoCode, ZohoError},
+        oauth::{self, RefreshAnswer},
+    },
+};
+
+#[derive(Debug, Clone)]
+pub struct DataCentreCheck {
+    /// Ask the other data centres after a DC-shaped refresh failure.
+    pub probe: bool,
+}
+
+impl Default for DataCentreCheck {
+    fn default() -> Self {
+        DataCentreCheck { probe: true }
+    }
+}
+
+impl Check for DataCentreCheck {
+    async fn run(&self, ctx: &CheckContext) -> Verdict {
+        let connection = match ctx.connection() {
+            Ok(connection) => connection,
+            Err(skip) => return skip,
+        };
+        if let Some(rejection) = &ctx.facts.refresh_rejection
+            && matches!(
+                rejection.known,
+                Some(ZohoCode::InvalidCode | ZohoCode::InvalidClient)
+            )
+        {
+            if !self.probe {
+                return Outcome::warn(format!(
+                    "the refresh failed with `{}`, which Zoho also answers when the data centre is wrong; probing the other data centres is off",
+                    rejection.wire_code
+                ))
+                .hint("set `probe: true` on this check, or compare the row's dc with the data centre the user signed up in")
+                .code(rejection.wire_code.clone())
+                .verdict();
+            }
+            return probe(ctx, connection, rejection).await;
+        }
+        agreement(ctx, connection)
+    }
+}
+
+/// What the row says its data centre is, for messages.
+fn row_says(connection: &Connection) -> String {
+    match &connection.dc {
+        Some(raw) => format!("the row says `{raw}`"),
+        None => "the row stores no dc (US assumed)".to_owned(),
+    }
+}
+
+fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
+    let home = ctx.dc();
+    let row_dc = connection.dc.as_deref().and_then(DataCentre::parse);
+    let accounts = ctx.accounts_base();
+    let Some(api_domain) = ctx.facts.api_domain.as_deref() else {
+        return match row_dc {
+            Some(dc) => Outcome::pass(format!(
+                "the row's dc `{dc}` gives accounts server {accounts}; no api_domain is stored to compare"
+            ))
+            .verdict(),
+            None => Outcome::warn("neither a dc nor an api_domain is stored, so Zoho's US data centre is assumed")
+                .hint("store the data centre Zoho reports with the grant (`location` / `accounts-server`) and the token answer's api_domain")
+                .verdict(),
+        };
+    };
+    let Some(api_dc) = ctx.env.endpoints.dc_of_api_domain(api_domain) else {
+        return Outcome::warn(format!(
+            "api_domain `{api_domain}` is not the API host of any Zoho data centre"
+        ))
+        .hint("store the api_domain of the token answer (https://www.zohoapis.<tld>); it is never the Desk or CRM web host")
+        .code("unknown_api_domain")
+        .verdict();
+    };
+    if api_dc != home {
+        return Outcome::fail(format!(
+            "the token's api_domain {api_domain} belongs to the {} data centre, but {}",
+            api_dc.label(),
+            row_says(connection)
+        ))
+        .hint(format!(
+            "set dc={} for this connection (accounts server {}, Desk {}); a token only works in its own data centre",
+            api_dc.code(),
+            api_dc.accounts_host(),
+            api_dc.desk_host()
+        ))
+        .code("dc_mismatch")
+        .verdict();
+    }
+    let origin = if row_dc.is_some() {
+        format!("the row's dc `{home}`")
+    } else {
+        format!("the {} data centre read from api_domain", home.label())
+    };
+    Outcome::pass(format!(
+        "{origin}, accounts server {accounts} and api_domain {api_domain} agree"
+    ))
+    .verdict()
+}
+
+enum ProbeResult {
+    Knows,
+    Rejects,
+    Unreachable,
+}
+
+async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoError) -> Verdict {
+    let home = ctx.dc();
+    let (Some(refresh_token), Some(client)) = (
+        connection.refresh_token.clone(),
+        connection.client.clone().or_else(|| ctx.env.default_client.clone()),
+    ) else {
+        return Outcome::skip("cannot probe other data centres without a refresh token and client").verdict();
+    };
+    let mut probes = JoinSet::new();
+    for dc in DataCentre::ALL.into_iter().filter(|dc| *dc != home) {
+        let (http, base, client, token) = (
+            ctx.env.http.clone(),
+            ctx.env.endpoints.accounts(dc),
+            client.clone(),
+            refresh_token.clone(),
+        );
+        probes.spawn(async move {
+            let result = match oauth::refresh(&http, &base, &client, &token).await {
+                Ok((RefreshAnswer::Minted(_), exchange)) => {
+                    (ProbeResult::Knows, format!("{}: access_token=***", exchange.summary()))
+                }
+                Ok((RefreshAnswer::Rejected(error), exchange)) => (
+                    ProbeResult::Rejects,
+                    format!("{}: error={}", exchange.summary(), error.wire_code),
+                ),
+                Ok((RefreshAnswer::Unreadable(why), exchange)) => (
+                    ProbeResult::Unreachable,
+                    format!("{}: {why}", exchange.summary()),
+                ),
+                Err(error) => (ProbeResult::Unreachable, error.to_string()),
+            };
+            (dc, result)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = probes.join_next().await {
+        if let Ok(answer) = joined {
+            answers.push(answer);
+        }
+    }
+    answers.sort_by_key(|(dc, _)| *dc);
+    let evidence: Vec<String> = std::iter::once(format!(
+        "the refresh at {} answered `{}`; asked the other {} data centres",
+        ctx.accounts_base(),
+        rejection.wire_code,
+        answers.len()
+    ))
+    .chain(answers.iter().map(|(dc, (_, line))| format!("{}: {line}", dc.code())))
+    .collect();
+    let owners: Vec<DataCentre> = answers
+        .iter()
+        .filter(|(_, (result, _))| matches!(result, ProbeResult::Knows))
+        .map(|(dc, _)| *dc)
+        .collect();
+    let answered = answers
+        .iter()
+        .filter(|(_, (result, _))| !matches!(result, ProbeResult::Unreachable))
+        .count();
+    if let Some(owner) = owners.first() {
+        return Outcome::fail(format!(
+            "this refresh token belongs to the {} data centre ({}); {}",
+            owner.label(),
+            owner.accounts_host(),
+            row_says(connection)
+        ))
+        .hint(format!(
+            "set dc={} for this connection, so refreshes go to {} and Desk calls to {}",
+            owner.code(),
+            owner.accounts_host(),
+            owner.desk_host()
+        ))
+        .code(rejection.wire_code.clone())
+        .evidence_lines(evidence)
+        .evidence("the probe's successful refresh minted one access token there; it was discarded")
+        .verdict();
+    }
+    if answered == 0 {
+        return Outcome::error("could not ask any other data centre whether it knows the refresh token")
+            .hint("check the network; or set `probe: false` and compare the row's dc by hand")
+            .evidence_lines(evidence)
+            .verdict();
+    }
+    Outcome::warn(format!(
+        "no data centre knows this refresh token ({answered} of {} others answered no): it was revoked, deleted or mistyped, not sent to the wrong data centre; {}",
+        answers.len(),
+        row_says(connection)
+    ))
+    .hint("re-authorise the connection (access_type=offline, prompt=consent) and store the new refresh token")
+    .code(rejection.wire_code.clone())
+    .evidence_lines(evidence)
+    .verdict()
+}

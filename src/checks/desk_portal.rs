@@ -1,0 +1,190 @@
+//! `desk-portal`: the Desk portal (the name in browser links) is known and is not confused with
+//! the org id. A blank portal is discovered: the help centre's `urlName`, `subDomain`,
+//! `portalName` (the seed's order), then the organisation's `portalName` / `portalURL` (Zoho's
+//! API spec) — and only then the help centre's numeric `id`, the seed's last resort, since an id
+//! is exactly what a portal must not be.
+
+use serde_json::{Map, Value};
+
+use super::{Check, CheckContext, Outcome, Verdict, desk_org_id};
+use crate::{
+    runner::facts::Discovery,
+    zoho::{
+        DeskOrgId, DeskPortal,
+        desk::{self, HELP_CENTRE_PORTAL_FIELDS, Organisation},
+        http::Reading,
+        token::looks_like_numeric_id,
+    },
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct DeskPortalCheck;
+
+/// A portal candidate and where it came from.
+struct Found {
+    portal: String,
+    source: String,
+}
+
+impl Check for DeskPortalCheck {
+    async fn run(&self, ctx: &CheckContext) -> Verdict {
+        let connection = match ctx.connection() {
+            Ok(connection) => connection,
+            Err(skip) => return skip,
+        };
+        let mut evidence = Vec::new();
+        // The organisations give the org id (when none is stored) and the portal fallbacks.
+        let (orgs, listed) = match desk_org_id::organisations(ctx).await {
+            Ok(found) => found,
+            Err(verdict) => return verdict,
+        };
+        evidence.push(format!("{listed}: {} organisation(s)", orgs.len()));
+        let org = match &ctx.facts.desk_org_id {
+            Some(id) => orgs.iter().find(|org| org.id == id.0),
+            None => desk_org_id::choose(&orgs),
+        };
+
+        if let Some(stored) = &connection.desk_portal {
+            return judge_stored(stored, &orgs, org, evidence);
+        }
+
+        let Some(org_id) = ctx.facts.desk_org_id.clone().or_else(|| org.map(|o| DeskOrgId(o.id.clone()))) else {
+            return Outcome::fail("no Desk organisation to read the portal from")
+                .hint("fix desk-org-id first: the user must belong to a Desk organisation")
+                .code("no_desk_organisation")
+                .evidence_lines(evidence)
+                .verdict();
+        };
+        let help_centre = match help_centre(ctx, &org_id, &mut evidence).await {
+            Ok(help_centre) => help_centre,
+            Err(verdict) => return verdict,
+        };
+        let Some(found) = discover(help_centre.as_ref(), org) else {
+            return Outcome::fail("no portal could be discovered: the help centre and the organisation carry no portal name")
+                .hint("store the portal (the sub-domain of the Desk portal URL, e.g. `acme` for acme.zohodesk.com) in desk_portal by hand")
+                .code("no_portal")
+                .evidence_lines(evidence)
+                .verdict();
+        };
+        let message = format!("discovered portal `{}` from {}", found.portal, found.source);
+        let outcome = if looks_like_numeric_id(&found.portal) {
+            Outcome::warn(format!(
+                "{message}, a numeric id: portal links built from it may not work"
+            ))
+            .hint("store the portal's name (the sub-domain of the Desk portal URL) in desk_portal by hand")
+        } else if let Some(unsaved) = ctx.unsaved_note("the discovered portal") {
+            Outcome::warn(format!("{message}; {unsaved}"))
+                .hint("run with --fix to store it, so the app's Desk links work")
+        } else {
+            Outcome::pass(message)
+        };
+        outcome
+            .evidence_lines(evidence)
+            .verdict()
+            .discover(Discovery::DeskPortal(DeskPortal(found.portal)))
+    }
+}
+
+fn judge_stored(
+    stored: &str,
+    orgs: &[Organisation],
+    org: Option<&Organisation>,
+    evidence: Vec<String>,
+) -> Verdict {
+    let is_an_org_id = orgs.iter().any(|o| o.id == stored);
+    if is_an_org_id || looks_like_numeric_id(stored) {
+        let fix = match org.and_then(|o| o.portal_name.clone()) {
+            Some(name) => format!("store `{name}` in desk_portal; the org id belongs in desk_org_id"),
+            None => "store the portal name (the sub-domain of the Desk portal URL) in desk_portal; the org id belongs in desk_org_id".to_owned(),
+        };
+        return Outcome::fail(format!(
+            "desk_portal holds `{stored}`, which is {}, not a portal name",
+            if is_an_org_id { "a Desk organisation id" } else { "a numeric id" }
+        ))
+        .hint(fix)
+        .code("portal_is_org_id")
+        .evidence_lines(evidence)
+        .verdict();
+    }
+    let known: Vec<String> = org
+        .into_iter()
+        .flat_map(|o| {
+            o.portal_name
+                .clone()
+                .into_iter()
+                .chain(o.portal_url.as_deref().and_then(desk::portal_from_url))
+        })
+        .collect();
+    let verdict = if known.is_empty() || known.iter().any(|k| k.eq_ignore_ascii_case(stored)) {
+        Outcome::pass(format!("stored portal `{stored}`"))
+    } else {
+        Outcome::warn(format!(
+            "stored portal `{stored}` differs from the organisation's portal `{}`",
+            known.join("` / `")
+        ))
+        .hint(format!("if links to the portal break, store `{}` in desk_portal", known[0]))
+    };
+    verdict
+        .evidence_lines(evidence)
+        .verdict()
+        .discover(Discovery::DeskPortal(DeskPortal(stored.to_owned())))
+}
+
+/// The default (else first) help centre, or `None` when there is none or the call is refused
+/// (the organisation's fields may still give the portal; the refusal goes into the evidence).
+async fn help_centre(
+    ctx: &CheckContext,
+    org_id: &DeskOrgId,
+    evidence: &mut Vec<String>,
+) -> Result<Option<Map<String, Value>>, Verdict> {
+    let token = ctx.token()?;
+    let answer = desk::get(&ctx.env.http, &ctx.desk_base(), "/helpCenters", &token.token, Some(org_id))
+        .await
+        .map_err(|error| Outcome::http_error("listing help centres", &error).verdict())?;
+    match desk::list_items(&answer) {
+        Reading::Data(items) => {
+            evidence.push(format!("{}: {} help centre(s)", answer.summary(), items.len()));
+            let default = items
+                .iter()
+                .position(|item| item.get("isDefault").and_then(Value::as_bool) == Some(true))
+                .unwrap_or(0);
+            Ok(items.into_iter().nth(default))
+        }
+        Reading::Rejected(error) => {
+            evidence.push(format!("{}: {} — {}", answer.summary(), error.wire_code, error.describe()));
+            Ok(None)
+        }
+        Reading::Unreadable(why) => {
+            evidence.push(format!("{}: {why}", answer.summary()));
+            Ok(None)
+        }
+    }
+}
+
+fn discover(help_centre: Option<&Map<String, Value>>, org: Option<&Organisation>) -> Option<Found> {
+    let from_help_centre = |field: &str| {
+        help_centre.and_then(|hc| desk::text(hc, field)).map(|portal| Found {
+            portal,
+            source: format!("the help centre's `{field}`"),
+        })
+    };
+    let named = HELP_CENTRE_PORTAL_FIELDS
+        .iter()
+        .filter(|field| **field != "id")
+        .find_map(|field| from_help_centre(field));
+    let from_org = org.and_then(|org| {
+        org.portal_name
+            .clone()
+            .map(|portal| Found {
+                portal,
+                source: format!("organisation {}'s `portalName`", org.id),
+            })
+            .or_else(|| {
+                org.portal_url.as_deref().and_then(desk::portal_from_url).map(|portal| Found {
+                    portal,
+                    source: format!("organisation {}'s `portalURL`", org.id),
+                })
+            })
+    });
+    named.or(from_org).or_else(|| from_help_centre("id"))
+}

@@ -1,0 +1,175 @@
+//! The command line, as clap types only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed (warnings and skips allowed)
+  1  a check failed or errored
+  2  usage, pipeline, configuration or store error: nothing was checked
+
+Secrets are never read from arguments: set ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET (or store them
+per row), and pass a store URL with a password in ZOHO_DOCTOR_STORE.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zoho-doctor",
+    version,
+    about = "Diagnose Zoho OAuth connections (CRM and Desk): run a YAML pipeline of checks over stored connections",
+    long_about = "Diagnose Zoho OAuth connections (CRM and Desk).\n\nzoho-doctor reads connection rows (access token, refresh token, expiry, data centre, Desk org id and portal) from a database, runs an ordered YAML pipeline of checks against Zoho — connection exists, refresh works (an HTTP 200 with an `error` key is a failure), data centre, scopes, Desk org id and portal, profile — and reports each as PASS/WARN/FAIL/ERROR/SKIP with the reason and the fix, as a table, JUnit XML and JSON.\n\nTry it with no account and no network: zoho-doctor demo",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print every HTTP exchange (redacted) to stderr and every check's evidence in the table
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// When to colour the table (never when NO_COLOR is set)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline over stored connections
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Parse and validate pipeline files (no network, no store)
+    Validate(ValidateArgs),
+    /// List the check kinds and what each verifies
+    List,
+    /// Diagnose a set of healthy and broken Desk connections against the built-in simulator
+    Demo(DemoArgs),
+    /// Run the Zoho simulator standalone (accounts server and Desk on loopback)
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline file, e.g. checks/desk.yaml
+    #[arg(short = 'p', long = "pipeline", value_name = "FILE")]
+    pub pipeline: PathBuf,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Check this user's connection (repeatable)
+    #[arg(long = "user", value_name = "ID", required_unless_present = "all")]
+    pub users: Vec<String>,
+
+    /// Check every connection in the store
+    #[arg(long, conflicts_with = "users")]
+    pub all: bool,
+
+    /// Refresh the access token even when the stored one is still valid (spends Zoho's token budget)
+    #[arg(long)]
+    pub force_refresh: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The connection store: sqlite://PATH, postgres://…, mysql://…
+    #[arg(
+        long,
+        env = "ZOHO_DOCTOR_STORE",
+        hide_env_values = true,
+        default_value = "sqlite://zoho-doctor.db",
+        value_name = "URL"
+    )]
+    pub store: String,
+
+    /// The table layout: `seed` (zoho_connections)
+    #[arg(long, default_value = "seed", value_name = "PRESET")]
+    pub schema: String,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Also write a JUnit XML report to FILE (atomically)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Also write the JSON report to FILE (atomically)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// What to print on stdout
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// Accounts server base URL; `{dc}` is replaced by the data centre code
+    #[arg(long, env = "ZOHO_ACCOUNTS_URL", value_name = "URL")]
+    pub accounts_url: Option<String>,
+
+    /// Generic API base URL (wins over the token's api_domain); may contain `{dc}`
+    #[arg(long, env = "ZOHO_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Zoho Desk base URL; may contain `{dc}`
+    #[arg(long, env = "ZOHO_DESK_URL", value_name = "URL")]
+    pub desk_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Pipeline files to validate
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the JUnit report
+    #[arg(long, value_name = "FILE", default_value = "zoho-doctor-demo.xml")]
+    pub junit: PathBuf,
+
+    /// Also write the JSON report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Only these scenarios (repeatable); see `zoho-doctor sim --list`
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 8089)]
+    pub port: u16,
+
+    /// Write the scenarios' connection rows to this SQLite file (zoho_connections table)
+    #[arg(long, value_name = "PATH")]
+    pub seed_store: Option<PathBuf>,
+
+    /// List the scenarios and exit
+    #[arg(long)]
+    pub list: bool,
+}

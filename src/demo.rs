@@ -1,0 +1,211 @@
+//! `zoho-doctor demo`: the main job on the embedded default — the simulator in-process, a
+//! temporary SQLite store seeded with one connection per scenario, the shipped Desk pipeline
+//! over all of them, the tables, a JUnit file — and a last word on whether every scenario was
+//! diagnosed at the check and with the finding it should be.
+
+use std::path::Path;
+
+use colored::Colorize;
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection as _,
+    sqlite::SqliteConnectOptions,
+};
+
+use crate::{
+    Error,
+    app::{self, Job, Outputs, Ui},
+    cli::{DemoArgs, Format},
+    exit, pipeline,
+    redact::Redactor,
+    report::model::{RunReport, Status},
+    sim::{SeededConnection, Sim},
+    store::{Mapping, Store},
+    zoho::endpoints::{Endpoints, Override},
+};
+
+/// The `zoho_connections` table of the seed preset, as the demo and `sim --seed-store` create it.
+pub const SEED_TABLE_SQL: &str = "CREATE TABLE zoho_connections (
+    user_id          TEXT PRIMARY KEY,
+    access_token     TEXT,
+    refresh_token    TEXT,
+    token_expires_at TEXT,
+    api_domain       TEXT,
+    org_id           TEXT,
+    desk_org_id      TEXT,
+    desk_portal      TEXT,
+    dc               TEXT,
+    scopes           TEXT,
+    client_id        TEXT,
+    client_secret    TEXT
+)";
+
+/// Where each scenario must be diagnosed: the check, its status and a word of its message.
+pub struct Expectation {
+    pub scenario: &'static str,
+    pub check: &'static str,
+    pub status: Status,
+    pub says: &'static str,
+}
+
+pub const EXPECTED: &[Expectation] = &[
+    Expectation { scenario: "healthy", check: "profile", status: Status::Pass, says: "Ada Lovelace" },
+    Expectation { scenario: "token-expired", check: "refresh", status: Status::Warn, says: "refreshed" },
+    Expectation { scenario: "refresh-revoked", check: "refresh", status: Status::Fail, says: "invalid_code" },
+    Expectation { scenario: "wrong-dc", check: "data-centre", status: Status::Fail, says: "belongs to the EU data centre" },
+    Expectation { scenario: "missing-scope", check: "scopes", status: Status::Fail, says: "Desk.settings.READ" },
+    Expectation { scenario: "org-blank", check: "org", status: Status::Warn, says: "discovered org id" },
+    Expectation { scenario: "org-stale", check: "org", status: Status::Fail, says: "not among the user's organisations" },
+    Expectation { scenario: "portal-missing", check: "portal", status: Status::Warn, says: "discovered portal" },
+    Expectation { scenario: "several-orgs", check: "org", status: Status::Warn, says: "3 organisations" },
+    Expectation { scenario: "orgs-bare-list", check: "org", status: Status::Warn, says: "discovered org id" },
+    Expectation { scenario: "desk-invalid-oauth", check: "org", status: Status::Fail, says: "INVALID_OAUTH" },
+    Expectation { scenario: "portal-is-org-id", check: "portal", status: Status::Fail, says: "Desk organisation id" },
+    Expectation { scenario: "refresh-throttled", check: "refresh", status: Status::Fail, says: "throttling" },
+];
+
+pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
+    let unknown: Vec<&String> = args
+        .scenarios
+        .iter()
+        .filter(|name| !EXPECTED.iter().any(|e| e.scenario == name.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::Usage(format!(
+            "unknown scenario(s) {}; `zoho-doctor sim --list` lists them",
+            unknown.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let sim = Sim::start()
+        .await
+        .map_err(|err| Error::Sim(format!("cannot start the simulator: {err}")))?;
+    let dir = tempfile::tempdir().map_err(|err| Error::io("create a temporary directory in", std::env::temp_dir(), err))?;
+    let db = dir.path().join("demo.db");
+    let seeds: Vec<SeededConnection> = sim
+        .seeds()
+        .iter()
+        .filter(|seed| args.scenarios.is_empty() || args.scenarios.iter().any(|s| s == seed.scenario))
+        .cloned()
+        .collect();
+    write_seed_store(&db, &seeds).await?;
+    eprintln!(
+        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, pipeline checks/desk.yaml",
+        sim.base_url(),
+        seeds.len()
+    );
+
+    let (file, text) = pipeline::shipped::DESK;
+    let pipeline = pipeline::load_str(text, file, &|var| std::env::var(var).ok())?;
+    let endpoints = Endpoints::with_overrides(
+        Override { source_name: "simulator", value: Some(sim.accounts_url()) },
+        Override { source_name: "simulator", value: Some(sim.api_url()) },
+        Override { source_name: "simulator", value: Some(sim.desk_url()) },
+    )?;
+    let store = Store::open(&format!("sqlite://{}", db.display()), Mapping::seed()).await?;
+    let job = Job {
+        pipeline,
+        store,
+        users: Some(seeds.iter().map(|seed| seed.user_id.clone()).collect()),
+        endpoints,
+        force_refresh: false,
+        default_client: None,
+    };
+    let report = app::execute(job, ui, redactor).await?;
+    let outputs = Outputs {
+        format: Format::Table,
+        junit: Some(args.junit.clone()),
+        json: args.json.clone(),
+    };
+    app::emit(&report, &outputs, ui)?;
+    let junit_path = std::fs::canonicalize(&args.junit).unwrap_or(args.junit.clone());
+    println!("JUnit report: {}", junit_path.display());
+    if let Some(json) = &args.json {
+        println!("JSON report: {}", json.display());
+    }
+    sim.stop().await;
+
+    colored::control::set_override(ui.colour);
+    let misses = verdict(&report, &seeds);
+    colored::control::unset_override();
+    Ok(if misses == 0 { exit::SUCCESS } else { exit::CHECK_FAILED })
+}
+
+/// Prints, per scenario, where it was diagnosed; returns how many were not as expected.
+fn verdict(report: &RunReport, seeds: &[SeededConnection]) -> usize {
+    println!("\nDiagnoses:");
+    let mut misses = 0;
+    for seed in seeds {
+        let Some(expected) = EXPECTED.iter().find(|e| e.scenario == seed.scenario) else {
+            continue;
+        };
+        let check = report
+            .connections
+            .iter()
+            .find(|c| c.user == seed.user_id)
+            .and_then(|c| c.checks.iter().find(|check| check.id == expected.check));
+        let hit = check.is_some_and(|check| {
+            check.status == expected.status
+                && format!("{} {}", check.message, check.code.clone().unwrap_or_default())
+                    .contains(expected.says)
+        });
+        let mark = if hit { "✓".green() } else { "✗".red() };
+        if !hit {
+            misses += 1;
+        }
+        println!(
+            "  {mark} {:<20} {:<62} → {} {}",
+            seed.scenario,
+            seed.title,
+            expected.check,
+            check.map_or("missing".to_owned(), |c| c.status.label().to_owned())
+        );
+    }
+    println!(
+        "{} of {} scenarios diagnosed at the expected check",
+        seeds.len() - misses,
+        seeds.len()
+    );
+    misses
+}
+
+/// Creates a SQLite file with the seed preset's table holding these connection rows.
+pub async fn write_seed_store(path: &Path, seeds: &[SeededConnection]) -> Result<(), Error> {
+    let failed = |err: sqlx::Error| Error::Sim(format!("cannot write the seed store {}: {err}", path.display()));
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .map_err(failed)?;
+    sqlx::query("DROP TABLE IF EXISTS zoho_connections")
+        .execute(&mut conn)
+        .await
+        .map_err(failed)?;
+    sqlx::query(AssertSqlSafe(SEED_TABLE_SQL))
+        .execute(&mut conn)
+        .await
+        .map_err(failed)?;
+    for seed in seeds {
+        sqlx::query(
+            "INSERT INTO zoho_connections (user_id, access_token, refresh_token, token_expires_at, \
+             api_domain, org_id, desk_org_id, desk_portal, dc, scopes, client_id, client_secret) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&seed.user_id)
+        .bind(&seed.access_token)
+        .bind(&seed.refresh_token)
+        .bind(&seed.token_expires_at)
+        .bind(&seed.api_domain)
+        .bind(&seed.org_id)
+        .bind(&seed.desk_org_id)
+        .bind(&seed.desk_portal)
+        .bind(&seed.dc)
+        .bind(&seed.scopes)
+        .bind(&seed.client_id)
+        .bind(&seed.client_secret)
+        .execute(&mut conn)
+        .await
+        .map_err(failed)?;
+    }
+    conn.close().await.map_err(failed)?;
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! zoho-doctor: diagnoses Zoho OAuth connections (CRM and Desk). A YAML pipeline of checks runs
+//! over stored connections against Zoho (or the built-in simulator) and reports each link of
+//! the chain — row, refresh, data centre, scopes, org id, portal, profile — with the fix.
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod exit;
+pub mod pipeline;
+pub mod redact;
+pub mod report;
+pub mod runner;
+pub mod sim;
+pub mod store;
+pub mod zoho;
+
+pub use error::Error;

@@ -1,0 +1,67 @@
+//! The binary: parse the command line, run the app, print the one error chain (redacted) and
+//! return the exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use zoho_doctor::{app, cli::Cli, exit, redact::Redactor};
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits 2, which is our usage code too.
+    let cli = Cli::parse();
+    let redactor = Redactor::new();
+    install_panic_hook(redactor.clone());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("zoho-doctor: cannot start the async runtime: {err}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    match runtime.block_on(app::main(cli, redactor.clone())) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("{}", redactor.redact(&describe(&err)));
+            ExitCode::from(exit::code_for(&err))
+        }
+    }
+}
+
+/// The error and its causes, one per line; pipeline errors are already one line per problem.
+fn describe(err: &zoho_doctor::Error) -> String {
+    use std::error::Error as _;
+    let mut text = format!("zoho-doctor: {err}");
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!("\n  caused by: {cause_text}"));
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A panic message can hold anything, secrets included: print it redacted.
+fn install_panic_hook(redactor: Redactor) {
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "zoho-doctor crashed (a bug; please report it){place}: {}",
+            redactor.redact(&message)
+        );
+    }));
+}

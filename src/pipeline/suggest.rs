@@ -1,0 +1,43 @@
+//! "Did you mean …?": the closest known name to a misspelt one.
+
+/// The candidate nearest to `wanted` by edit distance, if it is near enough to be a typo.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted_lower = wanted.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| (edit_distance(&wanted_lower, &candidate.to_ascii_lowercase()), candidate))
+        .filter(|(distance, candidate)| {
+            *distance <= (candidate.len().max(wanted.len()) / 3).max(2)
+                || candidate.to_ascii_lowercase().starts_with(&wanted_lower)
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_word() {
+        let kinds = ["desk-org-id", "desk-portal", "desk-profile"];
+        assert_eq!(closest("desk-org", kinds), Some("desk-org-id"));
+        assert_eq!(closest("desk-portl", kinds), Some("desk-portal"));
+        assert_eq!(closest("banana", kinds), None);
+    }
+}

@@ -1,0 +1,318 @@
+//! Raw pipeline -> `Pipeline`, once: unknown kinds and options, duplicate ids, unknown or cyclic
+//! `needs`, bad durations and unset `${ENV}` are each reported with file:line:column and a fix,
+//! all of them in one pass, before any network.
+
+use std::time::Duration;
+
+use super::{
+    CheckDef, Pipeline, PipelineError, PipelineErrors, Settings,
+    duration::parse_duration,
+    graph::find_cycle,
+    raw::{COMMON_CHECK_KEYS, RawCheck, RawPipeline, S},
+    suggest::closest,
+    template::expand_env,
+};
+use crate::{
+    checks::{
+        CheckSpec, ConnectionExists, DataCentreCheck, DeskOrgIdCheck, DeskPortalCheck,
+        DeskProfileCheck, Kind, ScopesCheck, TokenRefresh,
+    },
+    zoho::{App, scopes::Scope},
+};
+
+struct Validator<'a> {
+    file: &'a str,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    errors: Vec<PipelineError>,
+}
+
+impl Validator<'_> {
+    fn error<T>(&mut self, at: &S<T>, message: impl Into<String>, fix: impl Into<Option<String>>) {
+        self.errors
+            .push(PipelineError::at(self.file, at.referenced, message, fix.into()));
+    }
+
+    /// `${NAME}` expanded, or an error at the value.
+    fn expand(&mut self, value: &S<String>) -> Option<String> {
+        match expand_env(&value.value, self.env) {
+            Ok(expanded) => Some(expanded),
+            Err(why) => {
+                self.error(value, why, "export it before running, or remove the reference".to_owned());
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, value: &S<String>, key: &str) -> Option<Duration> {
+        let expanded = self.expand(value)?;
+        match parse_duration(&expanded) {
+            Ok(duration) if !duration.is_zero() => Some(duration),
+            Ok(_) => {
+                self.error(value, format!("`{key}` must be more than zero"), None);
+                None
+            }
+            Err(why) => {
+                self.error(
+                    value,
+                    format!("bad duration for `{key}`: {why}"),
+                    "write a whole number with a unit: `500ms`, `10s`, `2m` or `1h`".to_owned(),
+                );
+                None
+            }
+        }
+    }
+}
+
+pub fn validate(
+    raw: RawPipeline,
+    file: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Pipeline, PipelineErrors> {
+    let mut v = Validator {
+        file,
+        env,
+        errors: Vec::new(),
+    };
+    let app = match raw.app.value.as_str() {
+        "desk" => Some(App::Desk),
+        "crm" => Some(App::Crm),
+        other => {
+            v.error(&raw.app, format!("unknown app `{other}`"), "use `desk` or `crm`".to_owned());
+            None
+        }
+    };
+    let settings = settings(&mut v, raw.settings.as_ref());
+    if raw.name.value.trim().is_empty() {
+        v.error(&raw.name, "the pipeline `name` is empty", "give it a name; it labels the JUnit suites".to_owned());
+    }
+    if raw.checks.value.is_empty() {
+        v.error(&raw.checks, "the pipeline has no checks", "list at least one check under `checks:`".to_owned());
+    }
+
+    let checks = &raw.checks.value;
+    let ids: Vec<&str> = checks.iter().map(|check| check.id.value.as_str()).collect();
+    for (index, check) in checks.iter().enumerate() {
+        let id = &check.id.value;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            v.error(&check.id, format!("check id `{id}` is not usable"), "use letters, digits, `-` and `_`".to_owned());
+        }
+        if let Some(first) = ids[..index].iter().position(|other| other == id) {
+            v.error(
+                &check.id,
+                format!("duplicate check id `{id}` (first used at line {})", checks[first].id.referenced.line()),
+                "give each check its own id".to_owned(),
+            );
+        }
+    }
+
+    let mut defs = Vec::new();
+    let mut edges: Vec<Vec<usize>> = Vec::new();
+    let mut refreshes = 0;
+    for (index, check) in checks.iter().enumerate() {
+        let needs = match &check.needs {
+            Some(needs) => resolve(&mut v, needs, &ids, "needs"),
+            // Order is the file's order: by default a check needs the one before it.
+            None => index.checked_sub(1).into_iter().collect(),
+        };
+        let after = check
+            .after
+            .as_ref()
+            .map(|after| resolve(&mut v, after, &ids, "after"))
+            .unwrap_or_default();
+        edges.push(needs.iter().chain(&after).copied().collect());
+        let timeout = check
+            .timeout
+            .as_ref()
+            .and_then(|timeout| v.duration(timeout, "timeout"))
+            .unwrap_or(settings.timeout);
+        let Some(kind) = Kind::from_name(&check.kind.value) else {
+            let names = Kind::ALL.map(Kind::name);
+            let fix = match closest(&check.kind.value, names) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => "run `zoho-doctor list` for the check kinds".to_owned(),
+            };
+            v.error(&check.kind, format!("unknown check kind `{}`", check.kind.value), fix);
+            continue;
+        };
+        if let (Some(kind_app), Some(app)) = (kind.app(), app)
+            && kind_app != app
+        {
+            v.error(
+                &check.kind,
+                format!("`{}` checks Zoho {} but this pipeline has `app: {}`", kind.name(), kind_app.name(), app.name()),
+                format!("remove the check or set `app: {}`", kind_app.name()),
+            );
+        }
+        if kind == Kind::TokenRefresh {
+            refreshes += 1;
+            if refreshes > 1 {
+                v.error(&check.kind, "a pipeline may refresh only once per connection (Zoho's token budget)", "remove the second `token-refresh` check".to_owned());
+            }
+        }
+        if let Some(spec) = spec(&mut v, kind, check, app) {
+            defs.push(CheckDef {
+                id: check.id.value.clone(),
+                spec,
+                needs,
+                after,
+                timeout,
+            });
+        }
+    }
+    if let Some(cycle) = find_cycle(&edges) {
+        let path: Vec<String> = cycle.iter().map(|&i| format!("`{}`", ids[i])).collect();
+        v.error(
+            &checks[cycle[0]].id,
+            format!("checks {} wait for each other", path.join(" -> ")),
+            "remove one of these `needs`/`after` entries".to_owned(),
+        );
+    }
+    if !v.errors.is_empty() {
+        return Err(PipelineErrors(v.errors));
+    }
+    Ok(Pipeline {
+        name: raw.name.value,
+        description: raw.description,
+        app: app.unwrap_or(App::Desk),
+        settings,
+        checks: defs,
+        source: file.to_owned(),
+    })
+}
+
+fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Settings {
+    let mut settings = Settings::default();
+    let Some(raw) = raw else {
+        return settings;
+    };
+    if let Some(skew) = raw.refresh_skew.as_ref().and_then(|s| v.duration(s, "refresh_skew")) {
+        settings.refresh_skew = skew;
+    }
+    if let Some(timeout) = raw.timeout.as_ref().and_then(|s| v.duration(s, "timeout")) {
+        settings.timeout = timeout;
+    }
+    if let Some(retries) = &raw.retries {
+        if retries.value > 10 {
+            v.error(retries, format!("`retries: {}` is too many", retries.value), "use 0 to 10".to_owned());
+        } else {
+            settings.retries = retries.value;
+        }
+    }
+    if let Some(version) = &raw.api_version
+        && let Some(expanded) = v.expand(version)
+    {
+        let valid = expanded.starts_with('v')
+            && expanded.len() > 1
+            && expanded[1..].chars().all(|c| c.is_ascii_digit() || c == '.');
+        if valid {
+            settings.api_version = expanded;
+        } else {
+            v.error(version, format!("`api_version: {expanded}` is not a CRM API version"), "use `v2`, `v2.1`, `v3` … `v8`".to_owned());
+        }
+    }
+    settings
+}
+
+fn resolve(v: &mut Validator<'_>, list: &S<Vec<S<String>>>, ids: &[&str], key: &str) -> Vec<usize> {
+    let mut resolved = Vec::new();
+    for name in &list.value {
+        match ids.iter().position(|id| *id == name.value) {
+            Some(index) => resolved.push(index),
+            None => {
+                let fix = match closest(&name.value, ids.iter().copied()) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => format!("name one of: {}", ids.join(", ")),
+                };
+                v.error(name, format!("`{key}` names `{}`, which is not a check id in this pipeline", name.value), fix);
+            }
+        }
+    }
+    resolved
+}
+
+/// The kind's typed options; options the kind does not take are errors.
+fn spec(v: &mut Validator<'_>, kind: Kind, check: &RawCheck, app: Option<App>) -> Option<CheckSpec> {
+    let given: [(&str, Option<serde_saphyr::Location>); 3] = [
+        ("require", check.require.as_ref().map(|s| s.referenced)),
+        ("probe", check.probe.as_ref().map(|s| s.referenced)),
+        ("path", check.path.as_ref().map(|s| s.referenced)),
+    ];
+    let mut ok = true;
+    for (option, location) in given {
+        let Some(location) = location else { continue };
+        if !kind.options().contains(&option) {
+            let takes = if kind.options().is_empty() {
+                "it takes no options".to_owned()
+            } else {
+                format!("its options are: {}", kind.options().join(", "))
+            };
+            v.errors.push(PipelineError::at(
+                v.file,
+                location,
+                format!("`{option}` is not an option of `{}`", kind.name()),
+                Some(format!("{takes} (besides {})", COMMON_CHECK_KEYS.join(", "))),
+            ));
+            ok = false;
+        }
+    }
+    let spec = match kind {
+        Kind::ConnectionExists => CheckSpec::ConnectionExists(ConnectionExists),
+        Kind::TokenRefresh => CheckSpec::TokenRefresh(TokenRefresh),
+        Kind::DataCentre => CheckSpec::DataCentre(DataCentreCheck {
+            probe: check.probe.as_ref().is_none_or(|probe| probe.value),
+        }),
+        Kind::Scopes => {
+            let require = match &check.require {
+                Some(list) => {
+                    if list.value.is_empty() {
+                        v.error(list, "`require` is empty", "list the scopes the pipeline needs, or remove the check".to_owned());
+                    }
+                    list.value
+                        .iter()
+                        .filter_map(|scope| {
+                            let text = v.expand(scope)?;
+                            match Scope::parse_required(&text) {
+                                Ok(parsed) => Some(parsed),
+                                Err(why) => {
+                                    v.error(scope, why.to_string(), None);
+                                    None
+                                }
+                            }
+                        })
+                        .collect()
+                }
+                None => default_scopes(app),
+            };
+            CheckSpec::Scopes(ScopesCheck { require })
+        }
+        Kind::DeskOrgId => CheckSpec::DeskOrgId(DeskOrgIdCheck),
+        Kind::DeskPortal => CheckSpec::DeskPortal(DeskPortalCheck),
+        Kind::DeskProfile => {
+            let path = match &check.path {
+                Some(path) => {
+                    let expanded = v.expand(path)?;
+                    if !expanded.starts_with('/') || expanded.contains("://") {
+                        v.error(path, format!("`path: {expanded}` must be a path under /api/v1"), "write it like `/myinfo` or `/agents/123`".to_owned());
+                        return None;
+                    }
+                    expanded
+                }
+                None => DeskProfileCheck::default().path,
+            };
+            CheckSpec::DeskProfile(DeskProfileCheck { path })
+        }
+    };
+    ok.then_some(spec)
+}
+
+/// The scopes a pipeline's profile checks need when `require` is not given.
+fn default_scopes(app: Option<App>) -> Vec<Scope> {
+    let names: &[&str] = match app {
+        Some(App::Crm) => &["ZohoCRM.settings.profiles.READ"],
+        Some(App::Desk) | None => &["Desk.basic.READ", "Desk.settings.READ"],
+    };
+    names
+        .iter()
+        .filter_map(|name| Scope::parse_required(name).ok())
+        .collect()
+}

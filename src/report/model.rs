@@ -1,0 +1,178 @@
+//! Everything reporters ever see: the results of a run, already redacted. The JSON reporter
+//! serialises exactly this, so its field names are a stable, documented interface.
+
+use serde::Serialize;
+
+use crate::redact::Redactor;
+
+/// A check's status. `Fail`: Zoho or the data said no. `Error`: we could not find out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Error,
+    Skip,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+            Status::Skip => "SKIP",
+        }
+    }
+
+    /// Whether a check that `needs` this one may run.
+    pub fn satisfies_needs(self) -> bool {
+        match self {
+            Status::Pass | Status::Warn => true,
+            Status::Fail | Status::Error | Status::Skip => false,
+        }
+    }
+
+    /// Whether this status makes the run exit 1.
+    pub fn is_failure(self) -> bool {
+        match self {
+            Status::Fail | Status::Error => true,
+            Status::Pass | Status::Warn | Status::Skip => false,
+        }
+    }
+
+    /// For a connection's overall status: the worst of its checks.
+    fn severity(self) -> u8 {
+        match self {
+            Status::Pass => 0,
+            Status::Skip => 1,
+            Status::Warn => 2,
+            Status::Fail => 3,
+            Status::Error => 4,
+        }
+    }
+
+    pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
+        statuses
+            .into_iter()
+            .max_by_key(|status| status.severity())
+            .unwrap_or(Status::Pass)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// `zoho-doctor <version>`.
+    pub tool: String,
+    pub pipeline: String,
+    pub pipeline_file: String,
+    pub app: String,
+    pub store: String,
+    /// RFC 3339.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub summary: Summary,
+    pub connections: Vec<ConnectionReport>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub connections: usize,
+    pub checks: usize,
+    pub passed: usize,
+    pub warned: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionReport {
+    pub user: String,
+    /// The data centre code, when known.
+    pub dc: Option<String>,
+    /// The worst status among the checks.
+    pub status: Status,
+    pub checks: Vec<CheckReport>,
+    /// The profile's key fields, when a profile check returned data.
+    pub profile: Vec<Detail>,
+    /// What `--fix` wrote (or would write), values redacted.
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub id: String,
+    pub kind: String,
+    pub status: Status,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The Zoho error code (or zoho-doctor's finding code) behind a failure.
+    pub code: Option<String>,
+    pub evidence: Vec<String>,
+    pub details: Vec<Detail>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Detail {
+    pub name: String,
+    pub value: String,
+}
+
+impl RunReport {
+    pub fn summarise(connections: &[ConnectionReport]) -> Summary {
+        let mut summary = Summary {
+            connections: connections.len(),
+            ..Summary::default()
+        };
+        for check in connections.iter().flat_map(|c| &c.checks) {
+            summary.checks += 1;
+            match check.status {
+                Status::Pass => summary.passed += 1,
+                Status::Warn => summary.warned += 1,
+                Status::Fail => summary.failed += 1,
+                Status::Error => summary.errored += 1,
+                Status::Skip => summary.skipped += 1,
+            }
+        }
+        summary
+    }
+
+    /// Whether any check failed or errored.
+    pub fn has_failures(&self) -> bool {
+        self.connections
+            .iter()
+            .flat_map(|c| &c.checks)
+            .any(|check| check.status.is_failure())
+    }
+
+    /// Every text passed through the redactor: the only form reporters receive.
+    pub fn redacted(mut self, redactor: &Redactor) -> RunReport {
+        let r = |text: &mut String| *text = redactor.redact(text);
+        r(&mut self.store);
+        for connection in &mut self.connections {
+            r(&mut connection.user);
+            connection.changes.iter_mut().for_each(r);
+            for detail in &mut connection.profile {
+                r(&mut detail.value);
+            }
+            for check in &mut connection.checks {
+                r(&mut check.message);
+                if let Some(hint) = &mut check.hint {
+                    r(hint);
+                }
+                if let Some(code) = &mut check.code {
+                    r(code);
+                }
+                check.evidence.iter_mut().for_each(r);
+                for detail in &mut check.details {
+                    r(&mut detail.value);
+                }
+            }
+        }
+        self
+    }
+}

@@ -1,0 +1,110 @@
+//! The typed facts checks share: what the connection row says, then what earlier checks found
+//! (token, api_domain, scopes, org id, portal, profile). Only the runner writes them.
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    store::Connection,
+    zoho::{
+        AccessToken, DataCentre, DeskOrgId, DeskPortal, catalogue::ZohoError,
+        endpoints::Endpoints, scopes::Scope,
+    },
+};
+
+/// The access token later checks use.
+#[derive(Debug, Clone)]
+pub struct TokenFact {
+    pub token: AccessToken,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Minted in this run (as opposed to the stored one).
+    pub minted: bool,
+}
+
+/// The scopes the token carries, and where we learnt them.
+#[derive(Debug, Clone)]
+pub struct GrantedScopes {
+    pub scopes: Vec<Scope>,
+    pub source: ScopeSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeSource {
+    TokenAnswer,
+    StoredColumn,
+}
+
+impl ScopeSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ScopeSource::TokenAnswer => "the token answer",
+            ScopeSource::StoredColumn => "the stored scopes column",
+        }
+    }
+}
+
+/// What a check found out, for the checks after it.
+#[derive(Debug, Clone)]
+pub enum Discovery {
+    Token(TokenFact),
+    ApiDomain(String),
+    Scopes(GrantedScopes),
+    DeskOrgId(DeskOrgId),
+    DeskPortal(DeskPortal),
+    /// The refresh was rejected: a diagnosing check (data-centre) reads why.
+    RefreshRejected(ZohoError),
+    Profile(Vec<(String, String)>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub dc: Option<DataCentre>,
+    pub token: Option<TokenFact>,
+    pub api_domain: Option<String>,
+    pub granted_scopes: Option<GrantedScopes>,
+    pub desk_org_id: Option<DeskOrgId>,
+    pub desk_portal: Option<DeskPortal>,
+    pub refresh_rejection: Option<ZohoError>,
+    pub profile: Vec<(String, String)>,
+}
+
+impl Facts {
+    /// The facts the row itself gives, before any check runs.
+    pub fn from_connection(connection: Option<&Connection>, endpoints: &Endpoints) -> Facts {
+        let Some(connection) = connection else {
+            return Facts::default();
+        };
+        let dc = connection
+            .dc
+            .as_deref()
+            .and_then(DataCentre::parse)
+            .or_else(|| {
+                connection
+                    .api_domain
+                    .as_deref()
+                    .and_then(|domain| endpoints.dc_of_api_domain(domain))
+            });
+        Facts {
+            dc,
+            api_domain: connection.api_domain.clone(),
+            granted_scopes: connection.scopes.as_deref().map(|scopes| GrantedScopes {
+                scopes: crate::zoho::scopes::parse_granted_list(scopes),
+                source: ScopeSource::StoredColumn,
+            }),
+            desk_org_id: connection.desk_org_id.clone().map(DeskOrgId),
+            desk_portal: connection.desk_portal.clone().map(DeskPortal),
+            ..Facts::default()
+        }
+    }
+
+    pub fn apply(&mut self, discovery: Discovery) {
+        match discovery {
+            Discovery::Token(token) => self.token = Some(token),
+            Discovery::ApiDomain(domain) => self.api_domain = Some(domain),
+            Discovery::Scopes(scopes) => self.granted_scopes = Some(scopes),
+            Discovery::DeskOrgId(id) => self.desk_org_id = Some(id),
+            Discovery::DeskPortal(portal) => self.desk_portal = Some(portal),
+            Discovery::RefreshRejected(error) => self.refresh_rejection = Some(error),
+            Discovery::Profile(fields) => self.profile = fields,
+        }
+    }
+}

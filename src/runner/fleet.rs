@@ -1,0 +1,58 @@
+//! Runs a pipeline over many connections, a few at a time, keeping the users' order.
+
+use std::sync::Arc;
+
+use tokio::{sync::Semaphore, task::JoinSet};
+
+use super::{ConnectionRun, run_connection};
+use crate::{
+    checks::RunEnv,
+    pipeline::Pipeline,
+    store::{Store, StoreError},
+};
+
+/// How many connections are checked at once. Small: each connection's checks already run
+/// concurrently, and Zoho limits concurrent calls per organisation.
+const CONNECTIONS_AT_ONCE: usize = 4;
+
+/// Loads and checks each user's connection. A store error stops the run (nothing half-reported).
+pub async fn run_fleet(
+    pipeline: Arc<Pipeline>,
+    env: Arc<RunEnv>,
+    store: Arc<Store>,
+    users: Vec<String>,
+) -> Result<Vec<ConnectionRun>, StoreError> {
+    let permits = Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE));
+    let mut tasks: JoinSet<(usize, Result<ConnectionRun, StoreError>)> = JoinSet::new();
+    for (index, user) in users.into_iter().enumerate() {
+        let (pipeline, env, store, permits) = (
+            Arc::clone(&pipeline),
+            Arc::clone(&env),
+            Arc::clone(&store),
+            Arc::clone(&permits),
+        );
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let run = async {
+                let connection = store.load(&user).await?;
+                if let Some(connection) = &connection {
+                    connection.register_secrets(&env.redactor);
+                }
+                Ok(run_connection(pipeline, env, user, connection).await)
+            };
+            (index, run.await)
+        });
+    }
+    let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (index, run) = joined.map_err(|err| StoreError::Query {
+            url: store.describe(),
+            reason: format!("a connection task stopped unexpectedly: {err}"),
+        })?;
+        if runs.len() <= index {
+            runs.resize_with(index + 1, || None);
+        }
+        runs[index] = Some(run?);
+    }
+    Ok(runs.into_iter().flatten().collect())
+}

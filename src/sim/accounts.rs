@@ -1,0 +1,136 @@
+//! The simulated accounts server: `POST /oauth/v2/token` (refresh) answering the way Zoho does —
+//! HTTP 200 with an `error` key for a bad client, secret or refresh token, HTTP 400 "Access
+//! Denied" past the token budget — and `GET /oauth/user/info`.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json,
+    extract::{Path, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::{
+    Shared,
+    world::{Denial, MINT_WINDOW_SECS, MINTS_PER_WINDOW, TOKEN_LIFETIME_SECS, new_token, now_secs},
+};
+
+fn params(query: Option<&str>, body: &str) -> HashMap<String, String> {
+    // Zoho documents query parameters on a POST and also accepts a form body: take both.
+    let mut params: HashMap<String, String> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    params.extend(url::form_urlencoded::parse(body.as_bytes()).into_owned());
+    params
+}
+
+fn refused(error: &str) -> Response {
+    // The silent failure: HTTP 200, no access_token.
+    (StatusCode::OK, Json(json!({ "error": error }))).into_response()
+}
+
+pub async fn token(
+    State(world): State<Shared>,
+    Path(dc): Path<String>,
+    RawQuery(query): RawQuery,
+    body: String,
+) -> Response {
+    let params = params(query.as_deref(), &body);
+    let mut world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    world.count_request("/accounts");
+    if params.get("grant_type").map(String::as_str) != Some("refresh_token") {
+        return refused("unsupported_grant_type");
+    }
+    let client_id = params.get("client_id").cloned().unwrap_or_default();
+    let Some(client) = world.clients.iter().find(|client| {
+        client.id == client_id
+            && client.dcs.as_ref().is_none_or(|dcs| dcs.iter().any(|d| *d == dc))
+    }) else {
+        return refused("invalid_client");
+    };
+    if params.get("client_secret") != Some(&client.secret) {
+        return refused("invalid_client_secret");
+    }
+    let refresh_token = params.get("refresh_token").cloned().unwrap_or_default();
+    let Some(index) = world.grants.iter().position(|grant| {
+        grant.refresh_token == refresh_token && grant.client_id == client_id && grant.dc == dc
+    }) else {
+        return refused("invalid_code");
+    };
+    if world.grants[index].revoked {
+        return refused("invalid_code");
+    }
+    let now = now_secs();
+    let grant = &mut world.grants[index];
+    grant.mint_times.retain(|at| now.saturating_sub(*at) < MINT_WINDOW_SECS);
+    if grant.mint_times.len() >= MINTS_PER_WINDOW {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({
+                "error_description": "You have made too many requests continuously. Please try again after some time.",
+                "error": "Access Denied",
+                "status": "failure"
+            })),
+        )
+            .into_response();
+    }
+    grant.mint_times.push(now);
+    let (scopes, account, answer_api_domain, answer_scope) = (
+        grant.scopes.clone(),
+        grant.account,
+        grant.answer_api_domain,
+        grant.answer_scope,
+    );
+    let token = new_token();
+    world.live.push(super::world::Live {
+        token: token.clone(),
+        dc: dc.clone(),
+        scopes: scopes.clone(),
+        account,
+        expires_at: now + TOKEN_LIFETIME_SECS,
+    });
+    let mut answer = json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME_SECS,
+    });
+    if answer_api_domain {
+        answer["api_domain"] = json!(world.api_domain(&dc));
+    }
+    if answer_scope {
+        answer["scope"] = json!(scopes.join(" "));
+    }
+    (StatusCode::OK, Json(answer)).into_response()
+}
+
+pub async fn user_info(State(world): State<Shared>, Path(dc): Path<String>, headers: HeaderMap) -> Response {
+    let mut world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    world.count_request("/accounts");
+    let header = headers.get("authorization").and_then(|v| v.to_str().ok());
+    match world.authorise(header, &dc, &["AaaServer.profile.Read"]) {
+        Ok(account) => {
+            let account = &world.accounts[account];
+            let (first, last) = account.user.split_once('-').unwrap_or((&account.user, ""));
+            Json(json!({
+                "First_Name": first,
+                "Last_Name": last,
+                "Display_Name": account.user,
+                "Email": account.email,
+                "ZUID": account.zuid,
+            }))
+            .into_response()
+        }
+        Err(Denial::Scope) => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"response": "error", "cause": "INVALID_OAUTHSCOPE"})),
+        )
+            .into_response(),
+        Err(Denial::NoToken | Denial::BadToken) => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"response": "error", "cause": "INVALID_OAUTHTOKEN"})),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,156 @@
+//! The Zoho simulator: per-DC accounts servers, Zoho Desk (and, later, CRM) on loopback, playing
+//! Zoho faithfully — refresh tokens valid only on their own data centre, HTTP-200 error answers,
+//! expiring access tokens, scope enforcement with Zoho's error bodies, the `orgId` header.
+//! It knows nothing of the checker: it shares no code with it, only the HTTP contract.
+//!
+//! URLs: `{base}/accounts/{dc}/…`, `{base}/api/{dc}/…`, `{base}/desk/{dc}/api/v1/…`, which is
+//! what the `{dc}` placeholder in `ZOHO_*_URL` overrides is for.
+
+mod accounts;
+mod desk;
+mod scenarios;
+mod world;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use scenarios::{SCENARIOS, ScenarioInfo};
+pub use world::{Fault, SeededConnection};
+
+use world::World;
+
+pub type Shared = Arc<Mutex<World>>;
+
+/// A running simulator. Dropping it stops the server.
+pub struct Sim {
+    addr: SocketAddr,
+    world: Shared,
+    seeds: Vec<SeededConnection>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sim {
+    /// Starts on an ephemeral loopback port with every scenario seeded.
+    pub async fn start() -> std::io::Result<Sim> {
+        Sim::start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<Sim> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let mut world = World::new(base);
+        let seeds = SCENARIOS
+            .iter()
+            .map(|scenario| (scenario.build)(&mut world, scenario.name))
+            .collect();
+        let world: Shared = Arc::new(Mutex::new(world));
+        let router = router(Arc::clone(&world));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Sim {
+            addr,
+            world,
+            seeds,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// For `ZOHO_ACCOUNTS_URL`.
+    pub fn accounts_url(&self) -> String {
+        format!("{}/accounts/{{dc}}", self.base_url())
+    }
+
+    /// For `ZOHO_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("{}/api/{{dc}}", self.base_url())
+    }
+
+    /// For `ZOHO_DESK_URL`.
+    pub fn desk_url(&self) -> String {
+        format!("{}/desk/{{dc}}", self.base_url())
+    }
+
+    /// The connection rows of every scenario, in catalogue order.
+    pub fn seeds(&self) -> &[SeededConnection] {
+        &self.seeds
+    }
+
+    pub fn seed(&self, scenario: &str) -> Option<&SeededConnection> {
+        self.seeds.iter().find(|seed| seed.scenario == scenario)
+    }
+
+    /// How many access tokens were minted with this refresh token (for token-budget tests).
+    pub fn mints(&self, refresh_token: &str) -> usize {
+        self.lock().mints(refresh_token)
+    }
+
+    /// How many requests the simulator answered, per path prefix (`/desk`, `/accounts`, …).
+    pub fn requests(&self, prefix: &str) -> usize {
+        self.lock().requests(prefix)
+    }
+
+    /// Makes one user's Desk answers misbehave (slow, malformed, rate limited).
+    pub fn set_fault(&self, user: &str, fault: Fault) {
+        self.lock().set_fault(user, fault);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        self.shutdown();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn router(world: Shared) -> Router {
+    Router::new()
+        .route("/accounts/{dc}/oauth/v2/token", post(accounts::token))
+        .route("/accounts/{dc}/oauth/user/info", get(accounts::user_info))
+        .route("/desk/{dc}/api/v1/organizations", get(desk::organizations))
+        .route("/desk/{dc}/api/v1/helpCenters", get(desk::help_centres))
+        .route("/desk/{dc}/api/v1/myinfo", get(desk::my_info))
+        .fallback(desk::not_found)
+        .with_state(world)
+}

@@ -1,0 +1,274 @@
+//! The simulator's state: OAuth clients, grants (refresh tokens bound to a data centre), live
+//! access tokens that expire, and each account's Zoho Desk data. Handlers lock it briefly.
+
+use std::{
+    collections::HashMap,
+    hash::{BuildHasher, RandomState},
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use serde_json::Value;
+
+/// One access token lives this long, as at Zoho.
+pub const TOKEN_LIFETIME_SECS: u64 = 3600;
+/// Zoho allows about this many access-token requests per refresh token per window.
+pub const MINTS_PER_WINDOW: usize = 10;
+pub const MINT_WINDOW_SECS: u64 = 600;
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A fresh random hex string; tokens are generated, never written down.
+pub fn random_hex(len: usize) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut out = String::with_capacity(len + 16);
+    while out.len() < len {
+        let value = RandomState::new().hash_one(COUNTER.fetch_add(1, Ordering::Relaxed));
+        out.push_str(&format!("{value:016x}"));
+    }
+    out.truncate(len);
+    out
+}
+
+/// A Zoho-shaped token: `1000.<hex>.<hex>`.
+pub fn new_token() -> String {
+    format!("1000.{}.{}", random_hex(32), random_hex(32))
+}
+
+/// How one account's answers misbehave.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Every Desk answer is delayed this long.
+    Slow(Duration),
+    /// Desk answers 200 with a body that is not JSON.
+    Malformed,
+    /// Desk answers 429 TOO_MANY_REQUESTS with this `Retry-After`.
+    RateLimited { retry_after: u64 },
+}
+
+pub struct Client {
+    pub id: String,
+    pub secret: String,
+    /// The data centres the client is registered in; `None` is every one (Multi-DC enabled).
+    pub dcs: Option<Vec<String>>,
+}
+
+pub struct Grant {
+    pub refresh_token: String,
+    pub dc: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub account: usize,
+    pub revoked: bool,
+    /// Whether the token answer carries `api_domain` / `scope` (Zoho's sometimes do not).
+    pub answer_api_domain: bool,
+    pub answer_scope: bool,
+    pub mint_times: Vec<u64>,
+}
+
+pub struct Live {
+    pub token: String,
+    pub dc: String,
+    pub scopes: Vec<String>,
+    pub account: usize,
+    pub expires_at: u64,
+}
+
+#[derive(Default, Clone)]
+pub struct DeskTenant {
+    pub orgs: Vec<Value>,
+    /// `/organizations` as a bare list instead of `{"data": [...]}`.
+    pub bare_list: bool,
+    pub help_centres: Vec<Value>,
+    pub agent: Value,
+}
+
+pub struct Account {
+    pub user: String,
+    pub email: String,
+    pub zuid: u64,
+    pub desk: DeskTenant,
+    pub fault: Option<Fault>,
+}
+
+/// The connection row a scenario leaves for the checker, as an app would store it.
+#[derive(Debug, Clone, Default)]
+pub struct SeededConnection {
+    pub scenario: &'static str,
+    pub title: &'static str,
+    pub user_id: String,
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    /// As stored: epoch seconds, epoch milliseconds or ISO text.
+    pub token_expires_at: Option<String>,
+    pub api_domain: Option<String>,
+    pub org_id: Option<String>,
+    pub desk_org_id: Option<String>,
+    pub desk_portal: Option<String>,
+    pub dc: Option<String>,
+    pub scopes: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+pub struct World {
+    pub base: String,
+    pub clients: Vec<Client>,
+    pub grants: Vec<Grant>,
+    pub live: Vec<Live>,
+    pub accounts: Vec<Account>,
+    requests: HashMap<String, usize>,
+}
+
+/// Why a bearer of a token may not proceed.
+pub enum Denial {
+    NoToken,
+    BadToken,
+    Scope,
+}
+
+impl World {
+    pub fn new(base: String) -> World {
+        let mut world = World {
+            base,
+            clients: Vec::new(),
+            grants: Vec::new(),
+            live: Vec::new(),
+            accounts: Vec::new(),
+            requests: HashMap::new(),
+        };
+        world.add_client(None);
+        world
+    }
+
+    /// The client registered in every data centre.
+    pub fn default_client(&self) -> (&str, &str) {
+        (&self.clients[0].id, &self.clients[0].secret)
+    }
+
+    pub fn add_client(&mut self, dcs: Option<Vec<String>>) -> (String, String) {
+        let id = format!("1000.{}", random_hex(30).to_uppercase());
+        let secret = random_hex(42);
+        self.clients.push(Client {
+            id: id.clone(),
+            secret: secret.clone(),
+            dcs,
+        });
+        (id, secret)
+    }
+
+    pub fn add_account(&mut self, user: &str, desk: DeskTenant) -> usize {
+        self.accounts.push(Account {
+            user: user.to_owned(),
+            email: format!("{user}@example.test"),
+            zuid: 7_000_000 + self.accounts.len() as u64,
+            desk,
+            fault: None,
+        });
+        self.accounts.len() - 1
+    }
+
+    /// A refresh token for `account`, valid on `dc` with `client_id`.
+    pub fn add_grant(&mut self, account: usize, dc: &str, client_id: &str, scopes: &[&str]) -> usize {
+        self.grants.push(Grant {
+            refresh_token: new_token(),
+            dc: dc.to_owned(),
+            client_id: client_id.to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            account,
+            revoked: false,
+            answer_api_domain: true,
+            answer_scope: true,
+            mint_times: Vec::new(),
+        });
+        self.grants.len() - 1
+    }
+
+    /// An access token of `grant`, live until `expires_at` (epoch seconds).
+    pub fn issue(&mut self, grant: usize, expires_at: u64) -> String {
+        let grant = &self.grants[grant];
+        let token = new_token();
+        self.live.push(Live {
+            token: token.clone(),
+            dc: grant.dc.clone(),
+            scopes: grant.scopes.clone(),
+            account: grant.account,
+            expires_at,
+        });
+        token
+    }
+
+    pub fn api_domain(&self, dc: &str) -> String {
+        format!("{}/api/{dc}", self.base)
+    }
+
+    pub fn count_request(&mut self, path: &str) {
+        let prefix = path.split('/').nth(1).unwrap_or_default();
+        *self.requests.entry(format!("/{prefix}")).or_default() += 1;
+    }
+
+    pub fn requests(&self, prefix: &str) -> usize {
+        self.requests.get(prefix).copied().unwrap_or(0)
+    }
+
+    pub fn mints(&self, refresh_token: &str) -> usize {
+        self.grants
+            .iter()
+            .find(|grant| grant.refresh_token == refresh_token)
+            .map_or(0, |grant| grant.mint_times.len())
+    }
+
+    pub fn set_fault(&mut self, user: &str, fault: Fault) {
+        if let Some(account) = self.accounts.iter_mut().find(|a| a.user == user) {
+            account.fault = Some(fault);
+        }
+    }
+
+    /// The account behind an `Authorization: Zoho-oauthtoken …` header on `dc`, if the token
+    /// is live there and holds one of `any_of` (Zoho's OAS lists alternatives).
+    pub fn authorise(&self, header: Option<&str>, dc: &str, any_of: &[&str]) -> Result<usize, Denial> {
+        let token = header
+            .and_then(|value| {
+                value
+                    .strip_prefix("Zoho-oauthtoken ")
+                    .or_else(|| value.strip_prefix("Bearer "))
+            })
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or(Denial::NoToken)?;
+        let live = self
+            .live
+            .iter()
+            .find(|live| live.token == token && live.dc == dc && live.expires_at > now_secs())
+            .ok_or(Denial::BadToken)?;
+        if !any_of.is_empty()
+            && !any_of
+                .iter()
+                .any(|wanted| live.scopes.iter().any(|held| scope_allows(held, wanted)))
+        {
+            return Err(Denial::Scope);
+        }
+        Ok(live.account)
+    }
+}
+
+/// The simulator's own reading of Zoho's scope rules: case-insensitive; `ALL` allows every
+/// operation; a scope allows the same operation on the entities beneath it.
+fn scope_allows(held: &str, wanted: &str) -> bool {
+    let held = held.to_ascii_lowercase();
+    let wanted = wanted.to_ascii_lowercase();
+    if held == wanted {
+        return true;
+    }
+    let (Some((held_path, held_op)), Some((wanted_path, wanted_op))) =
+        (held.rsplit_once('.'), wanted.rsplit_once('.'))
+    else {
+        return false;
+    };
+    let path_covers = wanted_path == held_path || wanted_path.starts_with(&format!("{held_path}."));
+    path_covers && (held_op == "all" || held_op == wanted_op)
+}

@@ -1,0 +1,111 @@
+//! Connection stores: where apps keep their Zoho tokens. A `Store` yields `Connection`s by user;
+//! SQL databases go through one layer (`sql`) with a column `Mapping` (`presets`).
+
+mod expiry;
+mod presets;
+mod sql;
+
+use secrecy::SecretString;
+use thiserror::Error;
+
+pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue};
+pub use presets::{Column, Field, Mapping};
+pub use sql::SqlStore;
+
+use crate::{
+    redact::Redactor,
+    zoho::{AccessToken, oauth::ClientCredentials},
+};
+
+/// One app user's Zoho connection, as stored.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub user_id: String,
+    pub access_token: Option<AccessToken>,
+    pub refresh_token: Option<SecretString>,
+    pub expiry: ExpiryField,
+    pub api_domain: Option<String>,
+    pub org_id: Option<String>,
+    pub desk_org_id: Option<String>,
+    pub desk_portal: Option<String>,
+    /// The data centre as stored: a code, a host, a URL; `None` without a `dc` column.
+    pub dc: Option<String>,
+    /// Granted scopes as stored (space- or comma-separated).
+    pub scopes: Option<String>,
+    /// The row's own OAuth client, when it has both columns filled.
+    pub client: Option<ClientCredentials>,
+}
+
+impl Connection {
+    /// Makes every secret of the row known to the redactor before anything is printed.
+    pub fn register_secrets(&self, redactor: &Redactor) {
+        if let Some(token) = &self.access_token {
+            redactor.register_secret(token.secret());
+        }
+        if let Some(token) = &self.refresh_token {
+            redactor.register_secret(token);
+        }
+        if let Some(client) = &self.client {
+            redactor.register_secret(&client.client_secret);
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("unsupported store `{0}`; use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB")]
+    Scheme(String),
+    #[error("cannot open store {url}: {reason}")]
+    Open { url: String, reason: String },
+    #[error("store {url}: table `{table}` does not exist; create it (README: \"Connection stores\") or choose the table with --schema/--table")]
+    NoTable { url: String, table: String },
+    #[error("store {url}: table `{table}` lacks {columns}, which the `{preset}` schema needs; add the column(s) or map them with --column FIELD=COLUMN")]
+    MissingColumns {
+        url: String,
+        table: String,
+        preset: String,
+        columns: String,
+    },
+    #[error("store {url}: column `{column}` has type {type_name}, which zoho-doctor cannot read; store it as text, an integer or a timestamp")]
+    ColumnType {
+        url: String,
+        column: String,
+        type_name: String,
+    },
+    #[error("store {url}: query failed: {reason}")]
+    Query { url: String, reason: String },
+    #[error("`{0}` is not a valid table or column name; use letters, digits and `_` (optionally `schema.table`)")]
+    Identifier(String),
+}
+
+/// A source of connections.
+pub enum Store {
+    Sql(SqlStore),
+}
+
+impl Store {
+    /// Opens a store URL read-only: nothing is written without `--fix`.
+    pub async fn open(url: &str, mapping: Mapping) -> Result<Store, StoreError> {
+        Ok(Store::Sql(SqlStore::open(url, mapping).await?))
+    }
+
+    /// The store for messages, with any password masked.
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sql(store) => store.describe(),
+        }
+    }
+
+    /// Every user id in the store, sorted.
+    pub async fn users(&self) -> Result<Vec<String>, StoreError> {
+        match self {
+            Store::Sql(store) => store.users().await,
+        }
+    }
+
+    pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
+        match self {
+            Store::Sql(store) => store.load(user_id).await,
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! One SQL layer for SQLite, PostgreSQL and MySQL/MariaDB: sqlx's typed pools behind one enum
+//! (not `Any`, which reads few types and fails a whole row on one odd column). Values are read
+//! into `SqlValue` by their actual type, so an expiry can be an integer, text or a timestamp.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use secrecy::SecretString;
+use sqlx::{
+    AssertSqlSafe, Row, TypeInfo, ValueRef,
+    mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow},
+    sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow},
+};
+
+use super::{Connection, ExpiryField, Field, Mapping, SqlValue, StoreError};
+use crate::zoho::{AccessToken, oauth::ClientCredentials};
+
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// A SQL store with its mapping checked against the real table.
+pub struct SqlStore {
+    pool: Pool,
+    url: String,
+    mapping: Mapping,
+    /// The mapped columns the table has, in SELECT order.
+    present: Vec<(Field, String)>,
+}
+
+/// The URL with any password masked, for every message.
+pub fn display_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl SqlStore {
+    pub async fn open(url: &str, mapping: Mapping) -> Result<SqlStore, StoreError> {
+        let shown = display_url(url);
+        let open_error = |err: sqlx::Error| StoreError::Open {
+            url: shown.clone(),
+            reason: database_reason(&err),
+        };
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(open_error)?
+                .read_only(true)
+                .create_if_missing(false);
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .map_err(open_error)?,
+            )
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // Every session is read-only: without --fix nothing may be written, ever.
+            let options = PgConnectOptions::from_str(url)
+                .map_err(open_error)?
+                .options([("default_transaction_read_only", "on")]);
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .map_err(open_error)?,
+            )
+        } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+            let url = url.replacen("mariadb:", "mysql:", 1);
+            let options = MySqlConnectOptions::from_str(&url).map_err(open_error)?;
+            Pool::MySql(
+                MySqlPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("SET SESSION TRANSACTION READ ONLY")
+                                .execute(conn)
+                                .await
+                                .map(|_| ())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+                    .map_err(open_error)?,
+            )
+        } else {
+            return Err(StoreError::Scheme(shown));
+        };
+        let mut store = SqlStore {
+            pool,
+            url: shown,
+            mapping,
+            present: Vec::new(),
+        };
+        store.present = store.resolve_columns().await?;
+        Ok(store)
+    }
+
+    pub fn describe(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Matches the mapping against the table's real columns; names what is missing.
+    async fn resolve_columns(&self) -> Result<Vec<(Field, String)>, StoreError> {
+        validate_identifier(&self.mapping.table)?;
+        for column in &self.mapping.columns {
+            validate_identifier(&column.name)?;
+        }
+        let actual = self.table_columns().await?;
+        if actual.is_empty() {
+            return Err(StoreError::NoTable {
+                url: self.url.clone(),
+                table: self.mapping.table.clone(),
+            });
+        }
+        let mut present = Vec::new();
+        let mut missing = Vec::new();
+        for column in &self.mapping.columns {
+            match actual.iter().find(|name| name.eq_ignore_ascii_case(&column.name)) {
+                Some(name) => present.push((column.field, name.clone())),
+                None if column.required => missing.push(format!("`{}`", column.name)),
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(StoreError::MissingColumns {
+                url: self.url.clone(),
+                table: self.mapping.table.clone(),
+                preset: self.mapping.preset.clone(),
+                columns: format!(
+                    "column{} {}",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", ")
+                ),
+            });
+        }
+        Ok(present)
+    }
+
+    async fn table_columns(&self) -> Result<Vec<String>, StoreError> {
+        let (schema, table) = match self.mapping.table.split_once('.') {
+            Some((schema, table)) => (Some(schema.to_owned()), table.to_owned()),
+            None => (None, self.mapping.table.clone()),
+        };
+        let (sql, params): (&'static str, Vec<Option<String>>) = match self.pool {
+            Pool::Sqlite(_) => ("SELECT name FROM pragma_table_info(?1)", vec![Some(table)]),
+            Pool::Postgres(_) => (
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_name = $1 AND table_schema = COALESCE($2, current_schema()) \
+                 ORDER BY ordinal_position",
+                vec![Some(table), schema],
+            ),
+            Pool::MySql(_) => (
+                "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+                 WHERE table_name = ? AND table_schema = COALESCE(?, DATABASE()) \
+                 ORDER BY ordinal_position",
+                vec![Some(table), schema],
+            ),
+        };
+        let rows = self.fetch(sql.to_owned(), params).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().and_then(|value| value.text()))
+            .collect())
+    }
+
+    pub async fn users(&self) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY 1",
+            self.quote(self.column_of(Field::Key)),
+            self.quote(&self.mapping.table)
+        );
+        let rows = self.fetch(sql, Vec::new()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().and_then(|value| value.text()))
+            .collect())
+    }
+
+    pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
+        let columns: Vec<String> = self
+            .present
+            .iter()
+            .map(|(_, name)| self.quote(name))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} = {}",
+            columns.join(", "),
+            self.quote(&self.mapping.table),
+            self.key_as_text(),
+            self.placeholder(1)
+        );
+        let rows = self.fetch(sql, vec![Some(user_id.to_owned())]).await?;
+        let Some(values) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        Ok(Some(self.connection_from(user_id, values)))
+    }
+
+    fn connection_from(&self, user_id: &str, values: Vec<SqlValue>) -> Connection {
+        let value_of = |field: Field| -> Option<&SqlValue> {
+            self.present
+                .iter()
+                .position(|(present, _)| *present == field)
+                .and_then(|index| values.get(index))
+        };
+        let text = |field: Field| value_of(field).and_then(SqlValue::text);
+        let client = match (text(Field::ClientId), text(Field::ClientSecret)) {
+            (Some(client_id), Some(secret)) => Some(ClientCredentials {
+                client_id,
+                client_secret: SecretString::from(secret),
+            }),
+            _ => None,
+        };
+        Connection {
+            user_id: user_id.to_owned(),
+            access_token: text(Field::AccessToken).map(AccessToken::new),
+            refresh_token: text(Field::RefreshToken).map(SecretString::from),
+            expiry: value_of(Field::Expiry).map_or(ExpiryField::Missing, ExpiryField::read),
+            api_domain: text(Field::ApiDomain),
+            org_id: text(Field::OrgId),
+            desk_org_id: text(Field::DeskOrgId),
+            desk_portal: text(Field::DeskPortal),
+            dc: text(Field::Dc),
+            scopes: text(Field::Scopes),
+            client,
+        }
+    }
+
+    fn column_of(&self, field: Field) -> &str {
+        self.present
+            .iter()
+            .find(|(present, _)| *present == field)
+            .map_or("", |(_, name)| name.as_str())
+    }
+
+    /// The key compared as text, so integer keys work with a text parameter on every database.
+    fn key_as_text(&self) -> String {
+        let key = self.quote(self.column_of(Field::Key));
+        match self.pool {
+            Pool::Sqlite(_) => format!("CAST({key} AS TEXT)"),
+            Pool::Postgres(_) => format!("{key}::text"),
+            Pool::MySql(_) => format!("CAST({key} AS CHAR)"),
+        }
+    }
+
+    fn placeholder(&self, index: usize) -> String {
+        match self.pool {
+            Pool::Postgres(_) => format!("${index}"),
+            Pool::Sqlite(_) | Pool::MySql(_) => "?".to_owned(),
+        }
+    }
+
+    fn quote(&self, identifier: &str) -> String {
+        let quote = match self.pool {
+            Pool::MySql(_) => '`',
+            Pool::Sqlite(_) | Pool::Postgres(_) => '"',
+        };
+        identifier
+            .split('.')
+            .map(|part| format!("{quote}{part}{quote}"))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// Runs a query and reads every value by its actual type. Identifiers in `sql` were
+    /// validated by `validate_identifier`; values are always bound, never interpolated.
+    async fn fetch(
+        &self,
+        sql: String,
+        params: Vec<Option<String>>,
+    ) -> Result<Vec<Vec<SqlValue>>, StoreError> {
+        let query_error = |err: sqlx::Error| StoreError::Query {
+            url: self.url.clone(),
+            reason: database_reason(&err),
+        };
+        macro_rules! run {
+            ($pool:expr, $decode:ident) => {{
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for param in params {
+                    query = query.bind(param);
+                }
+                let rows = query.fetch_all($pool).await.map_err(query_error)?;
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|index| {
+                                $decode(row, index).map_err(|type_name| StoreError::ColumnType {
+                                    url: self.url.clone(),
+                                    column: row.columns()[index].name().to_owned(),
+                                    type_name,
+                                })
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .collect()
+            }};
+        }
+        use sqlx::Column as _;
+        match &self.pool {
+            Pool::Sqlite(pool) => run!(pool, sqlite_value),
+            Pool::Postgres(pool) => run!(pool, postgres_value),
+            Pool::MySql(pool) => run!(pool, mysql_value),
+        }
+    }
+}
+
+fn validate_identifier(identifier: &str) -> Result<(), StoreError> {
+    let parts: Vec<&str> = identifier.split('.').collect();
+    let valid = parts.len() <= 2
+        && parts.iter().all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::Identifier(identifier.to_owned()))
+    }
+}
+
+/// The database's own message, without sqlx's wrapping (which can repeat the URL).
+fn database_reason(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+type Decoded = Result<SqlValue, String>;
+
+fn sqlite_value(row: &SqliteRow, index: usize) -> Decoded {
+    let raw = row.try_get_raw(index).map_err(|err| err.to_string())?;
+    if raw.is_null() {
+        return Ok(SqlValue::Null);
+    }
+    // SQLite types values, not columns: read by the value's own storage class.
+    let storage = raw.type_info().name().to_owned();
+    let decoded = match storage.as_str() {
+        "INTEGER" => row.try_get_unchecked::<i64, _>(index).map(SqlValue::Int),
+        "REAL" => row.try_get_unchecked::<f64, _>(index).map(SqlValue::Float),
+        "TEXT" => row.try_get_unchecked::<String, _>(index).map(SqlValue::Text),
+        "BLOB" => row
+            .try_get_unchecked::<Vec<u8>, _>(index)
+            .map(|bytes| SqlValue::Text(String::from_utf8_lossy(&bytes).into_owned())),
+        _ => return Err(storage),
+    };
+    decoded.map_err(|_| storage)
+}
+
+fn postgres_value(row: &PgRow, index: usize) -> Decoded {
+    let raw = row.try_get_raw(index).map_err(|err| err.to_string())?;
+    if raw.is_null() {
+        return Ok(SqlValue::Null);
+    }
+    let type_name = raw.type_info().name().to_owned();
+    let decoded = match type_name.as_str() {
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" => {
+            row.try_get::<String, _>(index).map(SqlValue::Text)
+        }
+        "INT2" => row.try_get::<i16, _>(index).map(|n| SqlValue::Int(n.into())),
+        "INT4" => row.try_get::<i32, _>(index).map(|n| SqlValue::Int(n.into())),
+        "INT8" => row.try_get::<i64, _>(index).map(SqlValue::Int),
+        "FLOAT4" => row.try_get::<f32, _>(index).map(|n| SqlValue::Float(n.into())),
+        "FLOAT8" => row.try_get::<f64, _>(index).map(SqlValue::Float),
+        "TIMESTAMPTZ" => row.try_get::<DateTime<Utc>, _>(index).map(SqlValue::Timestamp),
+        "TIMESTAMP" => row
+            .try_get::<NaiveDateTime, _>(index)
+            .map(|at| SqlValue::Timestamp(at.and_utc())),
+        _ => return Err(type_name),
+    };
+    decoded.map_err(|_| type_name)
+}
+
+fn mysql_value(row: &MySqlRow, index: usize) -> Decoded {
+    let raw = row.try_get_raw(index).map_err(|err| err.to_string())?;
+    if raw.is_null() {
+        return Ok(SqlValue::Null);
+    }
+    let type_name = raw.type_info().name().to_owned();
+    let decoded = match type_name.as_str() {
+        "VARCHAR" | "CHAR" | "TEXT" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM" => {
+            row.try_get::<String, _>(index).map(SqlValue::Text)
+        }
+        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" => {
+            row.try_get::<i64, _>(index).map(SqlValue::Int)
+        }
+        "TINYINT UNSIGNED" | "SMALLINT UNSIGNED" | "MEDIUMINT UNSIGNED" | "INT UNSIGNED"
+        | "BIGINT UNSIGNED" => row
+            .try_get::<u64, _>(index)
+            .map(|n| SqlValue::Int(i64::try_from(n).unwrap_or(i64::MAX))),
+        "DOUBLE" | "FLOAT" => row.try_get::<f64, _>(index).map(SqlValue::Float),
+        "TIMESTAMP" => row.try_get::<DateTime<Utc>, _>(index).map(SqlValue::Timestamp),
+        "DATETIME" => row
+            .try_get::<NaiveDateTime, _>(index)
+            .map(|at| SqlValue::Timestamp(at.and_utc())),
+        "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "VARBINARY" | "BINARY" => row
+            .try_get_unchecked::<Vec<u8>, _>(index)
+            .map(|bytes| SqlValue::Text(String::from_utf8_lossy(&bytes).into_owned())),
+        _ => return Err(type_name),
+    };
+    decoded.map_err(|_| type_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_checked() {
+        assert!(validate_identifier("zoho_connections").is_ok());
+        assert!(validate_identifier("app.tokens").is_ok());
+        assert!(validate_identifier("x; drop table y").is_err());
+        assert!(validate_identifier("1abc").is_err());
+    }
+
+    #[test]
+    fn password_is_masked_in_the_url() {
+        assert_eq!(
+            display_url("postgres://app:hunter2@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(display_url("sqlite://a.db"), "sqlite://a.db");
+    }
+}

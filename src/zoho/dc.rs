@@ -1,0 +1,197 @@
+//! Zoho's data centres and their hosts (reference/zoho-api.md §2), and reading a data centre
+//! from whatever an app stored: a region code, a domain suffix, an accounts host, a URL or only
+//! the `api_domain`.
+
+use std::fmt;
+
+/// One of Zoho's data centres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DataCentre {
+    Us,
+    Eu,
+    In,
+    Au,
+    Jp,
+    Cn,
+    Ca,
+    Sa,
+    Uk,
+    Sg,
+    Ae,
+}
+
+impl DataCentre {
+    pub const ALL: [DataCentre; 11] = [
+        DataCentre::Us,
+        DataCentre::Eu,
+        DataCentre::In,
+        DataCentre::Au,
+        DataCentre::Jp,
+        DataCentre::Cn,
+        DataCentre::Ca,
+        DataCentre::Sa,
+        DataCentre::Uk,
+        DataCentre::Sg,
+        DataCentre::Ae,
+    ];
+
+    /// The region code, as Zoho's `location` redirect parameter spells it.
+    pub fn code(self) -> &'static str {
+        match self {
+            DataCentre::Us => "us",
+            DataCentre::Eu => "eu",
+            DataCentre::In => "in",
+            DataCentre::Au => "au",
+            DataCentre::Jp => "jp",
+            DataCentre::Cn => "cn",
+            DataCentre::Ca => "ca",
+            DataCentre::Sa => "sa",
+            DataCentre::Uk => "uk",
+            DataCentre::Sg => "sg",
+            DataCentre::Ae => "ae",
+        }
+    }
+
+    /// A human name for messages: "the EU data centre".
+    pub fn label(self) -> &'static str {
+        match self {
+            DataCentre::Us => "US",
+            DataCentre::Eu => "EU",
+            DataCentre::In => "India",
+            DataCentre::Au => "Australia",
+            DataCentre::Jp => "Japan",
+            DataCentre::Cn => "China",
+            DataCentre::Ca => "Canada",
+            DataCentre::Sa => "Saudi Arabia",
+            DataCentre::Uk => "UK",
+            DataCentre::Sg => "Singapore",
+            DataCentre::Ae => "UAE",
+        }
+    }
+
+    /// The top-level domain Zoho uses for this DC's hosts (`zoho.<tld>`, `zohoapis.<tld>`).
+    fn tld(self) -> &'static str {
+        match self {
+            DataCentre::Us => "com",
+            DataCentre::Eu => "eu",
+            DataCentre::In => "in",
+            DataCentre::Au => "com.au",
+            DataCentre::Jp => "jp",
+            DataCentre::Cn => "com.cn",
+            DataCentre::Ca => "ca",
+            DataCentre::Sa => "sa",
+            DataCentre::Uk => "uk",
+            DataCentre::Sg => "sg",
+            DataCentre::Ae => "ae",
+        }
+    }
+
+    pub fn accounts_host(self) -> String {
+        match self {
+            // Canada is the exception: its accounts and Desk hosts live under zohocloud.ca.
+            DataCentre::Ca => "accounts.zohocloud.ca".to_owned(),
+            dc => format!("accounts.zoho.{}", dc.tld()),
+        }
+    }
+
+    pub fn api_host(self) -> String {
+        format!("www.zohoapis.{}", self.tld())
+    }
+
+    pub fn desk_host(self) -> String {
+        match self {
+            DataCentre::Ca => "desk.zohocloud.ca".to_owned(),
+            dc => format!("desk.zoho.{}", dc.tld()),
+        }
+    }
+
+    /// Reads a data centre from a stored value: `eu`, `com`, `com.au`, `accounts.zoho.eu`,
+    /// `https://accounts.zoho.eu`, `https://www.zohoapis.eu`, `desk.zohocloud.ca`, …
+    pub fn parse(value: &str) -> Option<DataCentre> {
+        let value = value.trim().to_ascii_lowercase();
+        if value.is_empty() {
+            return None;
+        }
+        let host = value
+            .split_once("://")
+            .map_or(value.as_str(), |(_, rest)| rest)
+            .split(['/', ':', '?'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.');
+        if let Some(dc) = DataCentre::ALL
+            .into_iter()
+            .find(|dc| dc.code() == host || dc.tld() == host)
+        {
+            return Some(dc);
+        }
+        if host == "zohocloud.ca" || host.ends_with(".zohocloud.ca") {
+            return Some(DataCentre::Ca);
+        }
+        // `accounts.zoho.au` is listed by some Zoho docs as an alias of `.com.au`.
+        if host == "accounts.zoho.au" {
+            return Some(DataCentre::Au);
+        }
+        // Longest suffix first so `zoho.com.au` is not read as `zoho.com`.
+        let mut by_suffix: Vec<DataCentre> = DataCentre::ALL.to_vec();
+        by_suffix.sort_by_key(|dc| std::cmp::Reverse(dc.tld().len()));
+        by_suffix.into_iter().find(|dc| {
+            let tld = dc.tld();
+            [format!("zoho.{tld}"), format!("zohoapis.{tld}")]
+                .iter()
+                .any(|domain| host == domain || host.ends_with(&format!(".{domain}")))
+        })
+    }
+
+    /// The accepted spellings, for error messages.
+    pub fn accepted_codes() -> String {
+        DataCentre::ALL
+            .iter()
+            .map(|dc| dc.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for DataCentre {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes_and_domain_suffixes_are_read() {
+        assert_eq!(DataCentre::parse("eu"), Some(DataCentre::Eu));
+        assert_eq!(DataCentre::parse("com"), Some(DataCentre::Us));
+        assert_eq!(DataCentre::parse("US"), Some(DataCentre::Us));
+        assert_eq!(DataCentre::parse("com.au"), Some(DataCentre::Au));
+    }
+
+    #[test]
+    fn hosts_and_urls_are_read() {
+        assert_eq!(DataCentre::parse("accounts.zoho.eu"), Some(DataCentre::Eu));
+        assert_eq!(DataCentre::parse("https://www.zohoapis.com.au"), Some(DataCentre::Au));
+        assert_eq!(DataCentre::parse("https://accounts.zoho.com/"), Some(DataCentre::Us));
+        assert_eq!(DataCentre::parse("https://accounts.zohocloud.ca"), Some(DataCentre::Ca));
+        assert_eq!(DataCentre::parse("www.zohoapis.com.cn"), Some(DataCentre::Cn));
+    }
+
+    #[test]
+    fn unknown_values_are_rejected() {
+        assert_eq!(DataCentre::parse("mars"), None);
+        assert_eq!(DataCentre::parse(""), None);
+        assert_eq!(DataCentre::parse("https://example.com"), None);
+    }
+
+    #[test]
+    fn canada_hosts_are_the_exception() {
+        assert_eq!(DataCentre::Ca.accounts_host(), "accounts.zohocloud.ca");
+        assert_eq!(DataCentre::Ca.desk_host(), "desk.zohocloud.ca");
+        assert_eq!(DataCentre::Ca.api_host(), "www.zohoapis.ca");
+        assert_eq!(DataCentre::Eu.desk_host(), "desk.zoho.eu");
+    }
+}

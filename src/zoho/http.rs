@@ -1,0 +1,316 @@
+//! The one HTTP path to Zoho: a shared reqwest client, retries with backoff that honour
+//! `Retry-After` (GETs only — a token refresh is never retried, it spends Zoho's token budget),
+//! refusal to send a token over plain HTTP to a remote host, and the redacted `-v` trace.
+
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::Value;
+use thiserror::Error;
+use url::Url;
+
+use super::{AccessToken, catalogue::ZohoError, endpoints::check_transport};
+use crate::redact::Redactor;
+
+/// The longest `Retry-After` we wait for; beyond it the answer is reported instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
+/// How much of a body the `-v` trace shows.
+const TRACE_BODY_LIMIT: usize = 4000;
+
+#[derive(Debug, Error, Clone)]
+pub enum HttpError {
+    #[error("`{0}` is not a valid URL")]
+    BadUrl(String),
+    #[error("refused to send credentials to `{0}` over plain http://; only loopback hosts may use http")]
+    Insecure(String),
+    #[error("{method} {url} timed out")]
+    Timeout { method: String, url: String },
+    #[error("cannot reach {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("{method} {url} failed: {reason}")]
+    Other {
+        method: String,
+        url: String,
+        reason: String,
+    },
+}
+
+/// One answer from Zoho, with what a check needs to judge it and to show as evidence.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub method: &'static str,
+    pub url: String,
+    pub status: u16,
+    pub body: String,
+    pub retry_after: Option<Duration>,
+    pub elapsed: Duration,
+}
+
+impl Answer {
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// `GET https://… → 200 (12 ms)`: the start of an evidence line.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} {} → {} ({} ms)",
+            self.method,
+            self.url,
+            self.status,
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+/// An answer read into data, or the Zoho error it carried, or nonsense.
+#[derive(Debug, Clone)]
+pub enum Reading<T> {
+    Data(T),
+    Rejected(ZohoError),
+    Unreadable(String),
+}
+
+impl<T> Reading<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reading<U> {
+        match self {
+            Reading::Data(data) => Reading::Data(f(data)),
+            Reading::Rejected(error) => Reading::Rejected(error),
+            Reading::Unreadable(why) => Reading::Unreadable(why),
+        }
+    }
+}
+
+/// Options the pipeline's settings give the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub retries: u32,
+    pub trace: bool,
+}
+
+#[derive(Clone)]
+pub struct ZohoHttp {
+    client: Client,
+    options: HttpOptions,
+    redactor: Redactor,
+}
+
+enum Attempt {
+    Answered(Answer),
+    Failed(HttpError),
+}
+
+impl Attempt {
+    fn retryable(&self) -> bool {
+        match self {
+            Attempt::Answered(answer) => {
+                answer.status == 429 || (500..600).contains(&answer.status)
+            }
+            Attempt::Failed(HttpError::Connect { .. } | HttpError::Timeout { .. }) => true,
+            Attempt::Failed(_) => false,
+        }
+    }
+}
+
+impl ZohoHttp {
+    pub fn new(options: HttpOptions, redactor: Redactor) -> Result<Self, HttpError> {
+        // reqwest is built without a bundled crypto provider; ring is installed once here.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = Client::builder()
+            .user_agent(concat!("zoho-doctor/", env!("CARGO_PKG_VERSION")))
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|err| HttpError::Other {
+                method: "-".into(),
+                url: "-".into(),
+                reason: err.without_url().to_string(),
+            })?;
+        Ok(ZohoHttp {
+            client,
+            options,
+            redactor,
+        })
+    }
+
+    /// GET with the access token and extra headers (`orgId`, `If-Modified-Since`). Retries
+    /// connection failures, 429 and 5xx with backoff, honouring `Retry-After`.
+    pub async fn get(
+        &self,
+        url: &str,
+        token: &AccessToken,
+        headers: &[(&str, String)],
+    ) -> Result<Answer, HttpError> {
+        let url = secure_url(url)?;
+        let attempt = || async {
+            let mut request = self
+                .client
+                .request(Method::GET, url.clone())
+                .header("Authorization", token.header_value());
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            match self.send("GET", &url, request, headers, true).await {
+                Ok(answer) => {
+                    let attempt = Attempt::Answered(answer);
+                    if attempt.retryable() {
+                        Err(attempt)
+                    } else {
+                        Ok(attempt)
+                    }
+                }
+                Err(error) => Err(Attempt::Failed(error)),
+            }
+        };
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(Duration::from_secs(5))
+            .with_max_times(self.options.retries as usize);
+        let outcome = attempt
+            .retry(backoff)
+            .when(Attempt::retryable)
+            .adjust(|attempt, planned| match attempt {
+                Attempt::Answered(Answer {
+                    retry_after: Some(wait),
+                    ..
+                }) if *wait > MAX_RETRY_AFTER => None,
+                Attempt::Answered(Answer {
+                    retry_after: Some(wait),
+                    ..
+                }) => Some(*wait),
+                _ => planned,
+            })
+            .await;
+        match outcome {
+            Ok(Attempt::Answered(answer)) | Err(Attempt::Answered(answer)) => Ok(answer),
+            Ok(Attempt::Failed(error)) | Err(Attempt::Failed(error)) => Err(error),
+        }
+    }
+
+    /// POST a form once. Secrets travel in the body, never in the URL.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Answer, HttpError> {
+        let url = secure_url(url)?;
+        let request = self.client.request(Method::POST, url.clone()).form(form);
+        self.send("POST", &url, request, &[], false).await
+    }
+
+    async fn send(
+        &self,
+        method: &'static str,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+        headers: &[(&str, String)],
+        authorized: bool,
+    ) -> Result<Answer, HttpError> {
+        let shown_url = url.to_string();
+        let started = Instant::now();
+        let response = request.send().await.map_err(|err| {
+            let reason = error_reason(&err);
+            if err.is_timeout() {
+                HttpError::Timeout {
+                    method: method.into(),
+                    url: shown_url.clone(),
+                }
+            } else if err.is_connect() {
+                HttpError::Connect {
+                    url: shown_url.clone(),
+                    reason,
+                }
+            } else {
+                HttpError::Other {
+                    method: method.into(),
+                    url: shown_url.clone(),
+                    reason,
+                }
+            }
+        });
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                self.trace(|| format!("→ {method} {shown_url}\n← {error}"));
+                return Err(error);
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = if status == StatusCode::NO_CONTENT {
+            String::new()
+        } else {
+            response.text().await.map_err(|err| HttpError::Other {
+                method: method.into(),
+                url: shown_url.clone(),
+                reason: error_reason(&err),
+            })?
+        };
+        let answer = Answer {
+            method,
+            url: shown_url,
+            status: status.as_u16(),
+            body,
+            retry_after,
+            elapsed: started.elapsed(),
+        };
+        self.trace(|| {
+            let mut sent: Vec<String> = Vec::new();
+            if authorized {
+                sent.push("   Authorization: Zoho-oauthtoken ***".to_owned());
+            }
+            sent.extend(headers.iter().map(|(name, value)| format!("   {name}: {value}")));
+            let mut body: String = answer.body.chars().take(TRACE_BODY_LIMIT).collect();
+            if answer.body.len() > body.len() {
+                body.push_str(" …");
+            }
+            format!(
+                "→ {method} {}{}{}\n← {} ({} ms)\n   {}",
+                answer.url,
+                if sent.is_empty() { "" } else { "\n" },
+                sent.join("\n"),
+                answer.status,
+                answer.elapsed.as_millis(),
+                if body.is_empty() { "(no body)" } else { body.as_str() }
+            )
+        });
+        Ok(answer)
+    }
+
+    /// The `-v` trace: stderr, redacted, one block per exchange so concurrent checks do not
+    /// interleave lines.
+    fn trace(&self, render: impl FnOnce() -> String) {
+        if self.options.trace {
+            eprintln!("{}", self.redactor.redact(&render()));
+        }
+    }
+}
+
+fn secure_url(url: &str) -> Result<Url, HttpError> {
+    let parsed = Url::parse(url).map_err(|_| HttpError::BadUrl(url.to_owned()))?;
+    check_transport(&parsed).map_err(|()| HttpError::Insecure(url.to_owned()))?;
+    Ok(parsed)
+}
+
+/// reqwest's errors print the URL with every detail; we print our own URL and only the cause.
+fn error_reason(err: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut reason = String::new();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        reason = cause.to_string();
+        source = cause.source();
+    }
+    if reason.is_empty() {
+        err.to_string()
+    } else {
+        reason
+    }
+}

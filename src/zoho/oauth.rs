@@ -1,0 +1,255 @@
+//! The accounts server: refreshing an access token (and reading Zoho's HTTP-200 error answers
+//! for what they are) and the OAuth user-info call.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use super::{
+    AccessToken,
+    catalogue::{Service, ZohoCode, ZohoError},
+    http::{Answer, HttpError, ZohoHttp},
+};
+
+/// The app's OAuth client, from the row or from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET`.
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// A successful refresh.
+#[derive(Clone, Debug)]
+pub struct MintedToken {
+    pub access_token: AccessToken,
+    /// `None` when Zoho left `expires_in` out (it happens, reference §9.2).
+    pub expires_in: Option<Duration>,
+    pub api_domain: Option<String>,
+    /// Space-separated, when Zoho sends it (newer answers do, older ones do not).
+    pub scope: Option<String>,
+}
+
+/// What the accounts server said to a refresh.
+#[derive(Clone, Debug)]
+pub enum RefreshAnswer {
+    Minted(MintedToken),
+    /// Zoho said no, whatever the HTTP status (usually 200 with an `error` key).
+    Rejected(ZohoError),
+    /// Not JSON, or JSON we cannot read: we could not find out.
+    Unreadable(String),
+}
+
+/// Reads a token-endpoint answer the way Zoho's own SDKs do: only an `access_token` means
+/// success; an `error` key means failure even with HTTP 200.
+pub fn read_refresh_answer(status: u16, body: &str) -> RefreshAnswer {
+    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
+        return RefreshAnswer::Unreadable(format!(
+            "the accounts server answered HTTP {status} with a body that is not a JSON object"
+        ));
+    };
+    let text = |key: &str| {
+        fields
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    let number = |key: &str| {
+        fields.get(key).and_then(|value| {
+            value
+                .as_u64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+    };
+    if let Some(error) = text("error") {
+        let description = text("error_description");
+        // The throttle answer's texts can be localised ("拒绝访问"), so it is recognised by
+        // its shape: HTTP 400, `"status":"failure"` and an `error_description`.
+        let throttled = status == 400
+            && text("status").is_some_and(|s| s.eq_ignore_ascii_case("failure"))
+            && description.is_some();
+        let mut rejection = ZohoError::new(Service::Accounts, status, &error, description);
+        if throttled {
+            rejection.known = Some(ZohoCode::RefreshThrottled);
+        }
+        return RefreshAnswer::Rejected(rejection);
+    }
+    let Some(access_token) = text("access_token") else {
+        return RefreshAnswer::Rejected(ZohoError {
+            service: Service::Accounts,
+            http_status: status,
+            wire_code: ZohoCode::NoAccessToken.wire().to_owned(),
+            message: Some(format!(
+                "answer keys: {}",
+                fields.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+            known: Some(ZohoCode::NoAccessToken),
+        });
+    };
+    // With the legacy `expires_in_sec` present, Zoho's SDKs read `expires_in` as milliseconds.
+    let expires_in = match number("expires_in_sec") {
+        Some(seconds) => Some(Duration::from_secs(seconds)),
+        None => number("expires_in").map(Duration::from_secs),
+    };
+    RefreshAnswer::Minted(MintedToken {
+        access_token: AccessToken::new(access_token),
+        expires_in,
+        api_domain: text("api_domain"),
+        scope: text("scope"),
+    })
+}
+
+/// One refresh call: `POST {accounts}/oauth/v2/token` with the secrets in the form body.
+pub async fn refresh(
+    http: &ZohoHttp,
+    accounts_base: &str,
+    client: &ClientCredentials,
+    refresh_token: &SecretString,
+) -> Result<(RefreshAnswer, Answer), HttpError> {
+    let url = format!("{accounts_base}/oauth/v2/token");
+    let answer = http
+        .post_form(
+            &url,
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", client.client_id.as_str()),
+                ("client_secret", client.client_secret.expose_secret()),
+                ("refresh_token", refresh_token.expose_secret()),
+            ],
+        )
+        .await?;
+    Ok((read_refresh_answer(answer.status, &answer.body), answer))
+}
+
+/// What `/oauth/user/info` told us.
+#[derive(Clone, Debug, Default)]
+pub struct UserInfo {
+    pub email: Option<String>,
+    pub zuid: Option<String>,
+    pub display_name: Option<String>,
+    /// Read from `orgid`, `organization_id` or `ZGID`, whichever is present: the field name
+    /// varies by data centre (seed 000, "Data-centre mismatch on user info calls").
+    pub org_id: Option<(String, &'static str)>,
+}
+
+/// The user-info answer or the Zoho error it carried.
+pub enum UserInfoAnswer {
+    Found(UserInfo),
+    Rejected(ZohoError),
+    Unreadable(String),
+}
+
+pub fn read_user_info(status: u16, body: &str) -> UserInfoAnswer {
+    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
+        return UserInfoAnswer::Unreadable(format!(
+            "user info answered HTTP {status} with a body that is not a JSON object"
+        ));
+    };
+    let scalar = |key: &str| {
+        fields.get(key).and_then(|value| match value {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    if let Some(cause) = scalar("cause").filter(|_| scalar("response").as_deref() == Some("error"))
+    {
+        let rejection = ZohoError::new(Service::Accounts, status, &cause, None);
+        let rejection = if cause.eq_ignore_ascii_case("INVALID_OAUTHSCOPE") {
+            ZohoError {
+                known: Some(ZohoCode::UserInfoScope),
+                ..rejection
+            }
+        } else {
+            rejection
+        };
+        return UserInfoAnswer::Rejected(rejection);
+    }
+    if !(200..300).contains(&status) {
+        return UserInfoAnswer::Rejected(ZohoError::new(
+            Service::Accounts,
+            status,
+            &scalar("error").unwrap_or_else(|| format!("HTTP_{status}")),
+            scalar("message"),
+        ));
+    }
+    let org_id = ["orgid", "organization_id", "ZGID"]
+        .into_iter()
+        .find_map(|key| scalar(key).map(|value| (value, key)));
+    UserInfoAnswer::Found(UserInfo {
+        email: scalar("Email").or_else(|| scalar("email")),
+        zuid: scalar("ZUID"),
+        display_name: scalar("Display_Name"),
+        org_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_200_with_error_key_is_a_rejection() {
+        match read_refresh_answer(200, r#"{"error":"invalid_code"}"#) {
+            RefreshAnswer::Rejected(error) => {
+                assert_eq!(error.known, Some(ZohoCode::InvalidCode));
+                assert_eq!(error.http_status, 200);
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn answer_without_access_token_is_a_rejection() {
+        match read_refresh_answer(200, r#"{"api_domain":"https://www.zohoapis.com"}"#) {
+            RefreshAnswer::Rejected(error) => {
+                assert_eq!(error.known, Some(ZohoCode::NoAccessToken))
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn localised_throttle_is_recognised_by_shape() {
+        let body = r#"{"error_description":"您连续发出了太多请求","error":"拒绝访问","status":"failure"}"#;
+        match read_refresh_answer(400, body) {
+            RefreshAnswer::Rejected(error) => {
+                assert_eq!(error.known, Some(ZohoCode::RefreshThrottled));
+                assert_eq!(error.wire_code, "拒绝访问");
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn legacy_expires_in_sec_wins_over_millisecond_expires_in() {
+        let body = r#"{"access_token":"t","expires_in":3600000,"expires_in_sec":3600}"#;
+        match read_refresh_answer(200, body) {
+            RefreshAnswer::Minted(token) => {
+                assert_eq!(token.expires_in, Some(Duration::from_secs(3600)))
+            }
+            other => panic!("expected a token, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_json_is_unreadable() {
+        assert!(matches!(
+            read_refresh_answer(502, "<html>bad gateway</html>"),
+            RefreshAnswer::Unreadable(_)
+        ));
+    }
+
+    #[test]
+    fn user_info_org_id_is_read_from_any_of_its_names() {
+        for key in ["orgid", "organization_id", "ZGID"] {
+            let body = format!(r#"{{"Email":"a@b.c","ZUID":1,"{key}":"42"}}"#);
+            match read_user_info(200, &body) {
+                UserInfoAnswer::Found(info) => assert_eq!(info.org_id, Some(("42".into(), key))),
+                _ => panic!("expected user info for {key}"),
+            }
+        }
+    }
+}
