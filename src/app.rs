@@ -174,7 +174,8 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);
     let runs = fleet::run_fleet(Arc::clone(&pipeline), env, Arc::clone(&store), users).await?;
-    let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report(Vec::new())).collect();
+    let connections: Vec<ConnectionReport> =
+        runs.iter().map(|run| run.to_report(Vec::new())).collect();
     let report = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
         pipeline: pipeline.name.clone(),
@@ -226,8 +227,12 @@ pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
 /// The app-wide OAuth client from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` (env only: never
 /// an argument, which `ps` would show).
 fn client_from_env(redactor: &Redactor) -> Option<ClientCredentials> {
-    let client_id = std::env::var("ZOHO_CLIENT_ID").ok().filter(|v| !v.trim().is_empty())?;
-    let secret = std::env::var("ZOHO_CLIENT_SECRET").ok().filter(|v| !v.trim().is_empty())?;
+    let client_id = std::env::var("ZOHO_CLIENT_ID")
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
+    let secret = std::env::var("ZOHO_CLIENT_SECRET")
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
     redactor.register(&secret);
     Some(ClientCredentials {
         client_id,
@@ -272,7 +277,10 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
         }
     }
     if failed > 0 {
-        eprintln!("{failed} of {} pipeline file(s) are invalid", args.files.len());
+        eprintln!(
+            "{failed} of {} pipeline file(s) are invalid",
+            args.files.len()
+        );
         Ok(exit::USAGE)
     } else {
         Ok(exit::SUCCESS)
@@ -309,7 +317,10 @@ async fn sim(args: SimArgs) -> Result<u8, Error> {
     let sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
         .await
         .map_err(|err| Error::Sim(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
-    println!("zoho-doctor simulator on {} (Ctrl-C stops it)", sim.base_url());
+    println!(
+        "zoho-doctor simulator on {} (Ctrl-C stops it)",
+        sim.base_url()
+    );
     println!("export ZOHO_ACCOUNTS_URL='{}'", sim.accounts_url());
     println!("export ZOHO_API_URL='{}'", sim.api_url());
     println!("export ZOHO_DESK_URL='{}'", sim.desk_url());

@@ -6,10 +6,7 @@
 use std::path::Path;
 
 use colored::Colorize;
-use sqlx::{
-    AssertSqlSafe, ConnectOptions, Connection as _,
-    sqlite::SqliteConnectOptions,
-};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, sqlite::SqliteConnectOptions};
 
 use crate::{
     Error,
@@ -48,19 +45,84 @@ pub struct Expectation {
 }
 
 pub const EXPECTED: &[Expectation] = &[
-    Expectation { scenario: "healthy", check: "profile", status: Status::Pass, says: "Ada Lovelace" },
-    Expectation { scenario: "token-expired", check: "refresh", status: Status::Warn, says: "refreshed" },
-    Expectation { scenario: "refresh-revoked", check: "refresh", status: Status::Fail, says: "invalid_code" },
-    Expectation { scenario: "wrong-dc", check: "data-centre", status: Status::Fail, says: "belongs to the EU data centre" },
-    Expectation { scenario: "missing-scope", check: "scopes", status: Status::Fail, says: "Desk.settings.READ" },
-    Expectation { scenario: "org-blank", check: "org", status: Status::Warn, says: "discovered org id" },
-    Expectation { scenario: "org-stale", check: "org", status: Status::Fail, says: "not among the user's organisations" },
-    Expectation { scenario: "portal-missing", check: "portal", status: Status::Warn, says: "discovered portal" },
-    Expectation { scenario: "several-orgs", check: "org", status: Status::Warn, says: "3 organisations" },
-    Expectation { scenario: "orgs-bare-list", check: "org", status: Status::Warn, says: "discovered org id" },
-    Expectation { scenario: "desk-invalid-oauth", check: "org", status: Status::Fail, says: "INVALID_OAUTH" },
-    Expectation { scenario: "portal-is-org-id", check: "portal", status: Status::Fail, says: "Desk organisation id" },
-    Expectation { scenario: "refresh-throttled", check: "refresh", status: Status::Fail, says: "throttling" },
+    Expectation {
+        scenario: "healthy",
+        check: "profile",
+        status: Status::Pass,
+        says: "Ada Lovelace",
+    },
+    Expectation {
+        scenario: "token-expired",
+        check: "refresh",
+        status: Status::Warn,
+        says: "refreshed",
+    },
+    Expectation {
+        scenario: "refresh-revoked",
+        check: "refresh",
+        status: Status::Fail,
+        says: "invalid_code",
+    },
+    Expectation {
+        scenario: "wrong-dc",
+        check: "data-centre",
+        status: Status::Fail,
+        says: "belongs to the EU data centre",
+    },
+    Expectation {
+        scenario: "missing-scope",
+        check: "scopes",
+        status: Status::Fail,
+        says: "Desk.settings.READ",
+    },
+    Expectation {
+        scenario: "org-blank",
+        check: "org",
+        status: Status::Warn,
+        says: "discovered org id",
+    },
+    Expectation {
+        scenario: "org-stale",
+        check: "org",
+        status: Status::Fail,
+        says: "not among the user's organisations",
+    },
+    Expectation {
+        scenario: "portal-missing",
+        check: "portal",
+        status: Status::Warn,
+        says: "discovered portal",
+    },
+    Expectation {
+        scenario: "several-orgs",
+        check: "org",
+        status: Status::Warn,
+        says: "3 organisations",
+    },
+    Expectation {
+        scenario: "orgs-bare-list",
+        check: "org",
+        status: Status::Warn,
+        says: "discovered org id",
+    },
+    Expectation {
+        scenario: "desk-invalid-oauth",
+        check: "org",
+        status: Status::Fail,
+        says: "INVALID_OAUTH",
+    },
+    Expectation {
+        scenario: "portal-is-org-id",
+        check: "portal",
+        status: Status::Fail,
+        says: "Desk organisation id",
+    },
+    Expectation {
+        scenario: "refresh-throttled",
+        check: "refresh",
+        status: Status::Fail,
+        says: "throttling",
+    },
 ];
 
 pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
@@ -72,18 +134,25 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
     if !unknown.is_empty() {
         return Err(Error::Usage(format!(
             "unknown scenario(s) {}; `zoho-doctor sim --list` lists them",
-            unknown.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let sim = Sim::start()
         .await
         .map_err(|err| Error::Sim(format!("cannot start the simulator: {err}")))?;
-    let dir = tempfile::tempdir().map_err(|err| Error::io("create a temporary directory in", std::env::temp_dir(), err))?;
+    let dir = tempfile::tempdir()
+        .map_err(|err| Error::io("create a temporary directory in", std::env::temp_dir(), err))?;
     let db = dir.path().join("demo.db");
     let seeds: Vec<SeededConnection> = sim
         .seeds()
         .iter()
-        .filter(|seed| args.scenarios.is_empty() || args.scenarios.iter().any(|s| s == seed.scenario))
+        .filter(|seed| {
+            args.scenarios.is_empty() || args.scenarios.iter().any(|s| s == seed.scenario)
+        })
         .cloned()
         .collect();
     write_seed_store(&db, &seeds).await?;
@@ -96,9 +165,18 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
     let (file, text) = pipeline::shipped::DESK;
     let pipeline = pipeline::load_str(text, file, &|var| std::env::var(var).ok())?;
     let endpoints = Endpoints::with_overrides(
-        Override { source_name: "simulator", value: Some(sim.accounts_url()) },
-        Override { source_name: "simulator", value: Some(sim.api_url()) },
-        Override { source_name: "simulator", value: Some(sim.desk_url()) },
+        Override {
+            source_name: "simulator",
+            value: Some(sim.accounts_url()),
+        },
+        Override {
+            source_name: "simulator",
+            value: Some(sim.api_url()),
+        },
+        Override {
+            source_name: "simulator",
+            value: Some(sim.desk_url()),
+        },
     )?;
     let store = Store::open(&format!("sqlite://{}", db.display()), Mapping::seed()).await?;
     let job = Job {
@@ -126,7 +204,11 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
     colored::control::set_override(ui.colour);
     let misses = verdict(&report, &seeds);
     colored::control::unset_override();
-    Ok(if misses == 0 { exit::SUCCESS } else { exit::CHECK_FAILED })
+    Ok(if misses == 0 {
+        exit::SUCCESS
+    } else {
+        exit::CHECK_FAILED
+    })
 }
 
 /// Prints, per scenario, where it was diagnosed; returns how many were not as expected.
@@ -144,8 +226,12 @@ fn verdict(report: &RunReport, seeds: &[SeededConnection]) -> usize {
             .and_then(|c| c.checks.iter().find(|check| check.id == expected.check));
         let hit = check.is_some_and(|check| {
             check.status == expected.status
-                && format!("{} {}", check.message, check.code.clone().unwrap_or_default())
-                    .contains(expected.says)
+                && format!(
+                    "{} {}",
+                    check.message,
+                    check.code.clone().unwrap_or_default()
+                )
+                .contains(expected.says)
         });
         let mark = if hit { "✓".green() } else { "✗".red() };
         if !hit {
@@ -169,7 +255,12 @@ fn verdict(report: &RunReport, seeds: &[SeededConnection]) -> usize {
 
 /// Creates a SQLite file with the seed preset's table holding these connection rows.
 pub async fn write_seed_store(path: &Path, seeds: &[SeededConnection]) -> Result<(), Error> {
-    let failed = |err: sqlx::Error| Error::Sim(format!("cannot write the seed store {}: {err}", path.display()));
+    let failed = |err: sqlx::Error| {
+        Error::Sim(format!(
+            "cannot write the seed store {}: {err}",
+            path.display()
+        ))
+    };
     let mut conn = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)

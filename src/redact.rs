@@ -35,7 +35,10 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r#""${1}":"***""#,
         ),
         // Passwords in URLs: `postgres://user:secret@host/db`.
-        (r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", "${1}***@"),
+        (
+            r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@",
+            "${1}***@",
+        ),
     ]
     .into_iter()
     .map(|(pattern, replacement)| (Regex::new(pattern).expect("redaction pattern"), replacement))
@@ -67,13 +70,18 @@ impl Redactor {
         if secret.len() < MIN_SECRET_LEN {
             return;
         }
-        let mut registered = self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut registered = self
+            .inner
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if registered.secrets.iter().any(|known| known == secret) {
             return;
         }
         registered.secrets.push(secret.to_owned());
         // Longest first, so a secret that contains another is masked whole.
-        registered.secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+        registered
+            .secrets
+            .sort_by_key(|known| std::cmp::Reverse(known.len()));
         registered.matcher = AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(&registered.secrets)
@@ -87,7 +95,10 @@ impl Redactor {
     /// Returns `text` with every registered secret and every credential-shaped value masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = {
-            let registered = self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let registered = self
+                .inner
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             match &registered.matcher {
                 Some(matcher) => matcher.replace_all(text, &vec![MASK; registered.secrets.len()]),
                 None => text.to_owned(),
@@ -116,7 +127,10 @@ mod tests {
     fn registered_secret_is_masked_everywhere_it_appears() {
         let redactor = Redactor::new();
         redactor.register("s3cr3t-value");
-        assert_eq!(redactor.redact("a s3cr3t-value b s3cr3t-value"), "a *** b ***");
+        assert_eq!(
+            redactor.redact("a s3cr3t-value b s3cr3t-value"),
+            "a *** b ***"
+        );
     }
 
     #[test]

@@ -32,17 +32,16 @@ impl Check for ConnectionExists {
                 .code("no_refresh_token")
                 .verdict();
         };
-        if connection
-            .access_token
-            .as_ref()
-            .is_some_and(|access| access.same_as(secrecy::ExposeSecret::expose_secret(refresh_token)))
-        {
+        if connection.access_token.as_ref().is_some_and(|access| {
+            access.same_as(secrecy::ExposeSecret::expose_secret(refresh_token))
+        }) {
             return Outcome::fail("the stored refresh token equals the access token: a refresh answer was written over it (Zoho's refresh answer carries no refresh token)")
                 .hint("re-authorise to get a new refresh token; when saving a refresh answer, keep the stored refresh token")
                 .code("refresh_token_overwritten")
                 .verdict();
         }
-        let mut outcome = Outcome::pass(format!("found the connection row for user `{}`", ctx.user));
+        let mut outcome =
+            Outcome::pass(format!("found the connection row for user `{}`", ctx.user));
         if let Some(dc) = ctx.facts.dc {
             outcome = outcome.detail("data centre", dc.code());
         }

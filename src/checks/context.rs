@@ -14,6 +14,16 @@ use crate::{
     zoho::{App, DataCentre, endpoints::Endpoints, http::ZohoHttp, oauth::ClientCredentials},
 };
 
+/// A fact a check needs is missing: the check is skipped with this reason.
+#[derive(Debug, Clone, Copy)]
+pub struct Missing(pub &'static str);
+
+impl From<Missing> for Verdict {
+    fn from(missing: Missing) -> Verdict {
+        Outcome::skip(missing.0).verdict()
+    }
+}
+
 /// Shared by every check of a run.
 pub struct RunEnv {
     pub http: ZohoHttp,
@@ -39,21 +49,18 @@ pub struct CheckContext {
 }
 
 impl CheckContext {
-    /// The connection row, or a skip verdict when there is none.
-    pub fn connection(&self) -> Result<&Connection, Verdict> {
+    /// The connection row, or why the check cannot run.
+    pub fn connection(&self) -> Result<&Connection, Missing> {
         self.connection
             .as_deref()
-            .ok_or_else(|| Outcome::skip("no connection row to check").verdict())
+            .ok_or(Missing("no connection row to check"))
     }
 
-    /// The access token an earlier check settled on, or a skip verdict.
-    pub fn token(&self) -> Result<&TokenFact, Verdict> {
-        self.facts.token.as_ref().ok_or_else(|| {
-            Outcome::skip(
-                "no usable access token: a `token-refresh` check must pass before this one",
-            )
-            .verdict()
-        })
+    /// The access token an earlier check settled on, or why the check cannot run.
+    pub fn token(&self) -> Result<&TokenFact, Missing> {
+        self.facts.token.as_ref().ok_or(Missing(
+            "no usable access token: a `token-refresh` check must pass before this one",
+        ))
     }
 
     /// The connection's data centre; Zoho's default (US) when nothing says otherwise.

@@ -31,7 +31,7 @@ impl Check for DataCentreCheck {
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,
-            Err(skip) => return skip,
+            Err(missing) => return missing.into(),
         };
         if let Some(rejection) = &ctx.facts.refresh_rejection
             && matches!(
@@ -121,9 +121,13 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
     let home = ctx.dc();
     let (Some(refresh_token), Some(client)) = (
         connection.refresh_token.clone(),
-        connection.client.clone().or_else(|| ctx.env.default_client.clone()),
+        connection
+            .client
+            .clone()
+            .or_else(|| ctx.env.default_client.clone()),
     ) else {
-        return Outcome::skip("cannot probe other data centres without a refresh token and client").verdict();
+        return Outcome::skip("cannot probe other data centres without a refresh token and client")
+            .verdict();
     };
     let mut probes = JoinSet::new();
     for dc in DataCentre::ALL.into_iter().filter(|dc| *dc != home) {
@@ -135,9 +139,10 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
         );
         probes.spawn(async move {
             let result = match oauth::refresh(&http, &base, &client, &token).await {
-                Ok((RefreshAnswer::Minted(_), exchange)) => {
-                    (ProbeResult::Knows, format!("{}: access_token=***", exchange.summary()))
-                }
+                Ok((RefreshAnswer::Minted(_), exchange)) => (
+                    ProbeResult::Knows,
+                    format!("{}: access_token=***", exchange.summary()),
+                ),
                 Ok((RefreshAnswer::Rejected(error), exchange)) => (
                     ProbeResult::Rejects,
                     format!("{}: error={}", exchange.summary(), error.wire_code),
@@ -164,7 +169,11 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
         rejection.wire_code,
         answers.len()
     ))
-    .chain(answers.iter().map(|(dc, (_, line))| format!("{}: {line}", dc.code())))
+    .chain(
+        answers
+            .iter()
+            .map(|(dc, (_, line))| format!("{}: {line}", dc.code())),
+    )
     .collect();
     let owners: Vec<DataCentre> = answers
         .iter()
@@ -194,10 +203,12 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
         .verdict();
     }
     if answered == 0 {
-        return Outcome::error("could not ask any other data centre whether it knows the refresh token")
-            .hint("check the network; or set `probe: false` and compare the row's dc by hand")
-            .evidence_lines(evidence)
-            .verdict();
+        return Outcome::error(
+            "could not ask any other data centre whether it knows the refresh token",
+        )
+        .hint("check the network; or set `probe: false` and compare the row's dc by hand")
+        .evidence_lines(evidence)
+        .verdict();
     }
     Outcome::warn(format!(
         "no data centre knows this refresh token ({answered} of {} others answered no): it was revoked, deleted or mistyped, not sent to the wrong data centre; {}",

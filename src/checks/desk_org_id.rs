@@ -19,11 +19,19 @@ pub struct DeskOrgIdCheck;
 
 /// The user's Desk organisations and the evidence line of the call, or the verdict that ends
 /// the check (a Zoho error, a network error, an unreadable answer).
-pub(super) async fn organisations(ctx: &CheckContext) -> Result<(Vec<Organisation>, String), Verdict> {
+pub(super) async fn organisations(
+    ctx: &CheckContext,
+) -> Result<(Vec<Organisation>, String), Verdict> {
     let token = ctx.token()?;
-    let answer = desk::get(&ctx.env.http, &ctx.desk_base(), "/organizations", &token.token, None)
-        .await
-        .map_err(|error| Outcome::http_error("listing Desk organisations", &error).verdict())?;
+    let answer = desk::get(
+        &ctx.env.http,
+        &ctx.desk_base(),
+        "/organizations",
+        &token.token,
+        None,
+    )
+    .await
+    .map_err(|error| Outcome::http_error("listing Desk organisations", &error).verdict())?;
     let evidence = answer.summary();
     match desk::list_items(&answer) {
         Reading::Data(items) => {
@@ -36,26 +44,33 @@ pub(super) async fn organisations(ctx: &CheckContext) -> Result<(Vec<Organisatio
         )
         .evidence(format!("{evidence}: {}", error.wire_code))
         .verdict()),
-        Reading::Unreadable(why) => Err(Outcome::error(format!("listing Desk organisations: {why}"))
-            .evidence(evidence)
-            .verdict()),
+        Reading::Unreadable(why) => {
+            Err(Outcome::error(format!("listing Desk organisations: {why}"))
+                .evidence(evidence)
+                .verdict())
+        }
     }
 }
 
 /// The organisation a discovery should pick: the default one, else the first.
 pub(super) fn choose(orgs: &[Organisation]) -> Option<&Organisation> {
-    orgs.iter().find(|org| org.is_default).or_else(|| orgs.first())
+    orgs.iter()
+        .find(|org| org.is_default)
+        .or_else(|| orgs.first())
 }
 
 fn list(orgs: &[Organisation]) -> String {
-    orgs.iter().map(Organisation::label).collect::<Vec<_>>().join("; ")
+    orgs.iter()
+        .map(Organisation::label)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Check for DeskOrgIdCheck {
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,
-            Err(skip) => return skip,
+            Err(missing) => return missing.into(),
         };
         let (orgs, evidence) = match organisations(ctx).await {
             Ok(found) => found,
@@ -83,7 +98,11 @@ impl Check for DeskOrgIdCheck {
             Outcome::warn(message).hint(format!(
                 "picked {} ({}); if the app should use another, store that id in desk_org_id",
                 chosen.id,
-                if chosen.is_default { "the default organisation" } else { "the first; none is marked default" }
+                if chosen.is_default {
+                    "the default organisation"
+                } else {
+                    "the first; none is marked default"
+                }
             ))
         } else if let Some(unsaved) = ctx.unsaved_note("the discovered org id") {
             Outcome::warn(format!("{message}; {unsaved}")).hint(
@@ -101,9 +120,11 @@ impl Check for DeskOrgIdCheck {
 
 fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict {
     if !looks_like_numeric_id(stored) {
-        let owner = orgs
-            .iter()
-            .find(|org| org.portal_name.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(stored)));
+        let owner = orgs.iter().find(|org| {
+            org.portal_name
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(stored))
+        });
         let hint = match owner {
             Some(org) => format!(
                 "`{stored}` is the portal of organisation {}: store {} in desk_org_id and `{stored}` in desk_portal",
@@ -135,7 +156,9 @@ fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict 
             "store {} in desk_org_id (or clear it and run with --fix to rediscover it)",
             org.id
         ),
-        None => "the user belongs to no Desk organisation: sign them in to Zoho Desk first".to_owned(),
+        None => {
+            "the user belongs to no Desk organisation: sign them in to Zoho Desk first".to_owned()
+        }
     };
     Outcome::fail(format!(
         "stored org id {stored} is not among the user's organisations ({}); Desk will answer OAUTH_ORG_MISMATCH",

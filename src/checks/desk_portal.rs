@@ -30,7 +30,7 @@ impl Check for DeskPortalCheck {
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,
-            Err(skip) => return skip,
+            Err(missing) => return missing.into(),
         };
         let mut evidence = Vec::new();
         // The organisations give the org id (when none is stored) and the portal fallbacks.
@@ -48,7 +48,12 @@ impl Check for DeskPortalCheck {
             return judge_stored(stored, &orgs, org, evidence);
         }
 
-        let Some(org_id) = ctx.facts.desk_org_id.clone().or_else(|| org.map(|o| DeskOrgId(o.id.clone()))) else {
+        let Some(org_id) = ctx
+            .facts
+            .desk_org_id
+            .clone()
+            .or_else(|| org.map(|o| DeskOrgId(o.id.clone())))
+        else {
             return Outcome::fail("no Desk organisation to read the portal from")
                 .hint("fix desk-org-id first: the user must belong to a Desk organisation")
                 .code("no_desk_organisation")
@@ -99,7 +104,11 @@ fn judge_stored(
         };
         return Outcome::fail(format!(
             "desk_portal holds `{stored}`, which is {}, not a portal name",
-            if is_an_org_id { "a Desk organisation id" } else { "a numeric id" }
+            if is_an_org_id {
+                "a Desk organisation id"
+            } else {
+                "a numeric id"
+            }
         ))
         .hint(fix)
         .code("portal_is_org_id")
@@ -122,7 +131,10 @@ fn judge_stored(
             "stored portal `{stored}` differs from the organisation's portal `{}`",
             known.join("` / `")
         ))
-        .hint(format!("if links to the portal break, store `{}` in desk_portal", known[0]))
+        .hint(format!(
+            "if links to the portal break, store `{}` in desk_portal",
+            known[0]
+        ))
     };
     verdict
         .evidence_lines(evidence)
@@ -138,12 +150,22 @@ async fn help_centre(
     evidence: &mut Vec<String>,
 ) -> Result<Option<Map<String, Value>>, Verdict> {
     let token = ctx.token()?;
-    let answer = desk::get(&ctx.env.http, &ctx.desk_base(), "/helpCenters", &token.token, Some(org_id))
-        .await
-        .map_err(|error| Outcome::http_error("listing help centres", &error).verdict())?;
+    let answer = desk::get(
+        &ctx.env.http,
+        &ctx.desk_base(),
+        "/helpCenters",
+        &token.token,
+        Some(org_id),
+    )
+    .await
+    .map_err(|error| Outcome::http_error("listing help centres", &error).verdict())?;
     match desk::list_items(&answer) {
         Reading::Data(items) => {
-            evidence.push(format!("{}: {} help centre(s)", answer.summary(), items.len()));
+            evidence.push(format!(
+                "{}: {} help centre(s)",
+                answer.summary(),
+                items.len()
+            ));
             let default = items
                 .iter()
                 .position(|item| item.get("isDefault").and_then(Value::as_bool) == Some(true))
@@ -151,7 +173,12 @@ async fn help_centre(
             Ok(items.into_iter().nth(default))
         }
         Reading::Rejected(error) => {
-            evidence.push(format!("{}: {} — {}", answer.summary(), error.wire_code, error.describe()));
+            evidence.push(format!(
+                "{}: {} — {}",
+                answer.summary(),
+                error.wire_code,
+                error.describe()
+            ));
             Ok(None)
         }
         Reading::Unreadable(why) => {
@@ -163,10 +190,12 @@ async fn help_centre(
 
 fn discover(help_centre: Option<&Map<String, Value>>, org: Option<&Organisation>) -> Option<Found> {
     let from_help_centre = |field: &str| {
-        help_centre.and_then(|hc| desk::text(hc, field)).map(|portal| Found {
-            portal,
-            source: format!("the help centre's `{field}`"),
-        })
+        help_centre
+            .and_then(|hc| desk::text(hc, field))
+            .map(|portal| Found {
+                portal,
+                source: format!("the help centre's `{field}`"),
+            })
     };
     let named = HELP_CENTRE_PORTAL_FIELDS
         .iter()
@@ -180,10 +209,13 @@ fn discover(help_centre: Option<&Map<String, Value>>, org: Option<&Organisation>
                 source: format!("organisation {}'s `portalName`", org.id),
             })
             .or_else(|| {
-                org.portal_url.as_deref().and_then(desk::portal_from_url).map(|portal| Found {
-                    portal,
-                    source: format!("organisation {}'s `portalURL`", org.id),
-                })
+                org.portal_url
+                    .as_deref()
+                    .and_then(desk::portal_from_url)
+                    .map(|portal| Found {
+                        portal,
+                        source: format!("organisation {}'s `portalURL`", org.id),
+                    })
             })
     });
     named.or(from_org).or_else(|| from_help_centre("id"))

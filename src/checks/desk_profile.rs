@@ -31,7 +31,7 @@ impl Check for DeskProfileCheck {
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let token = match ctx.token() {
             Ok(token) => token,
-            Err(skip) => return skip,
+            Err(missing) => return missing.into(),
         };
         let Some(org_id) = ctx.facts.desk_org_id.clone() else {
             return Outcome::fail("no Desk org id is known, and every Desk call but /organizations needs the orgId header")
@@ -39,7 +39,15 @@ impl Check for DeskProfileCheck {
                 .code("no_org_id")
                 .verdict();
         };
-        let answer = match desk::get(&ctx.env.http, &ctx.desk_base(), &self.path, &token.token, Some(&org_id)).await {
+        let answer = match desk::get(
+            &ctx.env.http,
+            &ctx.desk_base(),
+            &self.path,
+            &token.token,
+            Some(&org_id),
+        )
+        .await
+        {
             Ok(answer) => answer,
             Err(error) => return Outcome::http_error("profile", &error).verdict(),
         };
@@ -52,7 +60,9 @@ impl Check for DeskProfileCheck {
                     .verdict();
             }
             Reading::Unreadable(why) => {
-                return Outcome::error(format!("GET {}: {why}", self.path)).evidence(evidence).verdict();
+                return Outcome::error(format!("GET {}: {why}", self.path))
+                    .evidence(evidence)
+                    .verdict();
             }
         };
         let fields = key_fields(&object);
@@ -71,7 +81,11 @@ impl Check for DeskProfileCheck {
         let mut outcome = Outcome::pass(format!(
             "GET {} returned the profile of {}",
             self.path,
-            if headline.is_empty() { "the agent".to_owned() } else { headline.join(", ") }
+            if headline.is_empty() {
+                "the agent".to_owned()
+            } else {
+                headline.join(", ")
+            }
         ))
         .evidence(evidence);
         for (name, value) in &fields {
@@ -88,31 +102,46 @@ pub fn key_fields(object: &Map<String, Value>) -> Vec<(String, String)> {
         Some(Value::Object(inner)) => desk::text(inner, "name")
             .or_else(|| desk::text(inner, "fullName"))
             .or_else(|| {
-                let full = [desk::text(inner, "firstName"), desk::text(inner, "lastName")]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let full = [
+                    desk::text(inner, "firstName"),
+                    desk::text(inner, "lastName"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
                 (!full.is_empty()).then_some(full)
             }),
         _ => text(key),
     };
     let full_name = {
-        let parts: Vec<String> = [text("firstName"), text("lastName")].into_iter().flatten().collect();
+        let parts: Vec<String> = [text("firstName"), text("lastName")]
+            .into_iter()
+            .flatten()
+            .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     };
     let leading: [(&str, Option<String>, &[&str]); 5] = [
         (
             "Name",
-            text("name").or(full_name).or_else(|| text("fullName")).or_else(|| text("displayName")),
+            text("name")
+                .or(full_name)
+                .or_else(|| text("fullName"))
+                .or_else(|| text("displayName")),
             &["name", "firstName", "lastName", "fullName", "displayName"],
         ),
-        ("Email", text("emailId").or_else(|| text("email")), &["emailId", "email"]),
+        (
+            "Email",
+            text("emailId").or_else(|| text("email")),
+            &["emailId", "email"],
+        ),
         ("Status", text("status"), &["status"]),
         ("Subject", text("subject"), &["subject"]),
         (
             "Owner/Agent",
-            name_of("owner").or_else(|| name_of("assignee")).or_else(|| name_of("agent")),
+            name_of("owner")
+                .or_else(|| name_of("assignee"))
+                .or_else(|| name_of("agent")),
             &["owner", "assignee", "agent"],
         ),
     ];
@@ -147,7 +176,11 @@ pub fn key_fields(object: &Map<String, Value>) -> Vec<(String, String)> {
 
 /// `id`, `roleId`, `profile_id`, `departmentIds`: identifiers, not information.
 fn is_internal_id(key: &str) -> bool {
-    key == "id" || key.ends_with("Id") || key.ends_with("Ids") || key.ends_with("_id") || key.ends_with("ID")
+    key == "id"
+        || key.ends_with("Id")
+        || key.ends_with("Ids")
+        || key.ends_with("_id")
+        || key.ends_with("ID")
 }
 
 /// `timeZone` → `Time zone`.

@@ -74,13 +74,27 @@ impl Kind {
     /// What the check verifies, for `zoho-doctor list`.
     pub fn summary(self) -> &'static str {
         match self {
-            Kind::ConnectionExists => "a connection row exists for the user, with a refresh token that is not the access token and a known data centre",
-            Kind::TokenRefresh => "the access token is usable: kept while outside the refresh skew, else refreshed once; an answer with an `error` key (even HTTP 200) or without `access_token` fails",
-            Kind::DataCentre => "the row's data centre, the accounts server and the token's api_domain agree; after invalid_code/invalid_client it asks the other data centres which one knows the refresh token",
-            Kind::Scopes => "the granted scopes cover the required ones (ALL covers READ…, a parent covers its children); names each missing scope",
-            Kind::DeskOrgId => "the Desk organisation id is stored and among the user's organisations, or is discovered from /organizations",
-            Kind::DeskPortal => "the Desk portal is stored (and is not the org id), or is discovered from the help centre and the organisation",
-            Kind::DeskProfile => "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields",
+            Kind::ConnectionExists => {
+                "a connection row exists for the user, with a refresh token that is not the access token and a known data centre"
+            }
+            Kind::TokenRefresh => {
+                "the access token is usable: kept while outside the refresh skew, else refreshed once; an answer with an `error` key (even HTTP 200) or without `access_token` fails"
+            }
+            Kind::DataCentre => {
+                "the row's data centre, the accounts server and the token's api_domain agree; after invalid_code/invalid_client it asks the other data centres which one knows the refresh token"
+            }
+            Kind::Scopes => {
+                "the granted scopes cover the required ones (ALL covers READ…, a parent covers its children); names each missing scope"
+            }
+            Kind::DeskOrgId => {
+                "the Desk organisation id is stored and among the user's organisations, or is discovered from /organizations"
+            }
+            Kind::DeskPortal => {
+                "the Desk portal is stored (and is not the org id), or is discovered from the help centre and the organisation"
+            }
+            Kind::DeskProfile => {
+                "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields"
+            }
         }
     }
 
@@ -90,10 +104,7 @@ impl Kind {
             Kind::DataCentre => &["probe"],
             Kind::Scopes => &["require"],
             Kind::DeskProfile => &["path"],
-            Kind::ConnectionExists
-            | Kind::TokenRefresh
-            | Kind::DeskOrgId
-            | Kind::DeskPortal => &[],
+            Kind::ConnectionExists | Kind::TokenRefresh | Kind::DeskOrgId | Kind::DeskPortal => &[],
         }
     }
 

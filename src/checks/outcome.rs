@@ -64,8 +64,12 @@ impl Outcome {
     /// We could not find out: the network or Zoho's answer got in the way.
     pub fn http_error(context: &str, error: &HttpError) -> Self {
         let hint = match error {
-            HttpError::Insecure(_) => "use an https:// URL; plain http is for the local simulator only",
-            HttpError::Timeout { .. } => "Zoho did not answer in time; raise `settings.timeout` or retry later",
+            HttpError::Insecure(_) => {
+                "use an https:// URL; plain http is for the local simulator only"
+            }
+            HttpError::Timeout { .. } => {
+                "Zoho did not answer in time; raise `settings.timeout` or retry later"
+            }
             HttpError::Connect { .. } => "check the network, proxy and ZOHO_*_URL overrides",
             HttpError::BadUrl(_) | HttpError::Other { .. } => "run with -v to see the exchange",
         };

@@ -77,13 +77,18 @@ async fn probe(ctx: &CheckContext, required: &str) -> Verdict {
     };
     let (url, reading) = match ctx.env.app {
         App::Desk => {
-            let answer =
-                match desk::get(&ctx.env.http, &ctx.desk_base(), "/organizations", &token.token, None)
-                    .await
-                {
-                    Ok(answer) => answer,
-                    Err(error) => return Outcome::http_error("scope probe", &error).verdict(),
-                };
+            let answer = match desk::get(
+                &ctx.env.http,
+                &ctx.desk_base(),
+                "/organizations",
+                &token.token,
+                None,
+            )
+            .await
+            {
+                Ok(answer) => answer,
+                Err(error) => return Outcome::http_error("scope probe", &error).verdict(),
+            };
             (answer.summary(), desk::list_items(&answer).map(|_| ()))
         }
         App::Crm => {

@@ -30,7 +30,7 @@ impl Check for TokenRefresh {
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,
-            Err(skip) => return skip,
+            Err(missing) => return missing.into(),
         };
         let now = ctx.now();
         let skew = TimeDelta::from_std(ctx.env.settings.refresh_skew).unwrap_or(TimeDelta::MAX);
@@ -60,10 +60,15 @@ impl Check for TokenRefresh {
                     note: expiry.implausibility(now),
                 },
                 ExpiryField::Missing => Need::Keep {
-                    note: Some("the row has no token expiry, so the stored access token is used as is".to_owned()),
+                    note: Some(
+                        "the row has no token expiry, so the stored access token is used as is"
+                            .to_owned(),
+                    ),
                 },
                 ExpiryField::Unreadable(raw) => Need::Keep {
-                    note: Some(format!("the stored expiry `{raw}` is not epoch seconds, epoch milliseconds or a timestamp; the stored access token is used as is")),
+                    note: Some(format!(
+                        "the stored expiry `{raw}` is not epoch seconds, epoch milliseconds or a timestamp; the stored access token is used as is"
+                    )),
                 },
             }
         };
@@ -79,7 +84,11 @@ fn keep_stored(
     expires_at: Option<chrono::DateTime<Utc>>,
     note: Option<String>,
 ) -> Verdict {
-    let Some(token) = ctx.connection.as_deref().and_then(|c| c.access_token.clone()) else {
+    let Some(token) = ctx
+        .connection
+        .as_deref()
+        .and_then(|c| c.access_token.clone())
+    else {
         return Outcome::error("no stored access token").verdict();
     };
     let validity = expires_at.map_or_else(String::new, |at| {
@@ -111,16 +120,21 @@ async fn refresh(ctx: &CheckContext, reason: &str) -> Verdict {
             .code("no_refresh_token")
             .verdict();
     };
-    let Some(client) = connection.client.as_ref().or(ctx.env.default_client.as_ref()) else {
+    let Some(client) = connection
+        .client
+        .as_ref()
+        .or(ctx.env.default_client.as_ref())
+    else {
         return Outcome::error(format!("a refresh is needed ({reason}) but no OAuth client is configured"))
             .hint("set ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET, or add client_id and client_secret columns to the row")
             .verdict();
     };
     let accounts = ctx.accounts_base();
-    let (answer, exchange) = match oauth::refresh(&ctx.env.http, &accounts, client, refresh_token).await {
-        Ok(result) => result,
-        Err(error) => return Outcome::http_error("refresh", &error).verdict(),
-    };
+    let (answer, exchange) =
+        match oauth::refresh(&ctx.env.http, &accounts, client, refresh_token).await {
+            Ok(result) => result,
+            Err(error) => return Outcome::http_error("refresh", &error).verdict(),
+        };
     let evidence = exchange.summary();
     match answer {
         RefreshAnswer::Minted(minted) => minted_verdict(ctx, reason, minted, evidence),
@@ -151,9 +165,18 @@ async fn refresh(ctx: &CheckContext, reason: &str) -> Verdict {
     }
 }
 
-fn minted_verdict(ctx: &CheckContext, reason: &str, minted: MintedToken, evidence: String) -> Verdict {
-    ctx.env.redactor.register_secret(minted.access_token.secret());
-    let lifetime = minted.expires_in.unwrap_or(std::time::Duration::from_secs(3600));
+fn minted_verdict(
+    ctx: &CheckContext,
+    reason: &str,
+    minted: MintedToken,
+    evidence: String,
+) -> Verdict {
+    ctx.env
+        .redactor
+        .register_secret(minted.access_token.secret());
+    let lifetime = minted
+        .expires_in
+        .unwrap_or(std::time::Duration::from_secs(3600));
     let expires_at = ctx.now() + TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::hours(1));
     let mut fields = vec!["access_token=***".to_owned()];
     if let Some(domain) = &minted.api_domain {

@@ -9,7 +9,12 @@ pub fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
         Open,
         Done,
     }
-    fn visit(node: usize, edges: &[Vec<usize>], marks: &mut [Mark], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+    fn visit(
+        node: usize,
+        edges: &[Vec<usize>],
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
         marks[node] = Mark::Open;
         path.push(node);
         for &next in &edges[node] {
@@ -53,7 +58,10 @@ mod tests {
 
     #[test]
     fn cycle_is_reported_along_its_path() {
-        assert_eq!(find_cycle(&[vec![2], vec![0], vec![1]]), Some(vec![0, 2, 1, 0]));
+        assert_eq!(
+            find_cycle(&[vec![2], vec![0], vec![1]]),
+            Some(vec![0, 2, 1, 0])
+        );
     }
 
     #[test]

@@ -67,7 +67,9 @@ pub fn parse(text: &str, file: &str) -> Result<RawPipeline, PipelineErrors> {
         let message = UserMessageFormatter
             .format_message(err.without_snippet())
             .into_owned();
-        let fix = fix_for(&message);
+        let fix = fix_for(&message).or_else(|| {
+            Some("check the YAML near this point (an unclosed bracket or quote, a wrong indent); README \"Pipelines\" shows the format".to_owned())
+        });
         let error = match err.location() {
             Some(location) if location.line() > 0 => PipelineError::at(file, location, message, fix),
             _ => PipelineError::whole_file(file, message, fix),
@@ -79,6 +81,9 @@ pub fn parse(text: &str, file: &str) -> Result<RawPipeline, PipelineErrors> {
 /// A fix for serde's "unknown field `x`, expected one of a, b" and "missing field `x`".
 fn fix_for(message: &str) -> Option<String> {
     let quoted = message.split('`').nth(1)?;
+    if message.starts_with("duplicate mapping key") {
+        return Some("each key may appear once per mapping; remove the repeat".to_owned());
+    }
     if message.starts_with("unknown field") {
         let expected: Vec<&str> = message
             .split("expected one of ")

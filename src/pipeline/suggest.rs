@@ -5,10 +5,16 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
     let wanted_lower = wanted.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|candidate| (edit_distance(&wanted_lower, &candidate.to_ascii_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&wanted_lower, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, candidate)| {
-            *distance <= (candidate.len().max(wanted.len()) / 3).max(2)
-                || candidate.to_ascii_lowercase().starts_with(&wanted_lower)
+            let near = *distance <= (candidate.len().max(wanted.len()) / 3).max(1)
+                && *distance < wanted.len();
+            near || (wanted.len() >= 3 && candidate.to_ascii_lowercase().starts_with(&wanted_lower))
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -39,5 +45,7 @@ mod tests {
         assert_eq!(closest("desk-org", kinds), Some("desk-org-id"));
         assert_eq!(closest("desk-portl", kinds), Some("desk-portal"));
         assert_eq!(closest("banana", kinds), None);
+        assert_eq!(closest("zz", ["a", "b"]), None);
+        assert_eq!(closest("kindd", ["id", "kind"]), Some("kind"));
     }
 }

@@ -21,9 +21,8 @@ pub fn expand_env(value: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<S
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!("`${{{name}}}` is not an environment variable name"));
         }
-        let resolved = env(name).ok_or_else(|| {
-            format!("environment variable `{name}` is not set")
-        })?;
+        let resolved =
+            env(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;
         out.push_str(&resolved);
         rest = &after[end + 1..];
     }

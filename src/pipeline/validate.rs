@@ -28,8 +28,12 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn error<T>(&mut self, at: &S<T>, message: impl Into<String>, fix: impl Into<Option<String>>) {
-        self.errors
-            .push(PipelineError::at(self.file, at.referenced, message, fix.into()));
+        self.errors.push(PipelineError::at(
+            self.file,
+            at.referenced,
+            message,
+            fix.into(),
+        ));
     }
 
     /// `${NAME}` expanded, or an error at the value.
@@ -37,7 +41,11 @@ impl Validator<'_> {
         match expand_env(&value.value, self.env) {
             Ok(expanded) => Some(expanded),
             Err(why) => {
-                self.error(value, why, "export it before running, or remove the reference".to_owned());
+                self.error(
+                    value,
+                    why,
+                    "export it before running, or remove the reference".to_owned(),
+                );
                 None
             }
         }
@@ -77,29 +85,52 @@ pub fn validate(
         "desk" => Some(App::Desk),
         "crm" => Some(App::Crm),
         other => {
-            v.error(&raw.app, format!("unknown app `{other}`"), "use `desk` or `crm`".to_owned());
+            v.error(
+                &raw.app,
+                format!("unknown app `{other}`"),
+                "use `desk` or `crm`".to_owned(),
+            );
             None
         }
     };
     let settings = settings(&mut v, raw.settings.as_ref());
     if raw.name.value.trim().is_empty() {
-        v.error(&raw.name, "the pipeline `name` is empty", "give it a name; it labels the JUnit suites".to_owned());
+        v.error(
+            &raw.name,
+            "the pipeline `name` is empty",
+            "give it a name; it labels the JUnit suites".to_owned(),
+        );
     }
     if raw.checks.value.is_empty() {
-        v.error(&raw.checks, "the pipeline has no checks", "list at least one check under `checks:`".to_owned());
+        v.error(
+            &raw.checks,
+            "the pipeline has no checks",
+            "list at least one check under `checks:`".to_owned(),
+        );
     }
 
     let checks = &raw.checks.value;
     let ids: Vec<&str> = checks.iter().map(|check| check.id.value.as_str()).collect();
     for (index, check) in checks.iter().enumerate() {
         let id = &check.id.value;
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            v.error(&check.id, format!("check id `{id}` is not usable"), "use letters, digits, `-` and `_`".to_owned());
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            v.error(
+                &check.id,
+                format!("check id `{id}` is not usable"),
+                "use letters, digits, `-` and `_`".to_owned(),
+            );
         }
         if let Some(first) = ids[..index].iter().position(|other| other == id) {
             v.error(
                 &check.id,
-                format!("duplicate check id `{id}` (first used at line {})", checks[first].id.referenced.line()),
+                format!(
+                    "duplicate check id `{id}` (first used at line {})",
+                    checks[first].id.referenced.line()
+                ),
                 "give each check its own id".to_owned(),
             );
         }
@@ -131,7 +162,11 @@ pub fn validate(
                 Some(suggestion) => format!("did you mean `{suggestion}`?"),
                 None => "run `zoho-doctor list` for the check kinds".to_owned(),
             };
-            v.error(&check.kind, format!("unknown check kind `{}`", check.kind.value), fix);
+            v.error(
+                &check.kind,
+                format!("unknown check kind `{}`", check.kind.value),
+                fix,
+            );
             continue;
         };
         if let (Some(kind_app), Some(app)) = (kind.app(), app)
@@ -139,14 +174,23 @@ pub fn validate(
         {
             v.error(
                 &check.kind,
-                format!("`{}` checks Zoho {} but this pipeline has `app: {}`", kind.name(), kind_app.name(), app.name()),
+                format!(
+                    "`{}` checks Zoho {} but this pipeline has `app: {}`",
+                    kind.name(),
+                    kind_app.name(),
+                    app.name()
+                ),
                 format!("remove the check or set `app: {}`", kind_app.name()),
             );
         }
         if kind == Kind::TokenRefresh {
             refreshes += 1;
             if refreshes > 1 {
-                v.error(&check.kind, "a pipeline may refresh only once per connection (Zoho's token budget)", "remove the second `token-refresh` check".to_owned());
+                v.error(
+                    &check.kind,
+                    "a pipeline may refresh only once per connection (Zoho's token budget)",
+                    "remove the second `token-refresh` check".to_owned(),
+                );
             }
         }
         if let Some(spec) = spec(&mut v, kind, check, app) {
@@ -168,6 +212,8 @@ pub fn validate(
         );
     }
     if !v.errors.is_empty() {
+        // In file order, as the user reads the file.
+        v.errors.sort_by_key(|error| (error.line, error.column));
         return Err(PipelineErrors(v.errors));
     }
     Ok(Pipeline {
@@ -185,7 +231,11 @@ fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Set
     let Some(raw) = raw else {
         return settings;
     };
-    if let Some(skew) = raw.refresh_skew.as_ref().and_then(|s| v.duration(s, "refresh_skew")) {
+    if let Some(skew) = raw
+        .refresh_skew
+        .as_ref()
+        .and_then(|s| v.duration(s, "refresh_skew"))
+    {
         settings.refresh_skew = skew;
     }
     if let Some(timeout) = raw.timeout.as_ref().and_then(|s| v.duration(s, "timeout")) {
@@ -193,7 +243,11 @@ fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Set
     }
     if let Some(retries) = &raw.retries {
         if retries.value > 10 {
-            v.error(retries, format!("`retries: {}` is too many", retries.value), "use 0 to 10".to_owned());
+            v.error(
+                retries,
+                format!("`retries: {}` is too many", retries.value),
+                "use 0 to 10".to_owned(),
+            );
         } else {
             settings.retries = retries.value;
         }
@@ -203,11 +257,17 @@ fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Set
     {
         let valid = expanded.starts_with('v')
             && expanded.len() > 1
-            && expanded[1..].chars().all(|c| c.is_ascii_digit() || c == '.');
+            && expanded[1..]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.');
         if valid {
             settings.api_version = expanded;
         } else {
-            v.error(version, format!("`api_version: {expanded}` is not a CRM API version"), "use `v2`, `v2.1`, `v3` … `v8`".to_owned());
+            v.error(
+                version,
+                format!("`api_version: {expanded}` is not a CRM API version"),
+                "use `v2`, `v2.1`, `v3` … `v8`".to_owned(),
+            );
         }
     }
     settings
@@ -221,9 +281,20 @@ fn resolve(v: &mut Validator<'_>, list: &S<Vec<S<String>>>, ids: &[&str], key: &
             None => {
                 let fix = match closest(&name.value, ids.iter().copied()) {
                     Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                    None => format!("name one of: {}", ids.join(", ")),
+                    None => {
+                        let mut known: Vec<&str> = ids.to_vec();
+                        known.dedup();
+                        format!("name one of: {}", known.join(", "))
+                    }
                 };
-                v.error(name, format!("`{key}` names `{}`, which is not a check id in this pipeline", name.value), fix);
+                v.error(
+                    name,
+                    format!(
+                        "`{key}` names `{}`, which is not a check id in this pipeline",
+                        name.value
+                    ),
+                    fix,
+                );
             }
         }
     }
@@ -231,7 +302,12 @@ fn resolve(v: &mut Validator<'_>, list: &S<Vec<S<String>>>, ids: &[&str], key: &
 }
 
 /// The kind's typed options; options the kind does not take are errors.
-fn spec(v: &mut Validator<'_>, kind: Kind, check: &RawCheck, app: Option<App>) -> Option<CheckSpec> {
+fn spec(
+    v: &mut Validator<'_>,
+    kind: Kind,
+    check: &RawCheck,
+    app: Option<App>,
+) -> Option<CheckSpec> {
     let given: [(&str, Option<serde_saphyr::Location>); 3] = [
         ("require", check.require.as_ref().map(|s| s.referenced)),
         ("probe", check.probe.as_ref().map(|s| s.referenced)),
@@ -250,7 +326,10 @@ fn spec(v: &mut Validator<'_>, kind: Kind, check: &RawCheck, app: Option<App>) -
                 v.file,
                 location,
                 format!("`{option}` is not an option of `{}`", kind.name()),
-                Some(format!("{takes} (besides {})", COMMON_CHECK_KEYS.join(", "))),
+                Some(format!(
+                    "{takes} (besides {})",
+                    COMMON_CHECK_KEYS.join(", ")
+                )),
             ));
             ok = false;
         }
@@ -265,7 +344,11 @@ fn spec(v: &mut Validator<'_>, kind: Kind, check: &RawCheck, app: Option<App>) -
             let require = match &check.require {
                 Some(list) => {
                     if list.value.is_empty() {
-                        v.error(list, "`require` is empty", "list the scopes the pipeline needs, or remove the check".to_owned());
+                        v.error(
+                            list,
+                            "`require` is empty",
+                            "list the scopes the pipeline needs, or remove the check".to_owned(),
+                        );
                     }
                     list.value
                         .iter()
@@ -292,7 +375,11 @@ fn spec(v: &mut Validator<'_>, kind: Kind, check: &RawCheck, app: Option<App>) -
                 Some(path) => {
                     let expanded = v.expand(path)?;
                     if !expanded.starts_with('/') || expanded.contains("://") {
-                        v.error(path, format!("`path: {expanded}` must be a path under /api/v1"), "write it like `/myinfo` or `/agents/123`".to_owned());
+                        v.error(
+                            path,
+                            format!("`path: {expanded}` must be a path under /api/v1"),
+                            "write it like `/myinfo` or `/agents/123`".to_owned(),
+                        );
                         return None;
                     }
                     expanded
@@ -315,4 +402,128 @@ fn default_scopes(app: Option<App>) -> Vec<Scope> {
         .iter()
         .filter_map(|name| Scope::parse_required(name).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{checks::CheckSpec, pipeline::load_str};
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn errors(yaml: &str) -> Vec<String> {
+        match load_str(yaml, "p.yaml", &no_env) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    const HEAD: &str = "name: t\napp: desk\nchecks:\n";
+
+    #[test]
+    fn needs_default_to_the_previous_check_and_after_is_kept_apart() {
+        let yaml = format!(
+            "{HEAD}  - id: a\n    kind: connection-exists\n  - id: b\n    kind: token-refresh\n  - id: c\n    kind: data-centre\n    needs: [a]\n    after: [b]\n  - id: d\n    kind: scopes\n    needs: []\n"
+        );
+        let pipeline = load_str(&yaml, "p.yaml", &no_env).unwrap();
+        let needs: Vec<Vec<usize>> = pipeline.checks.iter().map(|c| c.needs.clone()).collect();
+        assert_eq!(needs, vec![vec![], vec![0], vec![0], vec![]]);
+        assert_eq!(pipeline.checks[2].after, vec![1]);
+    }
+
+    #[test]
+    fn settings_fill_defaults_and_check_timeouts_override_them() {
+        let yaml = "name: t\napp: desk\nsettings: { refresh_skew: 5m, retries: 0 }\nchecks:\n  - id: a\n    kind: connection-exists\n    timeout: 750ms\n  - id: b\n    kind: token-refresh\n";
+        let pipeline = load_str(yaml, "p.yaml", &no_env).unwrap();
+        assert_eq!(pipeline.settings.refresh_skew, Duration::from_secs(300));
+        assert_eq!(pipeline.settings.retries, 0);
+        assert_eq!(pipeline.checks[0].timeout, Duration::from_millis(750));
+        assert_eq!(pipeline.checks[1].timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn scopes_default_by_app() {
+        let desk = load_str(
+            &format!("{HEAD}  - id: s\n    kind: scopes\n"),
+            "p",
+            &no_env,
+        )
+        .unwrap();
+        let CheckSpec::Scopes(check) = &desk.checks[0].spec else {
+            panic!("scopes")
+        };
+        let names: Vec<&str> = check.require.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["Desk.basic.READ", "Desk.settings.READ"]);
+        let crm = load_str(
+            "name: t\napp: crm\nchecks:\n  - id: s\n    kind: scopes\n",
+            "p",
+            &no_env,
+        )
+        .unwrap();
+        let CheckSpec::Scopes(check) = &crm.checks[0].spec else {
+            panic!("scopes")
+        };
+        assert_eq!(check.require[0].as_str(), "ZohoCRM.settings.profiles.READ");
+    }
+
+    #[test]
+    fn environment_values_are_expanded_at_load() {
+        let env = |name: &str| (name == "AGENT").then(|| "42".to_owned());
+        let yaml =
+            format!("{HEAD}  - id: p\n    kind: desk-profile\n    path: /agents/${{AGENT}}\n");
+        let pipeline = load_str(&yaml, "p", &env).unwrap();
+        let CheckSpec::DeskProfile(check) = &pipeline.checks[0].spec else {
+            panic!("profile")
+        };
+        assert_eq!(check.path, "/agents/42");
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_one_pass_with_its_position() {
+        let yaml = format!(
+            "{HEAD}  - id: a\n    kind: connection-exist\n  - id: a\n    kind: token-refresh\n    needs: [zz]\n"
+        );
+        let found = errors(&yaml);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("p.yaml:5:11: unknown check kind `connection-exist`; did you mean `connection-exists`?"), "{found:?}");
+        assert!(
+            found[1].starts_with("p.yaml:6:9: duplicate check id `a`"),
+            "{found:?}"
+        );
+        assert_eq!(
+            found[2],
+            "p.yaml:8:13: `needs` names `zz`, which is not a check id in this pipeline; name one of: a"
+        );
+    }
+
+    #[test]
+    fn bad_app_and_empty_checks_are_rejected() {
+        let found = errors("name: t\napp: books\nchecks: []\n");
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("unknown app `books`; use `desk` or `crm`")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains("the pipeline has no checks")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn bad_profile_path_is_rejected() {
+        let found = errors(&format!(
+            "{HEAD}  - id: p\n    kind: desk-profile\n    path: https://evil.example/x\n"
+        ));
+        assert!(
+            found[0].contains("must be a path under /api/v1"),
+            "{found:?}"
+        );
+    }
 }

@@ -31,7 +31,11 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
         properties.push(Property::new("dc", dc.as_str()));
     }
     suite.add_properties(properties);
-    let total: u64 = connection.checks.iter().map(|check| check.duration_ms).sum();
+    let total: u64 = connection
+        .checks
+        .iter()
+        .map(|check| check.duration_ms)
+        .sum();
     suite.set_time(Duration::from_millis(total));
     for check in &connection.checks {
         let mut case = TestCase::new(check.id.as_str(), status(check));
@@ -62,11 +66,21 @@ fn status(check: &CheckReport) -> TestCaseStatus {
 
 /// The whole story of one check, for `<system-out>`.
 fn body(check: &CheckReport) -> String {
-    let mut lines = vec![format!("{} {}: {}", check.status.label(), check.kind, check.message)];
+    let mut lines = vec![format!(
+        "{} {}: {}",
+        check.status.label(),
+        check.kind,
+        check.message
+    )];
     if let Some(hint) = &check.hint {
         lines.push(format!("fix: {hint}"));
     }
-    lines.extend(check.evidence.iter().map(|line| format!("evidence: {line}")));
+    lines.extend(
+        check
+            .evidence
+            .iter()
+            .map(|line| format!("evidence: {line}")),
+    );
     lines.extend(
         check
             .details
@@ -87,8 +101,15 @@ fn drop_root_skipped(xml: &str) -> String {
     let Some(attr) = root.find(" skipped=\"") else {
         return xml.to_owned();
     };
-    let value_end = root[attr + 10..].find('"').map_or(root.len(), |i| attr + 10 + i + 1);
-    format!("{}{}{}", &xml[..start + attr], &root[value_end..], &xml[end..])
+    let value_end = root[attr + 10..]
+        .find('"')
+        .map_or(root.len(), |i| attr + 10 + i + 1);
+    format!(
+        "{}{}{}",
+        &xml[..start + attr],
+        &root[value_end..],
+        &xml[end..]
+    )
 }
 
 #[cfg(test)]

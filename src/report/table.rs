@@ -43,7 +43,12 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
     out
 }
 
-fn render_connection(out: &mut String, report: &RunReport, connection: &ConnectionReport, options: &TableOptions) {
+fn render_connection(
+    out: &mut String,
+    report: &RunReport,
+    connection: &ConnectionReport,
+    options: &TableOptions,
+) {
     let dc = connection
         .dc
         .as_deref()
@@ -100,8 +105,7 @@ fn render_connection(out: &mut String, report: &RunReport, connection: &Connecti
         if let Some(hint) = &check.hint {
             let _ = writeln!(out, "    fix: {hint}");
         }
-        let show_evidence =
-            options.verbose || matches!(check.status, Status::Fail | Status::Error);
+        let show_evidence = options.verbose || matches!(check.status, Status::Fail | Status::Error);
         if show_evidence {
             for line in &check.evidence {
                 let _ = writeln!(out, "    {} {line}", "·".dimmed());

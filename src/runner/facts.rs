@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::{
     store::Connection,
     zoho::{
-        AccessToken, DataCentre, DeskOrgId, DeskPortal, catalogue::ZohoError,
-        endpoints::Endpoints, scopes::Scope,
+        AccessToken, DataCentre, DeskOrgId, DeskPortal, catalogue::ZohoError, endpoints::Endpoints,
+        scopes::Scope,
     },
 };
 

@@ -19,9 +19,10 @@ use super::{
 
 fn params(query: Option<&str>, body: &str) -> HashMap<String, String> {
     // Zoho documents query parameters on a POST and also accepts a form body: take both.
-    let mut params: HashMap<String, String> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let mut params: HashMap<String, String> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
     params.extend(url::form_urlencoded::parse(body.as_bytes()).into_owned());
     params
 }
@@ -38,15 +39,16 @@ pub async fn token(
     body: String,
 ) -> Response {
     let params = params(query.as_deref(), &body);
-    let mut world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     world.count_request("/accounts");
     if params.get("grant_type").map(String::as_str) != Some("refresh_token") {
         return refused("unsupported_grant_type");
     }
     let client_id = params.get("client_id").cloned().unwrap_or_default();
     let Some(client) = world.clients.iter().find(|client| {
-        client.id == client_id
-            && client.dcs.as_ref().is_none_or(|dcs| dcs.iter().any(|d| *d == dc))
+        client.id == client_id && client.dcs.as_ref().is_none_or(|dcs| dcs.contains(&dc))
     }) else {
         return refused("invalid_client");
     };
@@ -64,7 +66,9 @@ pub async fn token(
     }
     let now = now_secs();
     let grant = &mut world.grants[index];
-    grant.mint_times.retain(|at| now.saturating_sub(*at) < MINT_WINDOW_SECS);
+    grant
+        .mint_times
+        .retain(|at| now.saturating_sub(*at) < MINT_WINDOW_SECS);
     if grant.mint_times.len() >= MINTS_PER_WINDOW {
         return (
             StatusCode::BAD_REQUEST,
@@ -105,8 +109,14 @@ pub async fn token(
     (StatusCode::OK, Json(answer)).into_response()
 }
 
-pub async fn user_info(State(world): State<Shared>, Path(dc): Path<String>, headers: HeaderMap) -> Response {
-    let mut world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+pub async fn user_info(
+    State(world): State<Shared>,
+    Path(dc): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     world.count_request("/accounts");
     let header = headers.get("authorization").and_then(|v| v.to_str().ok());
     match world.authorise(header, &dc, &["AaaServer.profile.Read"]) {

@@ -2,6 +2,9 @@
 //! list), `/helpCenters` and `/myinfo` (orgId required), with Desk's error bodies
 //! (`{"errorCode", "message"}`) for missing tokens, bad tokens, scopes and organisations.
 
+// Handlers return axum `Response`s as errors: boxing them would only add noise to a test server.
+#![allow(clippy::result_large_err)]
+
 use axum::{
     Json,
     extract::{Path, State},
@@ -16,14 +19,30 @@ use super::{
 };
 
 fn desk_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "errorCode": code, "message": message }))).into_response()
+    (
+        status,
+        Json(json!({ "errorCode": code, "message": message })),
+    )
+        .into_response()
 }
 
 fn denial(denial: Denial) -> Response {
     match denial {
-        Denial::NoToken => desk_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "You are not authenticated to perform this operation."),
-        Denial::BadToken => desk_error(StatusCode::UNAUTHORIZED, "INVALID_OAUTH", "The OAuth Token you provided is invalid."),
-        Denial::Scope => desk_error(StatusCode::FORBIDDEN, "SCOPE_MISMATCH", "The OAuth Token does not contain the scope to perform this operation."),
+        Denial::NoToken => desk_error(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "You are not authenticated to perform this operation.",
+        ),
+        Denial::BadToken => desk_error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_OAUTH",
+            "The OAuth Token you provided is invalid.",
+        ),
+        Denial::Scope => desk_error(
+            StatusCode::FORBIDDEN,
+            "SCOPE_MISMATCH",
+            "The OAuth Token does not contain the scope to perform this operation.",
+        ),
     }
 }
 
@@ -33,8 +52,15 @@ struct Caller {
     fault: Option<Fault>,
 }
 
-fn authorise(world: &Shared, headers: &HeaderMap, dc: &str, any_of: &[&str]) -> Result<Caller, Response> {
-    let mut world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+fn authorise(
+    world: &Shared,
+    headers: &HeaderMap,
+    dc: &str,
+    any_of: &[&str],
+) -> Result<Caller, Response> {
+    let mut world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     world.count_request("/desk");
     let header = headers.get("authorization").and_then(|v| v.to_str().ok());
     let account = world.authorise(header, dc, any_of).map_err(denial)?;
@@ -52,7 +78,9 @@ async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
             tokio::time::sleep(*delay).await;
             None
         }
-        Some(Fault::Malformed) => Some((StatusCode::OK, "<html>502 upstream hiccup</html>").into_response()),
+        Some(Fault::Malformed) => {
+            Some((StatusCode::OK, "<html>502 upstream hiccup</html>").into_response())
+        }
         Some(Fault::RateLimited { retry_after }) => {
             let mut response = desk_error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -70,19 +98,35 @@ async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
 /// The orgId header, checked against the caller's organisations.
 fn org_of(world: &Shared, caller: &Caller, headers: &HeaderMap) -> Result<Value, Response> {
     let Some(org_id) = headers.get("orgid").and_then(|v| v.to_str().ok()) else {
-        return Err(desk_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The orgId header is mandatory for this API."));
+        return Err(desk_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "The orgId header is mandatory for this API.",
+        ));
     };
     if org_id.is_empty() || !org_id.chars().all(|c| c.is_ascii_digit()) {
-        return Err(desk_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "orgId must be a numeric organization id."));
+        return Err(desk_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "orgId must be a numeric organization id.",
+        ));
     }
-    let world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     world.accounts[caller.account]
         .desk
         .orgs
         .iter()
         .find(|org| id_text(&org["id"]) == org_id)
         .cloned()
-        .ok_or_else(|| desk_error(StatusCode::FORBIDDEN, "OAUTH_ORG_MISMATCH", "The OAuthToken is not valid for specified organization"))
+        .ok_or_else(|| {
+            desk_error(
+                StatusCode::FORBIDDEN,
+                "OAUTH_ORG_MISMATCH",
+                "The OAuthToken is not valid for specified organization",
+            )
+        })
 }
 
 fn id_text(value: &Value) -> String {
@@ -92,11 +136,19 @@ fn id_text(value: &Value) -> String {
     }
 }
 
-const ORG_SCOPES: [&str; 3] = ["Desk.basic.READ", "Desk.organization.READ", "Desk.settings.READ"];
+const ORG_SCOPES: [&str; 3] = [
+    "Desk.basic.READ",
+    "Desk.organization.READ",
+    "Desk.settings.READ",
+];
 const HELP_CENTRE_SCOPES: [&str; 2] = ["Desk.basic.READ", "Desk.settings.READ"];
 const AGENT_SCOPES: [&str; 3] = ["Desk.basic.READ", "Desk.settings.READ", "Desk.agents.READ"];
 
-pub async fn organizations(State(world): State<Shared>, Path(dc): Path<String>, headers: HeaderMap) -> Response {
+pub async fn organizations(
+    State(world): State<Shared>,
+    Path(dc): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let caller = match authorise(&world, &headers, &dc, &ORG_SCOPES) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -104,7 +156,9 @@ pub async fn organizations(State(world): State<Shared>, Path(dc): Path<String>, 
     if let Some(response) = misbehave(&caller.fault).await {
         return response;
     }
-    let world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let desk = &world.accounts[caller.account].desk;
     if desk.orgs.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
@@ -116,7 +170,11 @@ pub async fn organizations(State(world): State<Shared>, Path(dc): Path<String>, 
     }
 }
 
-pub async fn help_centres(State(world): State<Shared>, Path(dc): Path<String>, headers: HeaderMap) -> Response {
+pub async fn help_centres(
+    State(world): State<Shared>,
+    Path(dc): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let caller = match authorise(&world, &headers, &dc, &HELP_CENTRE_SCOPES) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -127,7 +185,9 @@ pub async fn help_centres(State(world): State<Shared>, Path(dc): Path<String>, h
     if let Some(response) = misbehave(&caller.fault).await {
         return response;
     }
-    let world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let centres = &world.accounts[caller.account].desk.help_centres;
     if centres.is_empty() {
         return StatusCode::NO_CONTENT.into_response();
@@ -135,7 +195,11 @@ pub async fn help_centres(State(world): State<Shared>, Path(dc): Path<String>, h
     Json(json!({ "data": centres })).into_response()
 }
 
-pub async fn my_info(State(world): State<Shared>, Path(dc): Path<String>, headers: HeaderMap) -> Response {
+pub async fn my_info(
+    State(world): State<Shared>,
+    Path(dc): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let caller = match authorise(&world, &headers, &dc, &AGENT_SCOPES) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -146,7 +210,9 @@ pub async fn my_info(State(world): State<Shared>, Path(dc): Path<String>, header
     if let Some(response) = misbehave(&caller.fault).await {
         return response;
     }
-    let world = world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let world = world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let agent = world.accounts[caller.account].desk.agent.clone();
     if agent.is_null() {
         return StatusCode::NO_CONTENT.into_response();
@@ -162,5 +228,9 @@ pub async fn not_found(uri: Uri) -> Response {
         )
             .into_response();
     }
-    desk_error(StatusCode::NOT_FOUND, "URL_NOT_FOUND", "The URL you have requested is not found.")
+    desk_error(
+        StatusCode::NOT_FOUND,
+        "URL_NOT_FOUND",
+        "The URL you have requested is not found.",
+    )
 }

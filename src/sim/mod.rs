@@ -120,7 +120,9 @@ impl Sim {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stops the server and waits for it.

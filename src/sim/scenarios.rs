@@ -122,7 +122,13 @@ fn tenant(world: &World, name: &str) -> DeskTenant {
     }
 }
 
-fn build(world: &mut World, name: &'static str, title: &'static str, desk: DeskTenant, setup: Setup) -> SeededConnection {
+fn build(
+    world: &mut World,
+    name: &'static str,
+    title: &'static str,
+    desk: DeskTenant,
+    setup: Setup,
+) -> SeededConnection {
     let first_org = desk
         .orgs
         .iter()
@@ -212,56 +218,106 @@ macro_rules! scenario {
 
 pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!("healthy", "everything in order", |world, desk, setup| {}),
-    scenario!("token-expired", "access token expired: one refresh, then all pass", |world, desk, setup| {
-        setup.token = Token::Expired;
-        setup.expiry = ExpiryFormat::Millis;
-        setup.store_scopes = false;
-    }),
-    scenario!("refresh-revoked", "refresh token revoked: HTTP 200 + invalid_code", |world, desk, setup| {
-        setup.token = Token::Expired;
-        setup.revoked = true;
-    }),
-    scenario!("wrong-dc", "the row says com, the refresh token is the EU data centre's", |world, desk, setup| {
-        setup.token = Token::Expired;
-        setup.row_dc = "com";
-        setup.grant_dc = "eu";
-        setup.own_client = Some(vec!["eu".to_owned()]);
-    }),
-    scenario!("missing-scope", "granted without Desk.settings.READ", |world, desk, setup| {
-        setup.token = Token::Expired;
-        setup.scopes = vec!["Desk.basic.READ", "Desk.tickets.ALL"];
-        setup.store_scopes = false;
-    }),
-    scenario!("org-blank", "Desk org id blank: discovered from /organizations", |world, desk, setup| {
-        setup.org = Stored::Blank;
-        setup.expiry = ExpiryFormat::Iso;
-    }),
-    scenario!("org-stale", "stored Desk org id is not among the user's organisations", |world, desk, setup| {
-        setup.org = Stored::Value("60999999".to_owned());
-    }),
-    scenario!("portal-missing", "Desk portal blank: discovered", |world, desk, setup| {
-        setup.portal = Stored::Blank;
-    }),
-    scenario!("several-orgs", "three Desk organisations, the second the default", |world, desk, setup| {
-        let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
-        desk.orgs[0]["isDefault"] = json!(false);
-        desk.orgs.push(org(first + 1, "severalmain", "Several Main", true));
-        desk.orgs.push(org(first + 2, "severallab", "Several Lab", false));
-        setup.org = Stored::Blank;
-    }),
-    scenario!("orgs-bare-list", "/organizations answers a bare list", |world, desk, setup| {
-        desk.bare_list = true;
-        setup.org = Stored::Blank;
-    }),
-    scenario!("desk-invalid-oauth", "Desk answers 401 INVALID_OAUTH: the stored token was evicted", |world, desk, setup| {
-        setup.token = Token::Evicted;
-    }),
-    scenario!("portal-is-org-id", "the org id is stored as the portal", |world, desk, setup| {
-        let id = desk.orgs[0]["id"].to_string();
-        setup.portal = Stored::Value(id);
-    }),
-    scenario!("refresh-throttled", "refresh throttled: HTTP 400 Access Denied", |world, desk, setup| {
-        setup.token = Token::Expired;
-        setup.throttled = true;
-    }),
+    scenario!(
+        "token-expired",
+        "access token expired: one refresh, then all pass",
+        |world, desk, setup| {
+            setup.token = Token::Expired;
+            setup.expiry = ExpiryFormat::Millis;
+            setup.store_scopes = false;
+        }
+    ),
+    scenario!(
+        "refresh-revoked",
+        "refresh token revoked: HTTP 200 + invalid_code",
+        |world, desk, setup| {
+            setup.token = Token::Expired;
+            setup.revoked = true;
+        }
+    ),
+    scenario!(
+        "wrong-dc",
+        "the row says com, the refresh token is the EU data centre's",
+        |world, desk, setup| {
+            setup.token = Token::Expired;
+            setup.row_dc = "com";
+            setup.grant_dc = "eu";
+            setup.own_client = Some(vec!["eu".to_owned()]);
+        }
+    ),
+    scenario!(
+        "missing-scope",
+        "granted without Desk.settings.READ",
+        |world, desk, setup| {
+            setup.token = Token::Expired;
+            setup.scopes = vec!["Desk.basic.READ", "Desk.tickets.ALL"];
+            setup.store_scopes = false;
+        }
+    ),
+    scenario!(
+        "org-blank",
+        "Desk org id blank: discovered from /organizations",
+        |world, desk, setup| {
+            setup.org = Stored::Blank;
+            setup.expiry = ExpiryFormat::Iso;
+        }
+    ),
+    scenario!(
+        "org-stale",
+        "stored Desk org id is not among the user's organisations",
+        |world, desk, setup| {
+            setup.org = Stored::Value("60999999".to_owned());
+        }
+    ),
+    scenario!(
+        "portal-missing",
+        "Desk portal blank: discovered",
+        |world, desk, setup| {
+            setup.portal = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "several-orgs",
+        "three Desk organisations, the second the default",
+        |world, desk, setup| {
+            let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
+            desk.orgs[0]["isDefault"] = json!(false);
+            desk.orgs
+                .push(org(first + 1, "severalmain", "Several Main", true));
+            desk.orgs
+                .push(org(first + 2, "severallab", "Several Lab", false));
+            setup.org = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "orgs-bare-list",
+        "/organizations answers a bare list",
+        |world, desk, setup| {
+            desk.bare_list = true;
+            setup.org = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "desk-invalid-oauth",
+        "Desk answers 401 INVALID_OAUTH: the stored token was evicted",
+        |world, desk, setup| {
+            setup.token = Token::Evicted;
+        }
+    ),
+    scenario!(
+        "portal-is-org-id",
+        "the org id is stored as the portal",
+        |world, desk, setup| {
+            let id = desk.orgs[0]["id"].to_string();
+            setup.portal = Stored::Value(id);
+        }
+    ),
+    scenario!(
+        "refresh-throttled",
+        "refresh throttled: HTTP 400 Access Denied",
+        |world, desk, setup| {
+            setup.token = Token::Expired;
+            setup.throttled = true;
+        }
+    ),
 ];

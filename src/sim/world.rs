@@ -173,7 +173,13 @@ impl World {
     }
 
     /// A refresh token for `account`, valid on `dc` with `client_id`.
-    pub fn add_grant(&mut self, account: usize, dc: &str, client_id: &str, scopes: &[&str]) -> usize {
+    pub fn add_grant(
+        &mut self,
+        account: usize,
+        dc: &str,
+        client_id: &str,
+        scopes: &[&str],
+    ) -> usize {
         self.grants.push(Grant {
             refresh_token: new_token(),
             dc: dc.to_owned(),
@@ -230,7 +236,12 @@ impl World {
 
     /// The account behind an `Authorization: Zoho-oauthtoken …` header on `dc`, if the token
     /// is live there and holds one of `any_of` (Zoho's OAS lists alternatives).
-    pub fn authorise(&self, header: Option<&str>, dc: &str, any_of: &[&str]) -> Result<usize, Denial> {
+    pub fn authorise(
+        &self,
+        header: Option<&str>,
+        dc: &str,
+        any_of: &[&str],
+    ) -> Result<usize, Denial> {
         let token = header
             .and_then(|value| {
                 value

@@ -84,9 +84,15 @@ impl ExpiryField {
 
 fn from_epoch(value: i64, raw: String) -> ExpiryField {
     let (at, unit) = if value.abs() >= MILLIS_THRESHOLD {
-        (Utc.timestamp_millis_opt(value).single(), ExpiryUnit::EpochMillis)
+        (
+            Utc.timestamp_millis_opt(value).single(),
+            ExpiryUnit::EpochMillis,
+        )
     } else {
-        (Utc.timestamp_opt(value, 0).single(), ExpiryUnit::EpochSeconds)
+        (
+            Utc.timestamp_opt(value, 0).single(),
+            ExpiryUnit::EpochSeconds,
+        )
     };
     match at {
         Some(at) => ExpiryField::Known(Expiry { at, unit, raw }),
@@ -120,7 +126,11 @@ fn from_text(text: &str) -> ExpiryField {
         }
     }
     // A timestamp without a zone is taken as UTC, as databases store them by default.
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
             return known(at.and_utc());
         }
@@ -196,7 +206,10 @@ mod tests {
     #[test]
     fn empty_and_null_are_missing_and_garbage_is_unreadable() {
         assert_eq!(ExpiryField::read(&SqlValue::Null), ExpiryField::Missing);
-        assert_eq!(ExpiryField::read(&SqlValue::Text(" ".into())), ExpiryField::Missing);
+        assert_eq!(
+            ExpiryField::read(&SqlValue::Text(" ".into())),
+            ExpiryField::Missing
+        );
         assert_eq!(
             ExpiryField::read(&SqlValue::Text("soon".into())),
             ExpiryField::Unreadable("soon".into())
@@ -206,8 +219,17 @@ mod tests {
     #[test]
     fn a_duration_stored_as_expiry_is_implausible() {
         let (when, unit) = at(ExpiryField::read(&SqlValue::Int(3600)));
-        let expiry = Expiry { at: when, unit, raw: "3600".into() };
-        assert!(expiry.implausibility(Utc::now()).unwrap().contains("duration"));
+        let expiry = Expiry {
+            at: when,
+            unit,
+            raw: "3600".into(),
+        };
+        assert!(
+            expiry
+                .implausibility(Utc::now())
+                .unwrap()
+                .contains("duration")
+        );
     }
 
     #[test]
@@ -217,7 +239,12 @@ mod tests {
             unit: ExpiryUnit::EpochSeconds,
             raw: "x".into(),
         };
-        assert!(expiry.implausibility(Utc::now()).unwrap().contains("days ahead"));
+        assert!(
+            expiry
+                .implausibility(Utc::now())
+                .unwrap()
+                .contains("days ahead")
+        );
         let fine = Expiry {
             at: Utc::now() + chrono::Duration::minutes(50),
             unit: ExpiryUnit::EpochSeconds,

@@ -53,20 +53,28 @@ impl Connection {
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("unsupported store `{0}`; use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB")]
+    #[error(
+        "unsupported store `{0}`; use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
+    )]
     Scheme(String),
     #[error("cannot open store {url}: {reason}")]
     Open { url: String, reason: String },
-    #[error("store {url}: table `{table}` does not exist; create it (README: \"Connection stores\") or choose the table with --schema/--table")]
+    #[error(
+        "store {url}: table `{table}` does not exist; create it (README: \"Connection stores\") or choose the table with --schema/--table"
+    )]
     NoTable { url: String, table: String },
-    #[error("store {url}: table `{table}` lacks {columns}, which the `{preset}` schema needs; add the column(s) or map them with --column FIELD=COLUMN")]
+    #[error(
+        "store {url}: table `{table}` lacks {columns}, which the `{preset}` schema needs; add the column(s) or map them with --column FIELD=COLUMN"
+    )]
     MissingColumns {
         url: String,
         table: String,
         preset: String,
         columns: String,
     },
-    #[error("store {url}: column `{column}` has type {type_name}, which zoho-doctor cannot read; store it as text, an integer or a timestamp")]
+    #[error(
+        "store {url}: column `{column}` has type {type_name}, which zoho-doctor cannot read; store it as text, an integer or a timestamp"
+    )]
     ColumnType {
         url: String,
         column: String,
@@ -74,7 +82,9 @@ pub enum StoreError {
     },
     #[error("store {url}: query failed: {reason}")]
     Query { url: String, reason: String },
-    #[error("`{0}` is not a valid table or column name; use letters, digits and `_` (optionally `schema.table`)")]
+    #[error(
+        "`{0}` is not a valid table or column name; use letters, digits and `_` (optionally `schema.table`)"
+    )]
     Identifier(String),
 }
 

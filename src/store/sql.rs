@@ -124,7 +124,10 @@ impl SqlStore {
         let mut present = Vec::new();
         let mut missing = Vec::new();
         for column in &self.mapping.columns {
-            match actual.iter().find(|name| name.eq_ignore_ascii_case(&column.name)) {
+            match actual
+                .iter()
+                .find(|name| name.eq_ignore_ascii_case(&column.name))
+            {
                 Some(name) => present.push((column.field, name.clone())),
                 None if column.required => missing.push(format!("`{}`", column.name)),
                 None => {}
@@ -350,7 +353,9 @@ fn sqlite_value(row: &SqliteRow, index: usize) -> Decoded {
     let decoded = match storage.as_str() {
         "INTEGER" => row.try_get_unchecked::<i64, _>(index).map(SqlValue::Int),
         "REAL" => row.try_get_unchecked::<f64, _>(index).map(SqlValue::Float),
-        "TEXT" => row.try_get_unchecked::<String, _>(index).map(SqlValue::Text),
+        "TEXT" => row
+            .try_get_unchecked::<String, _>(index)
+            .map(SqlValue::Text),
         "BLOB" => row
             .try_get_unchecked::<Vec<u8>, _>(index)
             .map(|bytes| SqlValue::Text(String::from_utf8_lossy(&bytes).into_owned())),
@@ -369,12 +374,20 @@ fn postgres_value(row: &PgRow, index: usize) -> Decoded {
         "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" => {
             row.try_get::<String, _>(index).map(SqlValue::Text)
         }
-        "INT2" => row.try_get::<i16, _>(index).map(|n| SqlValue::Int(n.into())),
-        "INT4" => row.try_get::<i32, _>(index).map(|n| SqlValue::Int(n.into())),
+        "INT2" => row
+            .try_get::<i16, _>(index)
+            .map(|n| SqlValue::Int(n.into())),
+        "INT4" => row
+            .try_get::<i32, _>(index)
+            .map(|n| SqlValue::Int(n.into())),
         "INT8" => row.try_get::<i64, _>(index).map(SqlValue::Int),
-        "FLOAT4" => row.try_get::<f32, _>(index).map(|n| SqlValue::Float(n.into())),
+        "FLOAT4" => row
+            .try_get::<f32, _>(index)
+            .map(|n| SqlValue::Float(n.into())),
         "FLOAT8" => row.try_get::<f64, _>(index).map(SqlValue::Float),
-        "TIMESTAMPTZ" => row.try_get::<DateTime<Utc>, _>(index).map(SqlValue::Timestamp),
+        "TIMESTAMPTZ" => row
+            .try_get::<DateTime<Utc>, _>(index)
+            .map(SqlValue::Timestamp),
         "TIMESTAMP" => row
             .try_get::<NaiveDateTime, _>(index)
             .map(|at| SqlValue::Timestamp(at.and_utc())),
@@ -401,7 +414,9 @@ fn mysql_value(row: &MySqlRow, index: usize) -> Decoded {
             .try_get::<u64, _>(index)
             .map(|n| SqlValue::Int(i64::try_from(n).unwrap_or(i64::MAX))),
         "DOUBLE" | "FLOAT" => row.try_get::<f64, _>(index).map(SqlValue::Float),
-        "TIMESTAMP" => row.try_get::<DateTime<Utc>, _>(index).map(SqlValue::Timestamp),
+        "TIMESTAMP" => row
+            .try_get::<DateTime<Utc>, _>(index)
+            .map(SqlValue::Timestamp),
         "DATETIME" => row
             .try_get::<NaiveDateTime, _>(index)
             .map(|at| SqlValue::Timestamp(at.and_utc())),

@@ -254,7 +254,12 @@ pub struct ZohoError {
 }
 
 impl ZohoError {
-    pub fn new(service: Service, http_status: u16, wire_code: &str, message: Option<String>) -> Self {
+    pub fn new(
+        service: Service,
+        http_status: u16,
+        wire_code: &str,
+        message: Option<String>,
+    ) -> Self {
         ZohoError {
             service,
             http_status,
@@ -273,7 +278,11 @@ impl ZohoError {
         match self.known {
             Some(code) => format!(
                 "{} answered {} (HTTP {}){}: {}",
-                self.service, self.wire_code, self.http_status, said, code.entry().diagnosis
+                self.service,
+                self.wire_code,
+                self.http_status,
+                said,
+                code.entry().diagnosis
             ),
             None => format!(
                 "{} answered {} (HTTP {}){}, a code zoho-doctor does not know",
@@ -339,6 +348,8 @@ mod tests {
     fn unknown_code_keeps_zohos_message_and_status() {
         let error = ZohoError::new(Service::Crm, 418, "TEAPOT", Some("short and stout".into()));
         let text = error.describe();
-        assert!(text.contains("TEAPOT") && text.contains("418") && text.contains("short and stout"));
+        assert!(
+            text.contains("TEAPOT") && text.contains("418") && text.contains("short and stout")
+        );
     }
 }

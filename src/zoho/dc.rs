@@ -174,10 +174,22 @@ mod tests {
     #[test]
     fn hosts_and_urls_are_read() {
         assert_eq!(DataCentre::parse("accounts.zoho.eu"), Some(DataCentre::Eu));
-        assert_eq!(DataCentre::parse("https://www.zohoapis.com.au"), Some(DataCentre::Au));
-        assert_eq!(DataCentre::parse("https://accounts.zoho.com/"), Some(DataCentre::Us));
-        assert_eq!(DataCentre::parse("https://accounts.zohocloud.ca"), Some(DataCentre::Ca));
-        assert_eq!(DataCentre::parse("www.zohoapis.com.cn"), Some(DataCentre::Cn));
+        assert_eq!(
+            DataCentre::parse("https://www.zohoapis.com.au"),
+            Some(DataCentre::Au)
+        );
+        assert_eq!(
+            DataCentre::parse("https://accounts.zoho.com/"),
+            Some(DataCentre::Us)
+        );
+        assert_eq!(
+            DataCentre::parse("https://accounts.zohocloud.ca"),
+            Some(DataCentre::Ca)
+        );
+        assert_eq!(
+            DataCentre::parse("www.zohoapis.com.cn"),
+            Some(DataCentre::Cn)
+        );
     }
 
     #[test]

@@ -107,7 +107,10 @@ impl Organisation {
             company_name: text(item, "companyName"),
             portal_name: text(item, "portalName"),
             portal_url: text(item, "portalURL"),
-            is_default: item.get("isDefault").and_then(Value::as_bool).unwrap_or(false),
+            is_default: item
+                .get("isDefault")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -137,7 +140,10 @@ pub const HELP_CENTRE_PORTAL_FIELDS: [&str; 4] = ["urlName", "subDomain", "porta
 /// The last label of a portal URL's host: `https://acme.zohodesk.com` → `acme`.
 pub fn portal_from_url(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_owned();
-    host.split('.').next().map(str::to_owned).filter(|label| !label.is_empty())
+    host.split('.')
+        .next()
+        .map(str::to_owned)
+        .filter(|label| !label.is_empty())
 }
 
 #[cfg(test)]
@@ -159,7 +165,10 @@ mod tests {
 
     #[test]
     fn organisations_are_read_from_data_or_a_bare_list() {
-        for body in [r#"{"data":[{"id":1},{"id":"2"}]}"#, r#"[{"id":1},{"id":"2"}]"#] {
+        for body in [
+            r#"{"data":[{"id":1},{"id":"2"}]}"#,
+            r#"[{"id":1},{"id":"2"}]"#,
+        ] {
             match list_items(&answer(200, body)) {
                 Reading::Data(items) => {
                     let ids: Vec<String> = items
@@ -193,6 +202,9 @@ mod tests {
 
     #[test]
     fn portal_is_read_from_a_url() {
-        assert_eq!(portal_from_url("https://acme.zohodesk.com"), Some("acme".into()));
+        assert_eq!(
+            portal_from_url("https://acme.zohodesk.com"),
+            Some("acme".into())
+        );
     }
 }

@@ -9,13 +9,17 @@ use super::DataCentre;
 
 #[derive(Debug, Error)]
 pub enum EndpointError {
-    #[error("{source_name}: `{value}` is not a valid URL ({reason}); give a base URL such as `https://accounts.zoho.eu` or `http://127.0.0.1:8080/accounts/{{dc}}`")]
+    #[error(
+        "{source_name}: `{value}` is not a valid URL ({reason}); give a base URL such as `https://accounts.zoho.eu` or `http://127.0.0.1:8080/accounts/{{dc}}`"
+    )]
     Invalid {
         source_name: String,
         value: String,
         reason: String,
     },
-    #[error("{source_name}: `{value}` uses plain http:// for a non-loopback host; tokens would cross the network unencrypted. Use https://, or http:// only with 127.0.0.1, ::1 or localhost")]
+    #[error(
+        "{source_name}: `{value}` uses plain http:// for a non-loopback host; tokens would cross the network unencrypted. Use https://, or http:// only with 127.0.0.1, ::1 or localhost"
+    )]
     Insecure { source_name: String, value: String },
 }
 
@@ -92,7 +96,10 @@ fn normalise(url: &str) -> String {
 
 fn base(template: &Option<String>, dc: DataCentre, default_host: impl Fn() -> String) -> String {
     match template {
-        Some(template) => template.replace("{dc}", dc.code()).trim_end_matches('/').to_owned(),
+        Some(template) => template
+            .replace("{dc}", dc.code())
+            .trim_end_matches('/')
+            .to_owned(),
         None => format!("https://{}", default_host()),
     }
 }
@@ -109,21 +116,23 @@ fn validated(given: Override<'_>) -> Result<Option<String>, EndpointError> {
             value: value.clone(),
             reason: err.to_string(),
         })?;
-        check_transport(&url).map_err(|()| EndpointError::Insecure {
-            source_name: given.source_name.to_owned(),
-            value: value.clone(),
-        })?;
+        if !is_secure_transport(&url) {
+            return Err(EndpointError::Insecure {
+                source_name: given.source_name.to_owned(),
+                value: value.clone(),
+            });
+        }
     }
     Ok(Some(value))
 }
 
 /// `https` anywhere; plain `http` only to this machine. Also applied to every URL a token is
 /// sent to, since a stored `api_domain` is data we did not choose.
-pub fn check_transport(url: &Url) -> Result<(), ()> {
+pub fn is_secure_transport(url: &Url) -> bool {
     match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(url) => Ok(()),
-        _ => Err(()),
+        "https" => true,
+        "http" => is_loopback(url),
+        _ => false,
     }
 }
 
@@ -158,7 +167,10 @@ mod tests {
     #[test]
     fn default_hosts_follow_the_data_centre() {
         let endpoints = Endpoints::zoho();
-        assert_eq!(endpoints.accounts(DataCentre::Eu), "https://accounts.zoho.eu");
+        assert_eq!(
+            endpoints.accounts(DataCentre::Eu),
+            "https://accounts.zoho.eu"
+        );
         assert_eq!(endpoints.desk(DataCentre::Ca), "https://desk.zohocloud.ca");
         assert_eq!(endpoints.api(DataCentre::Au), "https://www.zohoapis.com.au");
     }
@@ -166,7 +178,10 @@ mod tests {
     #[test]
     fn dc_placeholder_is_replaced() {
         let endpoints = with_accounts("http://127.0.0.1:9/accounts/{dc}/").unwrap();
-        assert_eq!(endpoints.accounts(DataCentre::Jp), "http://127.0.0.1:9/accounts/jp");
+        assert_eq!(
+            endpoints.accounts(DataCentre::Jp),
+            "http://127.0.0.1:9/accounts/jp"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use super::{AccessToken, catalogue::ZohoError, endpoints::check_transport};
+use super::{AccessToken, catalogue::ZohoError, endpoints::is_secure_transport};
 use crate::redact::Redactor;
 
 /// The longest `Retry-After` we wait for; beyond it the answer is reported instead.
@@ -22,7 +22,9 @@ const TRACE_BODY_LIMIT: usize = 4000;
 pub enum HttpError {
     #[error("`{0}` is not a valid URL")]
     BadUrl(String),
-    #[error("refused to send credentials to `{0}` over plain http://; only loopback hosts may use http")]
+    #[error(
+        "refused to send credentials to `{0}` over plain http://; only loopback hosts may use http"
+    )]
     Insecure(String),
     #[error("{method} {url} timed out")]
     Timeout { method: String, url: String },
@@ -175,6 +177,7 @@ impl ZohoHttp {
         let outcome = attempt
             .retry(backoff)
             .when(Attempt::retryable)
+            // `planned` is `None` once the retries are spent: Retry-After never extends them.
             .adjust(|attempt, planned| match attempt {
                 Attempt::Answered(Answer {
                     retry_after: Some(wait),
@@ -183,7 +186,7 @@ impl ZohoHttp {
                 Attempt::Answered(Answer {
                     retry_after: Some(wait),
                     ..
-                }) => Some(*wait),
+                }) => planned.map(|_| *wait),
                 _ => planned,
             })
             .await;
@@ -266,7 +269,11 @@ impl ZohoHttp {
             if authorized {
                 sent.push("   Authorization: Zoho-oauthtoken ***".to_owned());
             }
-            sent.extend(headers.iter().map(|(name, value)| format!("   {name}: {value}")));
+            sent.extend(
+                headers
+                    .iter()
+                    .map(|(name, value)| format!("   {name}: {value}")),
+            );
             let mut body: String = answer.body.chars().take(TRACE_BODY_LIMIT).collect();
             if answer.body.len() > body.len() {
                 body.push_str(" …");
@@ -278,7 +285,11 @@ impl ZohoHttp {
                 sent.join("\n"),
                 answer.status,
                 answer.elapsed.as_millis(),
-                if body.is_empty() { "(no body)" } else { body.as_str() }
+                if body.is_empty() {
+                    "(no body)"
+                } else {
+                    body.as_str()
+                }
             )
         });
         Ok(answer)
@@ -295,8 +306,11 @@ impl ZohoHttp {
 
 fn secure_url(url: &str) -> Result<Url, HttpError> {
     let parsed = Url::parse(url).map_err(|_| HttpError::BadUrl(url.to_owned()))?;
-    check_transport(&parsed).map_err(|()| HttpError::Insecure(url.to_owned()))?;
-    Ok(parsed)
+    if is_secure_transport(&parsed) {
+        Ok(parsed)
+    } else {
+        Err(HttpError::Insecure(url.to_owned()))
+    }
 }
 
 /// reqwest's errors print the URL with every detail; we print our own URL and only the cause.

@@ -213,7 +213,8 @@ mod tests {
 
     #[test]
     fn localised_throttle_is_recognised_by_shape() {
-        let body = r#"{"error_description":"您连续发出了太多请求","error":"拒绝访问","status":"failure"}"#;
+        let body =
+            r#"{"error_description":"您连续发出了太多请求","error":"拒绝访问","status":"failure"}"#;
         match read_refresh_answer(400, body) {
             RefreshAnswer::Rejected(error) => {
                 assert_eq!(error.known, Some(ZohoCode::RefreshThrottled));

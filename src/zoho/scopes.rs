@@ -10,9 +10,13 @@ use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ScopeError {
-    #[error("`{0}` is not a Zoho scope; scopes look like `Service.entity.OPERATION`, e.g. `Desk.settings.READ`")]
+    #[error(
+        "`{0}` is not a Zoho scope; scopes look like `Service.entity.OPERATION`, e.g. `Desk.settings.READ`"
+    )]
     Shape(String),
-    #[error("`{scope}` has operation `{operation}`; Zoho's operations are ALL, READ, CREATE, UPDATE, DELETE, WRITE and CUSTOM")]
+    #[error(
+        "`{scope}` has operation `{operation}`; Zoho's operations are ALL, READ, CREATE, UPDATE, DELETE, WRITE and CUSTOM"
+    )]
     Operation { scope: String, operation: String },
 }
 
@@ -77,7 +81,11 @@ impl Scope {
     pub fn parse_required(text: &str) -> Result<Scope, ScopeError> {
         let text = text.trim();
         let parts: Vec<&str> = text.split('.').collect();
-        if parts.len() < 3 || parts.iter().any(|part| part.is_empty() || part.contains(' ')) {
+        if parts.len() < 3
+            || parts
+                .iter()
+                .any(|part| part.is_empty() || part.contains(' '))
+        {
             return Err(ScopeError::Shape(text.to_owned()));
         }
         let operation_text = parts[parts.len() - 1];
@@ -174,23 +182,63 @@ mod tests {
             ("Desk.settings.READ", "Desk.settings.ALL", false),
             ("Desk.settings.READ", "Desk.basic.READ", false),
             ("Desk.settings.UPDATE", "Desk.settings.READ", false),
-            ("ZohoCRM.settings.ALL", "ZohoCRM.settings.profiles.READ", true),
-            ("ZohoCRM.settings.READ", "ZohoCRM.settings.profiles.READ", true),
-            ("ZohoCRM.settings.profiles.ALL", "ZohoCRM.settings.profiles.READ", true),
-            ("ZohoCRM.settings.profiles.READ", "ZohoCRM.settings.ALL", false),
-            ("ZohoCRM.settings.roles.ALL", "ZohoCRM.settings.profiles.READ", false),
+            (
+                "ZohoCRM.settings.ALL",
+                "ZohoCRM.settings.profiles.READ",
+                true,
+            ),
+            (
+                "ZohoCRM.settings.READ",
+                "ZohoCRM.settings.profiles.READ",
+                true,
+            ),
+            (
+                "ZohoCRM.settings.profiles.ALL",
+                "ZohoCRM.settings.profiles.READ",
+                true,
+            ),
+            (
+                "ZohoCRM.settings.profiles.READ",
+                "ZohoCRM.settings.ALL",
+                false,
+            ),
+            (
+                "ZohoCRM.settings.roles.ALL",
+                "ZohoCRM.settings.profiles.READ",
+                false,
+            ),
             ("ZohoCRM.modules.ALL", "ZohoCRM.modules.leads.READ", true),
-            ("ZohoCRM.modules.WRITE", "ZohoCRM.modules.leads.CREATE", true),
+            (
+                "ZohoCRM.modules.WRITE",
+                "ZohoCRM.modules.leads.CREATE",
+                true,
+            ),
             ("ZohoCRM.modules.WRITE", "ZohoCRM.modules.leads.READ", false),
-            ("ZohoCRM.settings.profiles.all", "ZohoCRM.settings.profiles.READ", true),
-            ("zohocrm.settings.ALL", "ZohoCRM.settings.profiles.READ", true),
+            (
+                "ZohoCRM.settings.profiles.all",
+                "ZohoCRM.settings.profiles.READ",
+                true,
+            ),
+            (
+                "zohocrm.settings.ALL",
+                "ZohoCRM.settings.profiles.READ",
+                true,
+            ),
             ("aaaserver.profile.read", "AaaServer.profile.Read", true),
             ("ZohoCRM.org.ALL", "Desk.org.READ", false),
-            ("ZohoCRM.settingsx.ALL", "ZohoCRM.settings.profiles.READ", false),
+            (
+                "ZohoCRM.settingsx.ALL",
+                "ZohoCRM.settings.profiles.READ",
+                false,
+            ),
             ("openid", "Desk.basic.READ", false),
         ];
         for (granted, wanted, expected) in cases {
-            assert_eq!(covers(granted, wanted), expected, "{granted} covers {wanted}?");
+            assert_eq!(
+                covers(granted, wanted),
+                expected,
+                "{granted} covers {wanted}?"
+            );
         }
     }
 
@@ -211,7 +259,10 @@ mod tests {
     fn granted_lists_split_on_spaces_and_commas() {
         let granted = parse_granted_list("Desk.basic.READ Desk.settings.ALL,ZohoCRM.org.READ");
         let names: Vec<&str> = granted.iter().map(Scope::as_str).collect();
-        assert_eq!(names, ["Desk.basic.READ", "Desk.settings.ALL", "ZohoCRM.org.READ"]);
+        assert_eq!(
+            names,
+            ["Desk.basic.READ", "Desk.settings.ALL", "ZohoCRM.org.READ"]
+        );
     }
 
     #[test]

@@ -1,0 +1,195 @@
+//! The reports themselves: the demo's JUnit validates against junit-10.xsd and reads back in a
+//! JUnit reader; no secret appears in any output; colour follows the TTY and NO_COLOR rules.
+
+mod common;
+
+use common::{Harness, desk_pipeline};
+
+fn xsd() -> String {
+    format!(
+        "{}/../shared/reference/junit-10.xsd",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junit_validates_against_the_jenkins_schema() {
+    let h = Harness::start().await;
+    let run = h.run(&desk_pipeline(), &["--all"]).await;
+    let path = h.path("all.xml");
+    std::fs::write(&path, &run.junit).unwrap();
+    let xmllint = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema", &xsd()])
+        .arg(&path)
+        .output();
+    match xmllint {
+        Err(_) => eprintln!(
+            "SKIPPED: xmllint is not installed (apt-get install libxml2-utils); .ci/run installs it"
+        ),
+        Ok(output) => assert!(
+            output.status.success(),
+            "xmllint rejected the report: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junit_reads_back_in_a_junit_reader_with_the_right_counts() {
+    let h = Harness::start().await;
+    let run = h.run(&desk_pipeline(), &["--all"]).await;
+    let report =
+        quick_junit::Report::deserialize_from_str(&run.junit).expect("a JUnit reader parses it");
+    let summary = &run.json["summary"];
+    assert_eq!(report.test_suites.len(), h.sim.seeds().len());
+    assert_eq!(report.tests, summary["checks"].as_u64().unwrap() as usize);
+    assert_eq!(
+        report.failures,
+        summary["failed"].as_u64().unwrap() as usize
+    );
+    assert_eq!(report.errors, summary["errored"].as_u64().unwrap() as usize);
+    let revoked = report
+        .test_suites
+        .iter()
+        .find(|suite| suite.name.as_str() == "desk-profile / refresh-revoked")
+        .expect("a suite per connection");
+    let refresh = revoked
+        .test_cases
+        .iter()
+        .find(|case| case.name.as_str() == "refresh")
+        .unwrap();
+    assert_eq!(
+        refresh.classname.as_ref().unwrap().as_str(),
+        "desk-profile.refresh-revoked"
+    );
+    match &refresh.status {
+        quick_junit::TestCaseStatus::NonSuccess { kind, ty, .. } => {
+            assert_eq!(*kind, quick_junit::NonSuccessKind::Failure);
+            assert_eq!(ty.as_ref().unwrap().as_str(), "invalid_code");
+        }
+        other => panic!("refresh should be a failure: {other:?}"),
+    }
+    let properties: Vec<(String, String)> = revoked
+        .properties
+        .iter()
+        .map(|p| (p.name.as_str().to_owned(), p.value.as_str().to_owned()))
+        .collect();
+    assert!(properties.contains(&("app".into(), "desk".into())));
+    assert!(properties.contains(&("dc".into(), "us".into())));
+    assert!(properties.contains(&("user".into(), "refresh-revoked".into())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_appears_in_the_table_json_junit_or_verbose_trace() {
+    let h = Harness::start().await;
+    let run = h
+        .run(&desk_pipeline(), &["--all", "--force-refresh", "-v"])
+        .await;
+    let outputs = [
+        ("table", &run.stdout),
+        ("trace", &run.stderr),
+        ("junit", &run.junit),
+        ("json", &run.json.to_string()),
+    ];
+    assert!(
+        run.stderr.contains("→ POST"),
+        "the -v trace ran: {}",
+        run.stderr
+    );
+    let mut secrets: Vec<String> = Vec::new();
+    for seed in h.sim.seeds() {
+        secrets.extend(seed.access_token.clone());
+        secrets.extend(seed.refresh_token.clone());
+        secrets.extend(seed.client_secret.clone());
+    }
+    assert!(secrets.len() > 30);
+    let token_shape = regex::Regex::new(r"1000\.[0-9a-f]{32}\.[0-9a-f]{32}").unwrap();
+    for (name, text) in outputs {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into the {name} output"
+            );
+        }
+        assert!(
+            !token_shape.is_match(text),
+            "a token-shaped string (a minted token?) is in the {name} output"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colour_only_when_asked_and_never_with_no_color() {
+    let h = Harness::start().await;
+    let plain = h
+        .run(&desk_pipeline(), &["--user", "refresh-revoked"])
+        .await;
+    assert!(!plain.stdout.contains('\u{1b}'), "no colour off a TTY");
+    let mut cmd = h.command();
+    cmd.env_remove("NO_COLOR").args([
+        "run",
+        "-p",
+        &desk_pipeline(),
+        "--store",
+        &h.store,
+        "--user",
+        "refresh-revoked",
+        "--color",
+        "always",
+    ]);
+    let coloured = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'),
+        "--color always colours"
+    );
+    let mut cmd = h.command();
+    cmd.env("NO_COLOR", "1").args([
+        "run",
+        "-p",
+        &desk_pipeline(),
+        "--store",
+        &h.store,
+        "--user",
+        "refresh-revoked",
+        "--color",
+        "always",
+    ]);
+    let forced = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'),
+        "NO_COLOR wins"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_format_prints_the_documented_report_on_stdout() {
+    let h = Harness::start().await;
+    let mut cmd = h.command();
+    cmd.args([
+        "run",
+        "-p",
+        &desk_pipeline(),
+        "--store",
+        &h.store,
+        "--user",
+        "healthy",
+        "--format",
+        "json",
+    ]);
+    let output = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(report["pipeline"], "desk-profile");
+    assert_eq!(report["summary"]["passed"], 7);
+    let profile = &report["connections"][0]["profile"];
+    assert_eq!(profile[0]["name"], "Name");
+    assert_eq!(profile[0]["value"], "Ada Lovelace");
+}
