@@ -22,6 +22,7 @@ use crate::{
     runner::fleet,
     sim::{SCENARIOS, Sim},
     store::{Mapping, Store},
+    zoho::catalogue::ZohoCode,
     zoho::{
         endpoints::{Endpoints, Override},
         http::{HttpOptions, ZohoHttp},
@@ -92,6 +93,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
             print!("{}", list(ui));
             Ok(exit::SUCCESS)
         }
+        Command::Explain(args) => explain(args.code.as_deref(), ui),
         Command::Demo(args) => demo::run(args, ui, &redactor).await,
         Command::Sim(args) => sim(args).await,
     }
@@ -305,6 +307,52 @@ fn list(ui: Ui) -> String {
         ]);
     }
     format!("{table}\nEvery check also takes: id, kind, description, needs, after, timeout.\n")
+}
+
+fn explain(code: Option<&str>, ui: Ui) -> Result<u8, Error> {
+    let Some(code) = code else {
+        let mut table = Table::new();
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(["Code", "Service", "HTTP", "Diagnosis"]);
+        if let Some(width) = ui.width {
+            table.set_width(width);
+        }
+        for code in ZohoCode::ALL {
+            let entry = code.entry();
+            table.add_row(vec![
+                entry.wire.to_owned(),
+                entry.service.to_string(),
+                entry.http.to_owned(),
+                entry.diagnosis.to_owned(),
+            ]);
+        }
+        println!("{table}\n`zoho-doctor explain CODE` shows the likely cause and the fix.");
+        return Ok(exit::SUCCESS);
+    };
+    let found = ZohoCode::find(code);
+    if found.is_empty() {
+        let known: Vec<&str> = ZohoCode::ALL.iter().map(|c| c.wire()).collect();
+        let fix = match pipeline::closest(code, known) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => "`zoho-doctor explain` lists the codes it knows; for others, Zoho's own message in the report is the lead".to_owned(),
+        };
+        return Err(Error::Usage(format!(
+            "unknown Zoho error code `{code}`; {fix}"
+        )));
+    }
+    for code in found {
+        let entry = code.entry();
+        println!(
+            "{} ({} answers it with HTTP {})",
+            entry.wire, entry.service, entry.http
+        );
+        println!("  diagnosis:    {}", entry.diagnosis);
+        println!("  likely cause: {}", entry.cause);
+        println!("  fix:          {}", entry.fix);
+    }
+    Ok(exit::SUCCESS)
 }
 
 async fn sim(args: SimArgs) -> Result<u8, Error> {

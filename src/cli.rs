@@ -50,7 +50,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List the check kinds and what each verifies
     List,
-    /// Diagnose a set of healthy and broken Desk connections against the built-in simulator
+    /// Explain a Zoho error code (diagnosis, likely cause, fix); without CODE, list them all
+    Explain(ExplainArgs),
+    /// Diagnose a set of healthy and broken Desk and CRM connections against the built-in simulator
     Demo(DemoArgs),
     /// Run the Zoho simulator standalone (accounts server and Desk on loopback)
     Sim(SimArgs),
@@ -142,6 +144,12 @@ pub struct ValidateArgs {
     /// Pipeline files to validate
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code as Zoho sends it: `invalid_code`, `INVALID_OAUTH`, `OAUTH_SCOPE_MISMATCH`, …
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,10 @@ use crate::{
     cli::{DemoArgs, Format},
     exit, pipeline,
     redact::Redactor,
-    report::model::{RunReport, Status},
+    report::{
+        self, junit,
+        model::{RunReport, Status},
+    },
     sim::{SeededConnection, Sim},
     store::{Mapping, Store},
     zoho::endpoints::{Endpoints, Override},
@@ -123,6 +126,66 @@ pub const EXPECTED: &[Expectation] = &[
         status: Status::Fail,
         says: "throttling",
     },
+    Expectation {
+        scenario: "no-api-domain",
+        check: "refresh",
+        status: Status::Warn,
+        says: "no api_domain",
+    },
+    Expectation {
+        scenario: "no-refresh-token",
+        check: "connection",
+        status: Status::Fail,
+        says: "no refresh token",
+    },
+    Expectation {
+        scenario: "refresh-overwritten",
+        check: "connection",
+        status: Status::Fail,
+        says: "equals the access token",
+    },
+    Expectation {
+        scenario: "expiry-implausible",
+        check: "refresh",
+        status: Status::Warn,
+        says: "duration",
+    },
+    Expectation {
+        scenario: "crm-healthy",
+        check: "profiles",
+        status: Status::Pass,
+        says: "read by id",
+    },
+    Expectation {
+        scenario: "crm-scope-mismatch",
+        check: "scopes",
+        status: Status::Fail,
+        says: "OAUTH_SCOPE_MISMATCH",
+    },
+    Expectation {
+        scenario: "crm-no-permission",
+        check: "profiles",
+        status: Status::Fail,
+        says: "NO_PERMISSION",
+    },
+    Expectation {
+        scenario: "crm-other-dc",
+        check: "data-centre",
+        status: Status::Fail,
+        says: "India data centre",
+    },
+    Expectation {
+        scenario: "crm-secret-wrong",
+        check: "refresh",
+        status: Status::Fail,
+        says: "invalid_client_secret",
+    },
+    Expectation {
+        scenario: "crm-no-profiles",
+        check: "profiles",
+        status: Status::Fail,
+        says: "no profiles",
+    },
 ];
 
 pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
@@ -157,13 +220,11 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
         .collect();
     write_seed_store(&db, &seeds).await?;
     eprintln!(
-        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, pipeline checks/desk.yaml",
+        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, pipelines checks/desk.yaml and checks/crm.yaml",
         sim.base_url(),
         seeds.len()
     );
 
-    let (file, text) = pipeline::shipped::DESK;
-    let pipeline = pipeline::load_str(text, file, &|var| std::env::var(var).ok())?;
     let endpoints = Endpoints::with_overrides(
         Override {
             source_name: "simulator",
@@ -178,31 +239,56 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
             value: Some(sim.desk_url()),
         },
     )?;
-    let store = Store::open(&format!("sqlite://{}", db.display()), Mapping::seed()).await?;
-    let job = Job {
-        pipeline,
-        store,
-        users: Some(seeds.iter().map(|seed| seed.user_id.clone()).collect()),
-        endpoints,
-        force_refresh: false,
-        default_client: None,
-    };
-    let report = app::execute(job, ui, redactor).await?;
-    let outputs = Outputs {
-        format: Format::Table,
-        junit: Some(args.junit.clone()),
-        json: args.json.clone(),
-    };
-    app::emit(&report, &outputs, ui)?;
+    let store_url = format!("sqlite://{}", db.display());
+    let mut reports = Vec::new();
+    for (app, (file, text)) in [
+        ("desk", pipeline::shipped::DESK),
+        ("crm", pipeline::shipped::CRM),
+    ] {
+        let users: Vec<String> = seeds
+            .iter()
+            .filter(|seed| seed.app == app)
+            .map(|seed| seed.user_id.clone())
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        let job = Job {
+            pipeline: pipeline::load_str(text, file, &|var| std::env::var(var).ok())?,
+            store: Store::open(&store_url, Mapping::seed()).await?,
+            users: Some(users),
+            endpoints: endpoints.clone(),
+            force_refresh: false,
+            default_client: None,
+        };
+        let report = app::execute(job, ui, redactor).await?;
+        let outputs = Outputs {
+            format: Format::Table,
+            junit: None,
+            json: None,
+        };
+        app::emit(&report, &outputs, ui)?;
+        reports.push(report);
+    }
+    let all: Vec<&RunReport> = reports.iter().collect();
+    let xml = junit::render_all(&all)
+        .map_err(|err| Error::Usage(format!("cannot render the JUnit report: {err}")))?;
+    report::write_atomically(&args.junit, xml.as_bytes())?;
     let junit_path = std::fs::canonicalize(&args.junit).unwrap_or(args.junit.clone());
     println!("JUnit report: {}", junit_path.display());
     if let Some(json) = &args.json {
-        println!("JSON report: {}", json.display());
+        let reports: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|report| serde_json::to_value(report).unwrap_or_default())
+            .collect();
+        let text = serde_json::to_string_pretty(&reports).unwrap_or_default();
+        report::write_atomically(json, text.as_bytes())?;
+        println!("JSON reports: {}", json.display());
     }
     sim.stop().await;
 
     colored::control::set_override(ui.colour);
-    let misses = verdict(&report, &seeds);
+    let misses = verdict(&reports, &seeds);
     colored::control::unset_override();
     Ok(if misses == 0 {
         exit::SUCCESS
@@ -212,16 +298,16 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
 }
 
 /// Prints, per scenario, where it was diagnosed; returns how many were not as expected.
-fn verdict(report: &RunReport, seeds: &[SeededConnection]) -> usize {
+fn verdict(reports: &[RunReport], seeds: &[SeededConnection]) -> usize {
     println!("\nDiagnoses:");
     let mut misses = 0;
     for seed in seeds {
         let Some(expected) = EXPECTED.iter().find(|e| e.scenario == seed.scenario) else {
             continue;
         };
-        let check = report
-            .connections
+        let check = reports
             .iter()
+            .flat_map(|report| &report.connections)
             .find(|c| c.user == seed.user_id)
             .and_then(|c| c.checks.iter().find(|check| check.id == expected.check));
         let hit = check.is_some_and(|check| {

@@ -343,7 +343,7 @@ async fn desk_invalid_oauth_is_reported_as_that_failure_never_as_no_organisation
         &[
             "connection=pass",
             "refresh=pass",
-            "data-centre=pass",
+            "data-centre=warn",
             "scopes=pass",
             "org=fail",
             "portal=fail",
@@ -351,6 +351,8 @@ async fn desk_invalid_oauth_is_reported_as_that_failure_never_as_no_organisation
         ],
     );
     assert_eq!(run.code("org"), "INVALID_OAUTH");
+    // The accounts server's user info already refuses the token: the earliest hint.
+    assert_eq!(run.code("data-centre"), "INVALID_OAUTHTOKEN");
     assert!(run.message("org").contains("not an empty list"));
     assert!(run.hint("org").contains("--force-refresh"));
     assert!(run.junit.contains(r#"type="INVALID_OAUTH""#));
@@ -489,4 +491,360 @@ async fn rate_limited_desk_calls_are_retried_then_diagnosed() {
     assert_eq!(run.code("org"), "TOO_MANY_REQUESTS");
     // org and portal each: one call and two retries (settings.retries: 2), then profile skipped.
     assert_eq!(h.sim.requests("/desk") - before, 6);
+}
+
+// --- Issue 3: the failures real integrations hit, and CRM ---
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_answer_without_api_domain_keeps_the_stored_one_and_says_so() {
+    let h = Harness::start().await;
+    let run = h.desk("no-api-domain").await;
+    assert_eq!(run.code, 0);
+    assert_eq!(run.status("refresh"), "warn");
+    let stored = h
+        .sim
+        .seed("no-api-domain")
+        .unwrap()
+        .api_domain
+        .clone()
+        .unwrap();
+    assert!(
+        run.message("refresh").contains(&format!(
+            "the answer had no api_domain, so the stored `{stored}` is kept"
+        )),
+        "{}",
+        run.message("refresh")
+    );
+    assert!(
+        run.hint("refresh")
+            .contains("never fall back to the US host")
+    );
+    assert_eq!(
+        run.status("data-centre"),
+        "pass",
+        "the kept api_domain still agrees with the row"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_refresh_token_asks_for_offline_access_and_consent() {
+    let h = Harness::start().await;
+    let run = h.desk("no-refresh-token").await;
+    assert_eq!(run.code, 1);
+    expect(
+        &run,
+        &[
+            "connection=fail",
+            "refresh=skip",
+            "data-centre=skip",
+            "scopes=skip",
+            "org=skip",
+            "portal=skip",
+            "profile=skip",
+        ],
+    );
+    assert_eq!(run.code("connection"), "no_refresh_token");
+    assert!(
+        run.hint("connection")
+            .contains("access_type=offline and prompt=consent")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_token_equal_to_the_access_token_is_flagged() {
+    let h = Harness::start().await;
+    let run = h.desk("refresh-overwritten").await;
+    assert_eq!(run.code, 1);
+    assert_eq!(run.status("connection"), "fail");
+    assert_eq!(run.code("connection"), "refresh_token_overwritten");
+    assert!(
+        run.message("connection")
+            .contains("equals the access token")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_stored_as_a_duration_is_called_implausible() {
+    let h = Harness::start().await;
+    let run = h.desk("expiry-implausible").await;
+    assert_eq!(run.status("refresh"), "warn");
+    let message = run.message("refresh");
+    assert!(message.contains("expired"), "{message}");
+    assert!(message.contains("`3600` reads as 1970-01-01"), "{message}");
+    assert!(message.contains("duration"), "{message}");
+    assert!(run.hint("refresh").contains("absolute expiry"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_info_org_id_is_read_from_whichever_field_the_data_centre_sends() {
+    let h = Harness::start().await;
+    for (user, field) in [("healthy", "orgid"), ("org-blank", "ZGID")] {
+        let run = h.desk(user).await;
+        let details = run.check("data-centre")["details"].to_string();
+        assert!(
+            details.contains(&format!("Org id (user info `{field}`)")),
+            "{user}: {details}"
+        );
+        assert!(
+            details.contains(&format!("{user}@example.test")),
+            "{user}: {details}"
+        );
+    }
+    let run = h
+        .run(&common::desk_pipeline(), &["--user", "token-expired"])
+        .await;
+    let details = run.check("data-centre")["details"].to_string();
+    assert!(
+        details.contains("Org id (user info `organization_id`)"),
+        "{details}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_healthy_reads_the_organisation_and_a_profile_by_id() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-healthy"],
+        )
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    expect(
+        &run,
+        &[
+            "connection=pass",
+            "refresh=pass",
+            "data-centre=pass",
+            "scopes=pass",
+            "org=pass",
+            "profiles=pass",
+        ],
+    );
+    assert!(
+        run.message("org")
+            .starts_with("CRM organisation crm-healthy Ltd (id "),
+        "{}",
+        run.message("org")
+    );
+    assert!(
+        run.message("profiles")
+            .starts_with("3 profile(s) listed; profile `Administrator`"),
+        "{}",
+        run.message("profiles")
+    );
+    for line in [
+        "Display label: Administrator",
+        "Category: no",
+        "Modified by: Patricia Boyle",
+        "Modified time: 2020-04-01T12:57:59+05:30",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "`{line}` missing:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains("Created by"),
+        "null values are left out"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_scope_mismatch_is_inferred_from_a_probe_when_grants_are_unknown() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-scope-mismatch"],
+        )
+        .await;
+    assert_eq!(run.code, 1);
+    assert_eq!(run.status("scopes"), "fail");
+    assert_eq!(run.code("scopes"), "OAUTH_SCOPE_MISMATCH");
+    assert!(
+        run.message("scopes")
+            .starts_with("the granted scopes are unknown"),
+        "{}",
+        run.message("scopes")
+    );
+    assert_eq!(run.status("profiles"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_grants_that_the_probe_allows_warn_instead_of_passing_blindly() {
+    let h = Harness::start().await;
+    // An old-style refresh answer has no `scope`, and the row stores none.
+    let run = h.desk("no-api-domain").await;
+    assert_eq!(run.status("scopes"), "warn", "{}", run.message("scopes"));
+    assert!(
+        run.message("scopes")
+            .starts_with("the granted scopes are unknown"),
+        "{}",
+        run.message("scopes")
+    );
+    assert!(
+        run.message("scopes").contains("cannot confirm"),
+        "{}",
+        run.message("scopes")
+    );
+    assert!(
+        run.check("scopes")["evidence"]
+            .to_string()
+            .contains("/organizations")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_no_permission_fails_profiles_and_points_at_the_administrator() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-no-permission"],
+        )
+        .await;
+    assert_eq!(run.code, 1);
+    assert_eq!(run.status("org"), "pass");
+    assert_eq!(run.status("profiles"), "fail");
+    assert_eq!(run.code("profiles"), "NO_PERMISSION");
+    assert!(
+        run.message("profiles")
+            .contains("Crm_Implied_View_Settings"),
+        "details are shown: {}",
+        run.message("profiles")
+    );
+    assert!(run.hint("profiles").contains("administrator"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_profiles_answering_204_fail_with_no_profiles() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-no-profiles"],
+        )
+        .await;
+    assert_eq!(run.status("profiles"), "fail");
+    assert_eq!(run.code("profiles"), "no_profiles");
+    assert!(run.message("profiles").contains("HTTP 204"));
+}
+
+fn crm_pipeline_with(h: &Harness, name: &str, extra: &str, version: &str) -> String {
+    let path = h.path(name);
+    let text = std::fs::read_to_string(common::repo_file("checks/crm.yaml"))
+        .unwrap()
+        .replace("api_version: v2", &format!("api_version: {version}"))
+        .replace(
+            "    needs: [scopes]            # org and profiles run in parallel",
+            &format!("    needs: [scopes]\n{extra}"),
+        );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn if_modified_since_answered_304_is_a_pass() {
+    let h = Harness::start().await;
+    let pipeline = crm_pipeline_with(
+        &h,
+        "ims.yaml",
+        "    if_modified_since: 2026-01-01T00:00:00Z",
+        "v2",
+    );
+    let run = h.run(&pipeline, &["--user", "crm-healthy"]).await;
+    assert_eq!(run.status("profiles"), "pass");
+    assert!(
+        run.message("profiles")
+            .contains("unchanged since 2026-01-01T00:00:00Z (HTTP 304)"),
+        "{}",
+        run.message("profiles")
+    );
+    let older = crm_pipeline_with(
+        &h,
+        "ims-old.yaml",
+        "    if_modified_since: 2019-05-15T12:00:00+05:30",
+        "v2",
+    );
+    let run = h.run(&older, &["--user", "crm-healthy"]).await;
+    assert!(
+        run.message("profiles").contains("read by id"),
+        "changed since 2019: {}",
+        run.message("profiles")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_profile_id_is_read_and_an_unknown_one_fails() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-healthy", "--format", "json"],
+        )
+        .await;
+    let sample_id = run.json["connections"][0]["checks"][5]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(sample_id.contains("Administrator"));
+    let pipeline = crm_pipeline_with(&h, "pid.yaml", "    profile_id: \"999\"", "v8");
+    let run = h.run(&pipeline, &["--user", "crm-healthy"]).await;
+    assert_eq!(run.status("profiles"), "fail");
+    assert_eq!(run.code("profiles"), "unknown_profile_id");
+    assert!(
+        run.message("profiles").contains("`sample`"),
+        "the listed profiles are named: {}",
+        run.message("profiles")
+    );
+    let evidence = run.check("profiles")["evidence"].to_string();
+    assert!(
+        evidence.contains("/crm/v8/settings/profiles"),
+        "api_version is used: {evidence}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_token_of_another_data_centre_is_found_by_probing() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-other-dc"],
+        )
+        .await;
+    assert_eq!(run.status("refresh"), "fail");
+    assert_eq!(
+        run.code("refresh"),
+        "invalid_code",
+        "a multi-DC client gets invalid_code on the wrong DC"
+    );
+    assert_eq!(
+        run.message("data-centre"),
+        "this refresh token belongs to the India data centre (accounts.zoho.in); the row says `us`"
+    );
+    assert!(run.hint("data-centre").starts_with("set dc=in"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_client_secret_fails_refresh_without_probing_other_data_centres() {
+    let h = Harness::start().await;
+    let before = h.sim.requests("/accounts");
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-secret-wrong"],
+        )
+        .await;
+    assert_eq!(run.status("refresh"), "fail");
+    assert_eq!(run.code("refresh"), "invalid_client_secret");
+    assert!(run.hint("refresh").contains("api-console.zoho.com"));
+    assert_eq!(
+        run.status("data-centre"),
+        "pass",
+        "a wrong secret is not a data-centre problem"
+    );
+    assert_eq!(h.sim.requests("/accounts") - before, 1, "no probing");
 }

@@ -7,11 +7,13 @@ use tokio::task::JoinSet;
 
 use super::{Check, CheckContext, Outcome, Verdict};
 use crate::{
+    report::model::Status,
     store::Connection,
     zoho::{
         DataCentre,
         catalogue::{ZohoCode, ZohoError},
-        oauth::{self, RefreshAnswer},
+        oauth::{self, RefreshAnswer, UserInfoAnswer},
+        scopes::Scope,
     },
 };
 
@@ -50,9 +52,77 @@ impl Check for DataCentreCheck {
             }
             return probe(ctx, connection, rejection).await;
         }
-        agreement(ctx, connection)
+        let verdict = agreement(ctx, connection);
+        if verdict.outcome.status == Status::Pass {
+            return with_user_info(ctx, verdict).await;
+        }
+        verdict
     }
 }
+
+/// Where the granted scopes allow it, asks the accounts server who the token belongs to: it
+/// confirms the token on this data centre and shows the user's email, ZUID and org id (read
+/// from `orgid`, `organization_id` or `ZGID`, whichever the data centre sends).
+async fn with_user_info(ctx: &CheckContext, verdict: Verdict) -> Verdict {
+    let (Ok(token), Some(granted)) = (ctx.token(), &ctx.facts.granted_scopes) else {
+        return verdict;
+    };
+    let Ok(wanted) = Scope::parse_required(USER_INFO_SCOPE) else {
+        return verdict;
+    };
+    if !granted.scopes.iter().any(|held| held.covers(&wanted)) {
+        return verdict;
+    }
+    let url = format!("{}/oauth/user/info", ctx.accounts_base());
+    let answer = match ctx.env.http.get(&url, &token.token, &[]).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            let mut verdict = verdict;
+            verdict.outcome.evidence.push(format!("user info: {error}"));
+            return verdict;
+        }
+    };
+    let evidence = answer.summary();
+    let mut outcome = verdict.outcome;
+    match oauth::read_user_info(answer.status, &answer.body) {
+        UserInfoAnswer::Found(info) => {
+            outcome.evidence.push(format!("{evidence}: user info"));
+            for (name, value) in [
+                ("Email", info.email),
+                ("ZUID", info.zuid),
+                ("Name", info.display_name),
+            ] {
+                if let Some(value) = value {
+                    outcome.details.push((name.to_owned(), value));
+                }
+            }
+            if let Some((org_id, field)) = info.org_id {
+                outcome
+                    .details
+                    .push((format!("Org id (user info `{field}`)"), org_id));
+            }
+        }
+        UserInfoAnswer::Rejected(error) => {
+            outcome = Outcome::warn(format!(
+                "{}; but the accounts server's user info refused the token: {}",
+                outcome.message,
+                error.describe()
+            ))
+            .hint(error.hint())
+            .code(error.wire_code.clone())
+            .evidence_lines(outcome.evidence)
+            .evidence(format!("{evidence}: {}", error.wire_code));
+        }
+        UserInfoAnswer::Unreadable(why) => outcome.evidence.push(format!("{evidence}: {why}")),
+    }
+    Verdict {
+        outcome,
+        discoveries: verdict.discoveries,
+    }
+}
+
+/// The scope `/oauth/user/info` needs.
+const USER_INFO_SCOPE: &str = "AaaServer.profile.Read";
 
 /// What the row says its data centre is, for messages.
 fn row_says(connection: &Connection) -> String {

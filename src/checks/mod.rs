@@ -4,6 +4,8 @@
 
 mod connection_exists;
 mod context;
+mod crm_org;
+mod crm_profiles;
 mod data_centre;
 mod desk_org_id;
 mod desk_portal;
@@ -16,7 +18,9 @@ mod words;
 use std::future::Future;
 
 pub use connection_exists::ConnectionExists;
-pub use context::{CheckContext, RunEnv};
+pub use context::{CheckContext, Missing, RunEnv};
+pub use crm_org::CrmOrgCheck;
+pub use crm_profiles::CrmProfilesCheck;
 pub use data_centre::DataCentreCheck;
 pub use desk_org_id::DeskOrgIdCheck;
 pub use desk_portal::DeskPortalCheck;
@@ -42,10 +46,12 @@ pub enum Kind {
     DeskOrgId,
     DeskPortal,
     DeskProfile,
+    CrmOrg,
+    CrmProfiles,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::ConnectionExists,
         Kind::TokenRefresh,
         Kind::DataCentre,
@@ -53,6 +59,8 @@ impl Kind {
         Kind::DeskOrgId,
         Kind::DeskPortal,
         Kind::DeskProfile,
+        Kind::CrmOrg,
+        Kind::CrmProfiles,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +72,8 @@ impl Kind {
             Kind::DeskOrgId => "desk-org-id",
             Kind::DeskPortal => "desk-portal",
             Kind::DeskProfile => "desk-profile",
+            Kind::CrmOrg => "crm-org",
+            Kind::CrmProfiles => "crm-profiles",
         }
     }
 
@@ -95,6 +105,12 @@ impl Kind {
             Kind::DeskProfile => {
                 "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields"
             }
+            Kind::CrmOrg => {
+                "GET /crm/{version}/org returns the CRM organisation (id, zgid, company name), matching the row's org_id"
+            }
+            Kind::CrmProfiles => {
+                "GET /crm/{version}/settings/profiles lists a profile and the configured (or first) one reads by id; 304 with if_modified_since passes, 204 fails"
+            }
         }
     }
 
@@ -104,7 +120,12 @@ impl Kind {
             Kind::DataCentre => &["probe"],
             Kind::Scopes => &["require"],
             Kind::DeskProfile => &["path"],
-            Kind::ConnectionExists | Kind::TokenRefresh | Kind::DeskOrgId | Kind::DeskPortal => &[],
+            Kind::CrmProfiles => &["profile_id", "if_modified_since"],
+            Kind::ConnectionExists
+            | Kind::TokenRefresh
+            | Kind::DeskOrgId
+            | Kind::DeskPortal
+            | Kind::CrmOrg => &[],
         }
     }
 
@@ -112,6 +133,7 @@ impl Kind {
     pub fn app(self) -> Option<App> {
         match self {
             Kind::DeskOrgId | Kind::DeskPortal | Kind::DeskProfile => Some(App::Desk),
+            Kind::CrmOrg | Kind::CrmProfiles => Some(App::Crm),
             Kind::ConnectionExists | Kind::TokenRefresh | Kind::DataCentre | Kind::Scopes => None,
         }
     }
@@ -127,6 +149,8 @@ pub enum CheckSpec {
     DeskOrgId(DeskOrgIdCheck),
     DeskPortal(DeskPortalCheck),
     DeskProfile(DeskProfileCheck),
+    CrmOrg(CrmOrgCheck),
+    CrmProfiles(CrmProfilesCheck),
 }
 
 impl CheckSpec {
@@ -139,6 +163,8 @@ impl CheckSpec {
             CheckSpec::DeskOrgId(_) => Kind::DeskOrgId,
             CheckSpec::DeskPortal(_) => Kind::DeskPortal,
             CheckSpec::DeskProfile(_) => Kind::DeskProfile,
+            CheckSpec::CrmOrg(_) => Kind::CrmOrg,
+            CheckSpec::CrmProfiles(_) => Kind::CrmProfiles,
         }
     }
 
@@ -151,6 +177,8 @@ impl CheckSpec {
             CheckSpec::DeskOrgId(check) => check.run(ctx).await,
             CheckSpec::DeskPortal(check) => check.run(ctx).await,
             CheckSpec::DeskProfile(check) => check.run(ctx).await,
+            CheckSpec::CrmOrg(check) => check.run(ctx).await,
+            CheckSpec::CrmProfiles(check) => check.run(ctx).await,
         }
     }
 }

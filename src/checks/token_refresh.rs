@@ -74,7 +74,14 @@ impl Check for TokenRefresh {
         };
         match need {
             Need::Keep { note } => keep_stored(ctx, expires_at, note),
-            Need::Refresh(reason) => refresh(ctx, &reason).await,
+            Need::Refresh(reason) => {
+                // A refresh fixes the token, not the app's expiry arithmetic: say so.
+                let implausible = match &connection.expiry {
+                    ExpiryField::Known(expiry) => expiry.implausibility(now),
+                    ExpiryField::Missing | ExpiryField::Unreadable(_) => None,
+                };
+                refresh(ctx, &reason, implausible).await
+            }
         }
     }
 }
@@ -110,7 +117,7 @@ fn keep_stored(
     }))
 }
 
-async fn refresh(ctx: &CheckContext, reason: &str) -> Verdict {
+async fn refresh(ctx: &CheckContext, reason: &str, implausible: Option<String>) -> Verdict {
     let Some(connection) = ctx.connection.as_deref() else {
         return Outcome::skip("no connection row").verdict();
     };
@@ -137,7 +144,7 @@ async fn refresh(ctx: &CheckContext, reason: &str) -> Verdict {
         };
     let evidence = exchange.summary();
     match answer {
-        RefreshAnswer::Minted(minted) => minted_verdict(ctx, reason, minted, evidence),
+        RefreshAnswer::Minted(minted) => minted_verdict(ctx, reason, minted, evidence, implausible),
         RefreshAnswer::Rejected(error) => {
             let status_note = if exchange.status == 200 {
                 " (an HTTP 200 that only its `error` key marks as failed: Zoho's silent failure)"
@@ -170,6 +177,7 @@ fn minted_verdict(
     reason: &str,
     minted: MintedToken,
     evidence: String,
+    implausible: Option<String>,
 ) -> Verdict {
     ctx.env
         .redactor
@@ -193,28 +201,32 @@ fn minted_verdict(
         "refreshed because {reason}: the new access token is valid for {}",
         words::span(TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::hours(1)))
     );
-    let mut notes = Vec::new();
+    let mut hints = Vec::new();
     if minted.api_domain.is_none() {
-        notes.push(match &ctx.facts.api_domain {
-            Some(stored) => format!("the answer had no api_domain, so the stored `{stored}` is kept (never replace it with a default)"),
-            None => "the answer had no api_domain and none is stored; API calls fall back to the data centre's host".to_owned(),
+        message.push_str(&match &ctx.facts.api_domain {
+            Some(stored) => format!("; the answer had no api_domain, so the stored `{stored}` is kept"),
+            None => "; the answer had no api_domain and none is stored, so API calls use the data centre's default host".to_owned(),
         });
+        hints.push("when saving a refresh answer without api_domain, keep the stored one — never fall back to the US host");
     }
-    let unsaved = ctx.unsaved_note("the new token");
-    let outcome = if let Some(unsaved) = &unsaved {
+    if let Some(implausible) = &implausible {
+        message.push_str(&format!("; {implausible}"));
+        hints.push(
+            "store the absolute expiry: now + expires_in seconds (or milliseconds, consistently)",
+        );
+    }
+    if let Some(unsaved) = ctx.unsaved_note("the new token") {
         message.push_str(&format!(
             "; {unsaved} — until then the app keeps its old token and this mint counts toward Zoho's limit of about 10 per 10 minutes"
         ));
-        Outcome::warn(message).hint(
-            "run with --fix to store the refreshed token, or let the app refresh on its own schedule",
-        )
-    } else {
-        Outcome::pass(message)
-    };
-    let mut outcome = outcome.evidence(format!("{evidence}: {}", fields.join(", ")));
-    for note in notes {
-        outcome = outcome.evidence(note);
+        hints.push("run with --fix to store the refreshed token, or let the app refresh on its own schedule");
     }
+    let outcome = if hints.is_empty() {
+        Outcome::pass(message)
+    } else {
+        Outcome::warn(message).hint(hints.join("; "))
+    };
+    let outcome = outcome.evidence(format!("{evidence}: {}", fields.join(", ")));
     let mut verdict = outcome.verdict().discover(Discovery::Token(TokenFact {
         token: minted.access_token,
         expires_at: Some(expires_at),

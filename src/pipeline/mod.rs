@@ -92,4 +92,5 @@ pub fn load_str(
 /// The pipelines shipped with zoho-doctor, embedded so `demo` works from any directory.
 pub mod shipped {
     pub const DESK: (&str, &str) = ("checks/desk.yaml", include_str!("../../checks/desk.yaml"));
+    pub const CRM: (&str, &str) = ("checks/crm.yaml", include_str!("../../checks/crm.yaml"));
 }

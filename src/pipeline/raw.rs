@@ -56,6 +56,10 @@ pub struct RawCheck {
     pub probe: Option<S<bool>>,
     #[serde(default)]
     pub path: Option<S<String>>,
+    #[serde(default)]
+    pub profile_id: Option<S<String>>,
+    #[serde(default)]
+    pub if_modified_since: Option<S<String>>,
 }
 
 /// The keys every check takes, whatever its kind.

@@ -14,10 +14,10 @@ use super::{
 };
 use crate::{
     checks::{
-        CheckSpec, ConnectionExists, DataCentreCheck, DeskOrgIdCheck, DeskPortalCheck,
-        DeskProfileCheck, Kind, ScopesCheck, TokenRefresh,
+        CheckSpec, ConnectionExists, CrmOrgCheck, CrmProfilesCheck, DataCentreCheck,
+        DeskOrgIdCheck, DeskPortalCheck, DeskProfileCheck, Kind, ScopesCheck, TokenRefresh,
     },
-    zoho::{App, scopes::Scope},
+    zoho::{App, scopes::Scope, token::looks_like_numeric_id},
 };
 
 struct Validator<'a> {
@@ -308,10 +308,18 @@ fn spec(
     check: &RawCheck,
     app: Option<App>,
 ) -> Option<CheckSpec> {
-    let given: [(&str, Option<serde_saphyr::Location>); 3] = [
+    let given: [(&str, Option<serde_saphyr::Location>); 5] = [
         ("require", check.require.as_ref().map(|s| s.referenced)),
         ("probe", check.probe.as_ref().map(|s| s.referenced)),
         ("path", check.path.as_ref().map(|s| s.referenced)),
+        (
+            "profile_id",
+            check.profile_id.as_ref().map(|s| s.referenced),
+        ),
+        (
+            "if_modified_since",
+            check.if_modified_since.as_ref().map(|s| s.referenced),
+        ),
     ];
     let mut ok = true;
     for (option, location) in given {
@@ -387,6 +395,40 @@ fn spec(
                 None => DeskProfileCheck::default().path,
             };
             CheckSpec::DeskProfile(DeskProfileCheck { path })
+        }
+        Kind::CrmOrg => CheckSpec::CrmOrg(CrmOrgCheck),
+        Kind::CrmProfiles => {
+            let profile_id = match &check.profile_id {
+                Some(id) => {
+                    let expanded = v.expand(id)?;
+                    if !looks_like_numeric_id(&expanded) {
+                        v.error(id, format!("`profile_id: {expanded}` is not a CRM profile id"), "use the numeric id GET /settings/profiles lists, or leave it out to read the first profile".to_owned());
+                        return None;
+                    }
+                    Some(expanded)
+                }
+                None => None,
+            };
+            let if_modified_since = match &check.if_modified_since {
+                Some(since) => {
+                    let expanded = v.expand(since)?;
+                    if chrono::DateTime::parse_from_rfc3339(&expanded).is_err() {
+                        v.error(
+                            since,
+                            format!("`if_modified_since: {expanded}` is not an RFC 3339 time"),
+                            "write it like `2026-03-19T17:59:50+05:30`, as Zoho's samples send it"
+                                .to_owned(),
+                        );
+                        return None;
+                    }
+                    Some(expanded)
+                }
+                None => None,
+            };
+            CheckSpec::CrmProfiles(CrmProfilesCheck {
+                profile_id,
+                if_modified_since,
+            })
         }
     };
     ok.then_some(spec)

@@ -10,10 +10,19 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::model::{CheckReport, ConnectionReport, RunReport, Status};
 
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
+    render_all(&[report])
+}
+
+/// One JUnit file for several runs (the demo's Desk and CRM pipelines).
+pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::SerializeError> {
     let mut junit = Report::new("zoho-doctor");
-    junit.set_time(Duration::from_millis(report.duration_ms));
-    for connection in &report.connections {
-        junit.add_test_suite(suite(report, connection));
+    junit.set_time(Duration::from_millis(
+        reports.iter().map(|report| report.duration_ms).sum(),
+    ));
+    for report in reports {
+        for connection in &report.connections {
+            junit.add_test_suite(suite(report, connection));
+        }
     }
     let xml = junit.to_string()?;
     Ok(drop_root_skipped(&xml))

@@ -14,7 +14,10 @@ use serde_json::json;
 
 use super::{
     Shared,
-    world::{Denial, MINT_WINDOW_SECS, MINTS_PER_WINDOW, TOKEN_LIFETIME_SECS, new_token, now_secs},
+    world::{
+        Denial, Fault, MINT_WINDOW_SECS, MINTS_PER_WINDOW, Service, TOKEN_LIFETIME_SECS, new_token,
+        now_secs,
+    },
 };
 
 fn params(query: Option<&str>, body: &str) -> HashMap<String, String> {
@@ -56,6 +59,14 @@ pub async fn token(
         return refused("invalid_client_secret");
     }
     let refresh_token = params.get("refresh_token").cloned().unwrap_or_default();
+    if let Some(Fault::ZohoError {
+        service: Service::Token,
+        status,
+        code,
+    }) = world.fault_of_grant(&refresh_token)
+    {
+        return token_error(status, &code);
+    }
     let Some(index) = world.grants.iter().position(|grant| {
         grant.refresh_token == refresh_token && grant.client_id == client_id && grant.dc == dc
     }) else {
@@ -109,6 +120,27 @@ pub async fn token(
     (StatusCode::OK, Json(answer)).into_response()
 }
 
+/// A token-endpoint error in the shape Zoho sends it: the throttle as HTTP 400 with
+/// `status: failure`; an answer without `access_token` for `no_access_token`; else `{"error"}`.
+fn token_error(status: u16, code: &str) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    match code {
+        "Access Denied" => (
+            status,
+            Json(json!({
+                "error_description": "You have made too many requests continuously. Please try again after some time.",
+                "error": code,
+                "status": "failure"
+            })),
+        )
+            .into_response(),
+        "no_access_token" => {
+            (status, Json(json!({"token_type": "Bearer", "expires_in": 3600}))).into_response()
+        }
+        _ => (status, Json(json!({ "error": code }))).into_response(),
+    }
+}
+
 pub async fn user_info(
     State(world): State<Shared>,
     Path(dc): Path<String>,
@@ -122,15 +154,29 @@ pub async fn user_info(
     match world.authorise(header, &dc, &["AaaServer.profile.Read"]) {
         Ok(account) => {
             let account = &world.accounts[account];
+            if let Some(Fault::ZohoError {
+                service: Service::UserInfo,
+                status,
+                code,
+            }) = &account.fault
+            {
+                return (
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::UNAUTHORIZED),
+                    Json(json!({"response": "error", "cause": code})),
+                )
+                    .into_response();
+            }
             let (first, last) = account.user.split_once('-').unwrap_or((&account.user, ""));
-            Json(json!({
+            let mut info = json!({
                 "First_Name": first,
                 "Last_Name": last,
                 "Display_Name": account.user,
                 "Email": account.email,
                 "ZUID": account.zuid,
-            }))
-            .into_response()
+            });
+            // The org id's field name varies by data centre (seed 000): one name per account.
+            info[account.user_info_org_field] = json!(format!("{}", 80_000_000 + account.zuid));
+            Json(info).into_response()
         }
         Err(Denial::Scope) => (
             StatusCode::UNAUTHORIZED,

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::{
     Shared,
-    world::{Denial, Fault},
+    world::{Denial, Fault, Service},
 };
 
 fn desk_error(status: StatusCode, code: &str, message: &str) -> Response {
@@ -58,9 +58,7 @@ fn authorise(
     dc: &str,
     any_of: &[&str],
 ) -> Result<Caller, Response> {
-    let mut world = world
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut world = lock(world);
     world.count_request("/desk");
     let header = headers.get("authorization").and_then(|v| v.to_str().ok());
     let account = world.authorise(header, dc, any_of).map_err(denial)?;
@@ -70,10 +68,19 @@ fn authorise(
     })
 }
 
-/// Applies the account's fault; `Some` is the answer to send instead.
+/// Applies the account's fault to a Desk call; `Some` is the answer to send instead.
 async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
     match fault {
-        None => None,
+        Some(Fault::ZohoError {
+            service: Service::Desk,
+            status,
+            code,
+        }) => Some(desk_error(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+            code,
+            "Simulated Zoho Desk error.",
+        )),
+        Some(Fault::ZohoError { .. }) | None => None,
         Some(Fault::Slow(delay)) => {
             tokio::time::sleep(*delay).await;
             None
@@ -111,9 +118,7 @@ fn org_of(world: &Shared, caller: &Caller, headers: &HeaderMap) -> Result<Value,
             "orgId must be a numeric organization id.",
         ));
     }
-    let world = world
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let world = lock(world);
     world.accounts[caller.account]
         .desk
         .orgs
@@ -144,26 +149,45 @@ const ORG_SCOPES: [&str; 3] = [
 const HELP_CENTRE_SCOPES: [&str; 2] = ["Desk.basic.READ", "Desk.settings.READ"];
 const AGENT_SCOPES: [&str; 3] = ["Desk.basic.READ", "Desk.settings.READ", "Desk.agents.READ"];
 
+/// Lets a request through — token, scopes, the orgId header when `needs_org`, the account's
+/// fault — and returns the caller's account, or the answer that stops it.
+async fn admit(
+    world: &Shared,
+    headers: &HeaderMap,
+    dc: &str,
+    any_of: &[&str],
+    needs_org: bool,
+) -> Result<usize, Response> {
+    let caller = authorise(world, headers, dc, any_of)?;
+    if needs_org {
+        org_of(world, &caller, headers)?;
+    }
+    match misbehave(&caller.fault).await {
+        Some(response) => Err(response),
+        None => Ok(caller.account),
+    }
+}
+
+fn lock(world: &Shared) -> std::sync::MutexGuard<'_, super::world::World> {
+    world
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 pub async fn organizations(
     State(world): State<Shared>,
     Path(dc): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match authorise(&world, &headers, &dc, &ORG_SCOPES) {
-        Ok(caller) => caller,
+    let account = match admit(&world, &headers, &dc, &ORG_SCOPES, false).await {
+        Ok(account) => account,
         Err(response) => return response,
     };
-    if let Some(response) = misbehave(&caller.fault).await {
-        return response;
-    }
-    let world = world
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let desk = &world.accounts[caller.account].desk;
+    let world = lock(&world);
+    let desk = &world.accounts[account].desk;
     if desk.orgs.is_empty() {
-        return StatusCode::NO_CONTENT.into_response();
-    }
-    if desk.bare_list {
+        StatusCode::NO_CONTENT.into_response()
+    } else if desk.bare_list {
         Json(Value::Array(desk.orgs.clone())).into_response()
     } else {
         Json(json!({ "data": desk.orgs })).into_response()
@@ -175,24 +199,17 @@ pub async fn help_centres(
     Path(dc): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match authorise(&world, &headers, &dc, &HELP_CENTRE_SCOPES) {
-        Ok(caller) => caller,
+    let account = match admit(&world, &headers, &dc, &HELP_CENTRE_SCOPES, true).await {
+        Ok(account) => account,
         Err(response) => return response,
     };
-    if let Err(response) = org_of(&world, &caller, &headers) {
-        return response;
-    }
-    if let Some(response) = misbehave(&caller.fault).await {
-        return response;
-    }
-    let world = world
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let centres = &world.accounts[caller.account].desk.help_centres;
+    let world = lock(&world);
+    let centres = &world.accounts[account].desk.help_centres;
     if centres.is_empty() {
-        return StatusCode::NO_CONTENT.into_response();
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        Json(json!({ "data": centres })).into_response()
     }
-    Json(json!({ "data": centres })).into_response()
 }
 
 pub async fn my_info(
@@ -200,24 +217,16 @@ pub async fn my_info(
     Path(dc): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match authorise(&world, &headers, &dc, &AGENT_SCOPES) {
-        Ok(caller) => caller,
+    let account = match admit(&world, &headers, &dc, &AGENT_SCOPES, true).await {
+        Ok(account) => account,
         Err(response) => return response,
     };
-    if let Err(response) = org_of(&world, &caller, &headers) {
-        return response;
-    }
-    if let Some(response) = misbehave(&caller.fault).await {
-        return response;
-    }
-    let world = world
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let agent = world.accounts[caller.account].desk.agent.clone();
+    let agent = lock(&world).accounts[account].desk.agent.clone();
     if agent.is_null() {
-        return StatusCode::NO_CONTENT.into_response();
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        Json(agent).into_response()
     }
-    Json(agent).into_response()
 }
 
 pub async fn not_found(uri: Uri) -> Response {

@@ -1,12 +1,14 @@
-//! The Zoho simulator: per-DC accounts servers, Zoho Desk (and, later, CRM) on loopback, playing
+//! The Zoho simulator: per-DC accounts servers, Zoho Desk and Zoho CRM on loopback, playing
 //! Zoho faithfully — refresh tokens valid only on their own data centre, HTTP-200 error answers,
-//! expiring access tokens, scope enforcement with Zoho's error bodies, the `orgId` header.
+//! expiring access tokens, scope enforcement with Zoho's error bodies, the `orgId` header,
+//! 204/304 — and any Zoho error code on demand (`Fault::ZohoError`).
 //! It knows nothing of the checker: it shares no code with it, only the HTTP contract.
 //!
 //! URLs: `{base}/accounts/{dc}/…`, `{base}/api/{dc}/…`, `{base}/desk/{dc}/api/v1/…`, which is
 //! what the `{dc}` placeholder in `ZOHO_*_URL` overrides is for.
 
 mod accounts;
+mod crm;
 mod desk;
 mod scenarios;
 mod world;
@@ -23,7 +25,7 @@ use axum::{
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use scenarios::{SCENARIOS, ScenarioInfo};
-pub use world::{Fault, SeededConnection};
+pub use world::{Fault, SeededConnection, Service};
 
 use world::World;
 
@@ -153,6 +155,16 @@ fn router(world: Shared) -> Router {
         .route("/desk/{dc}/api/v1/organizations", get(desk::organizations))
         .route("/desk/{dc}/api/v1/helpCenters", get(desk::help_centres))
         .route("/desk/{dc}/api/v1/myinfo", get(desk::my_info))
+        .route("/api/{dc}/crm/{version}/org", get(crm::org))
+        .route(
+            "/api/{dc}/crm/{version}/settings/profiles",
+            get(crm::profiles),
+        )
+        .route(
+            "/api/{dc}/crm/{version}/settings/profiles/{id}",
+            get(crm::profile),
+        )
+        .route("/api/{dc}/crm/{version}/users", get(crm::users))
         .fallback(desk::not_found)
         .with_state(world)
 }

@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::world::{DeskTenant, SeededConnection, World, new_token, now_secs};
+use super::world::{CrmTenant, DeskTenant, SeededConnection, World, new_token, now_secs};
 
 /// One scenario of the catalogue.
 pub struct ScenarioInfo {
@@ -20,6 +20,13 @@ const DESK_SCOPES: [&str; 4] = [
     "AaaServer.profile.Read",
 ];
 
+const CRM_SCOPES: [&str; 4] = [
+    "ZohoCRM.settings.profiles.READ",
+    "ZohoCRM.org.READ",
+    "ZohoCRM.users.READ",
+    "AaaServer.profile.Read",
+];
+
 #[derive(Clone, Copy)]
 enum Token {
     /// Stored and live for another 55 minutes.
@@ -30,11 +37,13 @@ enum Token {
     Evicted,
 }
 
-#[derive(Clone, Copy)]
-enum ExpiryFormat {
+#[derive(Clone)]
+enum Expiry {
     Seconds,
     Millis,
     Iso,
+    /// Exactly this text, whatever the token's real expiry.
+    Raw(&'static str),
 }
 
 #[derive(Clone)]
@@ -46,34 +55,54 @@ enum Stored {
 
 #[derive(Clone)]
 struct Setup {
+    app: &'static str,
     row_dc: &'static str,
     grant_dc: &'static str,
     scopes: Vec<&'static str>,
     store_scopes: bool,
     token: Token,
-    expiry: ExpiryFormat,
+    expiry: Expiry,
     org: Stored,
     portal: Stored,
+    refresh_token: Stored,
     /// The client is registered only in these data centres (`None`: the multi-DC client).
     own_client: Option<Vec<String>>,
+    wrong_secret: bool,
     revoked: bool,
     throttled: bool,
+    answer_api_domain: bool,
+    answer_scope: bool,
 }
 
-impl Default for Setup {
-    fn default() -> Self {
+impl Setup {
+    fn desk() -> Setup {
         Setup {
+            app: "desk",
             row_dc: "us",
             grant_dc: "us",
             scopes: DESK_SCOPES.to_vec(),
             store_scopes: true,
             token: Token::Live,
-            expiry: ExpiryFormat::Seconds,
+            expiry: Expiry::Seconds,
             org: Stored::Right,
             portal: Stored::Right,
+            refresh_token: Stored::Right,
             own_client: None,
+            wrong_secret: false,
             revoked: false,
             throttled: false,
+            answer_api_domain: true,
+            answer_scope: true,
+        }
+    }
+
+    fn crm() -> Setup {
+        Setup {
+            app: "crm",
+            scopes: CRM_SCOPES.to_vec(),
+            org: Stored::Blank,
+            portal: Stored::Blank,
+            ..Setup::desk()
         }
     }
 }
@@ -92,7 +121,7 @@ fn org(id: u64, portal: &str, company: &str, default: bool) -> Value {
 }
 
 /// One organisation with a help centre and an agent: what most Desk accounts look like.
-fn tenant(world: &World, name: &str) -> DeskTenant {
+fn desk_tenant(world: &World, name: &str) -> DeskTenant {
     let portal: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let base_id = 60_000_000 + 10 * world.accounts.len() as u64;
     DeskTenant {
@@ -122,11 +151,84 @@ fn tenant(world: &World, name: &str) -> DeskTenant {
     }
 }
 
+/// A CRM organisation with the seed's three sample profiles (seed 003, "Sample Response").
+fn crm_tenant(world: &World, name: &str) -> CrmTenant {
+    let base = 4_150_868_000_000_000_000u64 + 1000 * world.accounts.len() as u64;
+    let admin = json!({"name": "Patricia Boyle", "id": format!("{}", base + 225)});
+    let profile = |n: u64,
+                   label: &str,
+                   description: &str,
+                   category: bool,
+                   created: Value,
+                   created_time: Value| {
+        json!({
+            "display_label": label,
+            "created_time": created_time,
+            "modified_time": "2020-04-01T12:57:59+05:30",
+            "name": label,
+            "modified_by": admin,
+            "description": description,
+            "id": format!("{}", base + n),
+            "category": category,
+            "created_by": created,
+        })
+    };
+    CrmTenant {
+        org: json!({
+            "id": format!("{}", base),
+            "zgid": format!("{}", 700_000 + world.accounts.len() as u64),
+            "company_name": format!("{name} Ltd"),
+            "domain_name": format!("org{}", 700_000 + world.accounts.len() as u64),
+            "primary_email": format!("{name}@example.test"),
+            "type": "production",
+            "time_zone": "Europe/London",
+            "iso_code": "GBP",
+        }),
+        profiles: vec![
+            profile(
+                11,
+                "Administrator",
+                "This profile will have all the permissions. Users with Administrator profile will be able to view and manage all the data within the organization account by default.",
+                false,
+                Value::Null,
+                Value::Null,
+            ),
+            profile(
+                14,
+                "Standard",
+                "This profile will have all the permissions except administrative privileges.",
+                false,
+                Value::Null,
+                Value::Null,
+            ),
+            profile(
+                23,
+                "sample",
+                "This is a sample profile",
+                true,
+                admin.clone(),
+                json!("2020-03-13T16:28:12+05:30"),
+            ),
+        ],
+        users: vec![json!({
+            "id": format!("{}", base + 225),
+            "full_name": "Patricia Boyle",
+            "email": format!("{name}@example.test"),
+            "status": "active",
+            "profile": {"name": "Administrator", "id": format!("{}", base + 11)},
+            "role": {"name": "CEO", "id": format!("{}", base + 31)},
+        })],
+        profiles_modified: 1_585_725_479,
+        no_permission: false,
+    }
+}
+
 fn build(
     world: &mut World,
     name: &'static str,
     title: &'static str,
     desk: DeskTenant,
+    crm: CrmTenant,
     setup: Setup,
 ) -> SeededConnection {
     let first_org = desk
@@ -135,17 +237,23 @@ fn build(
         .find(|org| org["isDefault"] == json!(true))
         .or(desk.orgs.first())
         .cloned();
-    let account = world.add_account(name, desk);
-    let (client_id, client_secret) = match &setup.own_client {
+    let crm_org_id = crm.org["id"].as_str().map(str::to_owned);
+    let account = world.add_account(name, desk, crm);
+    let (client_id, mut client_secret) = match &setup.own_client {
         Some(dcs) => world.add_client(Some(dcs.clone())),
         None => {
             let (id, secret) = world.default_client();
             (id.to_owned(), secret.to_owned())
         }
     };
+    if setup.wrong_secret {
+        client_secret = super::world::random_hex(42);
+    }
     let grant = world.add_grant(account, setup.grant_dc, &client_id, &setup.scopes);
     let now = now_secs();
     world.grants[grant].revoked = setup.revoked;
+    world.grants[grant].answer_api_domain = setup.answer_api_domain;
+    world.grants[grant].answer_scope = setup.answer_scope;
     if setup.throttled {
         world.grants[grant].mint_times = vec![now; super::world::MINTS_PER_WINDOW];
     }
@@ -155,13 +263,14 @@ fn build(
         Token::Evicted => (new_token(), now + 3000),
     };
     let token_expires_at = match setup.expiry {
-        ExpiryFormat::Seconds => expires_at.to_string(),
-        ExpiryFormat::Millis => (expires_at * 1000).to_string(),
-        ExpiryFormat::Iso => Utc
+        Expiry::Seconds => expires_at.to_string(),
+        Expiry::Millis => (expires_at * 1000).to_string(),
+        Expiry::Iso => Utc
             .timestamp_opt(expires_at as i64, 0)
             .single()
             .map(|at| at.to_rfc3339())
             .unwrap_or_default(),
+        Expiry::Raw(text) => text.to_owned(),
     };
     let org_id = first_org.as_ref().map(|org| match &org["id"] {
         Value::String(s) => s.clone(),
@@ -175,62 +284,84 @@ fn build(
         Stored::Blank => None,
         Stored::Value(value) => Some(value.clone()),
     };
+    let refresh_token = match &setup.refresh_token {
+        Stored::Right => Some(world.grants[grant].refresh_token.clone()),
+        Stored::Blank => None,
+        // A refresh answer's access token written over the refresh token (reference §9.4).
+        Stored::Value(_) => Some(access_token.clone()),
+    };
     // An app stores the API domain of the data centre it believes in.
-    let row_dc = match setup.row_dc {
-        "com" => "us",
-        other => other,
+    let believed_dc = if setup.row_dc == "com" {
+        "us"
+    } else {
+        setup.row_dc
     };
     SeededConnection {
         scenario: name,
         title,
         user_id: name.to_owned(),
         access_token: Some(access_token),
-        refresh_token: Some(world.grants[grant].refresh_token.clone()),
+        refresh_token,
         token_expires_at: Some(token_expires_at),
-        api_domain: Some(world.api_domain(row_dc)),
-        org_id: Some(format!("{}", 90_000_000 + account as u64)),
-        desk_org_id: stored(&setup.org, org_id.clone()),
+        api_domain: Some(world.api_domain(believed_dc)),
+        org_id: if setup.app == "crm" {
+            crm_org_id
+        } else {
+            Some(format!("{}", 90_000_000 + account as u64))
+        },
+        desk_org_id: stored(&setup.org, org_id),
         desk_portal: stored(&setup.portal, portal),
         dc: Some(setup.row_dc.to_owned()),
         scopes: setup.store_scopes.then(|| setup.scopes.join(" ")),
         client_id: Some(client_id),
         client_secret: Some(client_secret),
+        app: setup.app,
     }
 }
 
 macro_rules! scenario {
-    ($name:literal, $title:literal, |$world:ident, $desk:ident, $setup:ident| $body:block) => {
+    ($name:literal, $title:literal, $setup_kind:ident, |$world:ident, $desk:ident, $crm:ident, $setup:ident| $body:block) => {
         ScenarioInfo {
             name: $name,
             title: $title,
             build: |world: &mut World, name: &'static str| {
                 let $world = world;
                 #[allow(unused_mut)]
-                let mut $desk = tenant($world, name);
+                let mut $desk = if stringify!($setup_kind) == "crm" { DeskTenant::default() } else { desk_tenant($world, name) };
                 #[allow(unused_mut)]
-                let mut $setup = Setup::default();
+                let mut $crm = crm_tenant($world, name);
+                #[allow(unused_mut)]
+                let mut $setup = Setup::$setup_kind();
                 $body
-                build($world, name, $title, $desk, $setup)
+                build($world, name, $title, $desk, $crm, $setup)
             },
         }
     };
 }
 
 pub static SCENARIOS: &[ScenarioInfo] = &[
-    scenario!("healthy", "everything in order", |world, desk, setup| {}),
+    // --- Zoho Desk ---
+    scenario!(
+        "healthy",
+        "everything in order",
+        desk,
+        |world, desk, crm, setup| {}
+    ),
     scenario!(
         "token-expired",
         "access token expired: one refresh, then all pass",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.token = Token::Expired;
-            setup.expiry = ExpiryFormat::Millis;
+            setup.expiry = Expiry::Millis;
             setup.store_scopes = false;
         }
     ),
     scenario!(
         "refresh-revoked",
         "refresh token revoked: HTTP 200 + invalid_code",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.token = Token::Expired;
             setup.revoked = true;
         }
@@ -238,7 +369,8 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!(
         "wrong-dc",
         "the row says com, the refresh token is the EU data centre's",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.token = Token::Expired;
             setup.row_dc = "com";
             setup.grant_dc = "eu";
@@ -248,7 +380,8 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!(
         "missing-scope",
         "granted without Desk.settings.READ",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.token = Token::Expired;
             setup.scopes = vec!["Desk.basic.READ", "Desk.tickets.ALL"];
             setup.store_scopes = false;
@@ -257,29 +390,33 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!(
         "org-blank",
         "Desk org id blank: discovered from /organizations",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.org = Stored::Blank;
-            setup.expiry = ExpiryFormat::Iso;
+            setup.expiry = Expiry::Iso;
         }
     ),
     scenario!(
         "org-stale",
         "stored Desk org id is not among the user's organisations",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.org = Stored::Value("60999999".to_owned());
         }
     ),
     scenario!(
         "portal-missing",
         "Desk portal blank: discovered",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.portal = Stored::Blank;
         }
     ),
     scenario!(
         "several-orgs",
         "three Desk organisations, the second the default",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
             desk.orgs[0]["isDefault"] = json!(false);
             desk.orgs
@@ -292,7 +429,8 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!(
         "orgs-bare-list",
         "/organizations answers a bare list",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             desk.bare_list = true;
             setup.org = Stored::Blank;
         }
@@ -300,14 +438,16 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!(
         "desk-invalid-oauth",
         "Desk answers 401 INVALID_OAUTH: the stored token was evicted",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.token = Token::Evicted;
         }
     ),
     scenario!(
         "portal-is-org-id",
         "the org id is stored as the portal",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             let id = desk.orgs[0]["id"].to_string();
             setup.portal = Stored::Value(id);
         }
@@ -315,9 +455,95 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     scenario!(
         "refresh-throttled",
         "refresh throttled: HTTP 400 Access Denied",
-        |world, desk, setup| {
+        desk,
+        |world, desk, crm, setup| {
             setup.token = Token::Expired;
             setup.throttled = true;
+        }
+    ),
+    scenario!(
+        "no-api-domain",
+        "an old-style refresh answer: no api_domain, no scope",
+        desk,
+        |world, desk, crm, setup| {
+            setup.token = Token::Expired;
+            setup.answer_api_domain = false;
+            setup.answer_scope = false;
+            setup.store_scopes = false;
+        }
+    ),
+    scenario!(
+        "no-refresh-token",
+        "no refresh token stored (grant without access_type=offline)",
+        desk,
+        |world, desk, crm, setup| {
+            setup.refresh_token = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "refresh-overwritten",
+        "the refresh token was overwritten with the access token",
+        desk,
+        |world, desk, crm, setup| {
+            setup.refresh_token = Stored::Value(String::new());
+        }
+    ),
+    scenario!(
+        "expiry-implausible",
+        "the stored expiry is a duration (3600), not a time",
+        desk,
+        |world, desk, crm, setup| {
+            setup.expiry = Expiry::Raw("3600");
+        }
+    ),
+    // --- Zoho CRM ---
+    scenario!(
+        "crm-healthy",
+        "CRM: everything in order",
+        crm,
+        |world, desk, crm, setup| {}
+    ),
+    scenario!(
+        "crm-scope-mismatch",
+        "CRM: granted without the profiles scope, scopes not stored",
+        crm,
+        |world, desk, crm, setup| {
+            setup.scopes = vec!["ZohoCRM.modules.ALL", "ZohoCRM.org.READ"];
+            setup.store_scopes = false;
+        }
+    ),
+    scenario!(
+        "crm-no-permission",
+        "CRM: the user's profile may not read profiles",
+        crm,
+        |world, desk, crm, setup| {
+            crm.no_permission = true;
+        }
+    ),
+    scenario!(
+        "crm-other-dc",
+        "CRM: the refresh token is the India data centre's (multi-DC client)",
+        crm,
+        |world, desk, crm, setup| {
+            setup.token = Token::Expired;
+            setup.grant_dc = "in";
+        }
+    ),
+    scenario!(
+        "crm-secret-wrong",
+        "CRM: the client secret is wrong",
+        crm,
+        |world, desk, crm, setup| {
+            setup.token = Token::Expired;
+            setup.wrong_secret = true;
+        }
+    ),
+    scenario!(
+        "crm-no-profiles",
+        "CRM: the profiles list answers 204",
+        crm,
+        |world, desk, crm, setup| {
+            crm.profiles.clear();
         }
     ),
 ];

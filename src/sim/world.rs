@@ -42,12 +42,29 @@ pub fn new_token() -> String {
 /// How one account's answers misbehave.
 #[derive(Debug, Clone)]
 pub enum Fault {
-    /// Every Desk answer is delayed this long.
+    /// Every Desk and CRM answer is delayed this long.
     Slow(Duration),
-    /// Desk answers 200 with a body that is not JSON.
+    /// Desk and CRM answer 200 with a body that is not JSON.
     Malformed,
-    /// Desk answers 429 TOO_MANY_REQUESTS with this `Retry-After`.
+    /// Desk and CRM answer 429 with this `Retry-After`.
     RateLimited { retry_after: u64 },
+    /// One service answers every call with this Zoho error code, in Zoho's body shape.
+    ZohoError {
+        service: Service,
+        status: u16,
+        code: String,
+    },
+}
+
+/// A simulated service, for faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// The accounts server's token endpoint.
+    Token,
+    /// The accounts server's `/oauth/user/info`.
+    UserInfo,
+    Desk,
+    Crm,
 }
 
 pub struct Client {
@@ -87,11 +104,26 @@ pub struct DeskTenant {
     pub agent: Value,
 }
 
+#[derive(Default, Clone)]
+pub struct CrmTenant {
+    /// `GET /org`'s organisation; `Null` answers 204.
+    pub org: Value,
+    pub profiles: Vec<Value>,
+    pub users: Vec<Value>,
+    /// When the profiles last changed (epoch seconds), for `If-Modified-Since`.
+    pub profiles_modified: u64,
+    /// The user's CRM profile may not read profiles: 403 NO_PERMISSION.
+    pub no_permission: bool,
+}
+
 pub struct Account {
     pub user: String,
     pub email: String,
     pub zuid: u64,
     pub desk: DeskTenant,
+    pub crm: CrmTenant,
+    /// The name user info gives the org id under: it varies by data centre.
+    pub user_info_org_field: &'static str,
     pub fault: Option<Fault>,
 }
 
@@ -113,6 +145,8 @@ pub struct SeededConnection {
     pub scopes: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// The Zoho product the scenario is about: `desk` or `crm`.
+    pub app: &'static str,
 }
 
 pub struct World {
@@ -161,15 +195,26 @@ impl World {
         (id, secret)
     }
 
-    pub fn add_account(&mut self, user: &str, desk: DeskTenant) -> usize {
+    pub fn add_account(&mut self, user: &str, desk: DeskTenant, crm: CrmTenant) -> usize {
+        let index = self.accounts.len();
         self.accounts.push(Account {
             user: user.to_owned(),
             email: format!("{user}@example.test"),
-            zuid: 7_000_000 + self.accounts.len() as u64,
+            zuid: 7_000_000 + index as u64,
             desk,
+            crm,
+            user_info_org_field: ["orgid", "organization_id", "ZGID"][index % 3],
             fault: None,
         });
-        self.accounts.len() - 1
+        index
+    }
+
+    /// The fault of the account a refresh token belongs to.
+    pub fn fault_of_grant(&self, refresh_token: &str) -> Option<Fault> {
+        self.grants
+            .iter()
+            .find(|grant| grant.refresh_token == refresh_token)
+            .and_then(|grant| self.accounts[grant.account].fault.clone())
     }
 
     /// A refresh token for `account`, valid on `dc` with `client_id`.

@@ -157,14 +157,6 @@ pub fn read_user_info(status: u16, body: &str) -> UserInfoAnswer {
     if let Some(cause) = scalar("cause").filter(|_| scalar("response").as_deref() == Some("error"))
     {
         let rejection = ZohoError::new(Service::Accounts, status, &cause, None);
-        let rejection = if cause.eq_ignore_ascii_case("INVALID_OAUTHSCOPE") {
-            ZohoError {
-                known: Some(ZohoCode::UserInfoScope),
-                ..rejection
-            }
-        } else {
-            rejection
-        };
         return UserInfoAnswer::Rejected(rejection);
     }
     if !(200..300).contains(&status) {
