@@ -4,20 +4,21 @@
 use std::{io::IsTerminal, path::PathBuf, sync::Arc};
 
 use chrono::Utc;
-use comfy_table::{ContentArrangement, Table, presets};
 use secrecy::SecretString;
 
 use crate::{
     Error,
     checks::{Kind, RunEnv},
-    cli::{Cli, ColorChoice, Command, EndpointArgs, Format, RunArgs, SimArgs, ValidateArgs},
+    cli::{
+        Cli, ColorChoice, Command, EndpointArgs, Format, RunArgs, SimArgs, StoreArgs, ValidateArgs,
+    },
     demo, exit,
     pipeline::{self, Pipeline},
     redact::Redactor,
     report::{
         self,
         model::{ConnectionReport, RunReport},
-        table::TableOptions,
+        table::{TableOptions, new_table},
     },
     runner::fleet,
     sim::{SCENARIOS, Sim},
@@ -81,13 +82,15 @@ pub struct Job {
     pub users: Option<Vec<String>>,
     pub endpoints: Endpoints,
     pub force_refresh: bool,
+    /// `--fix`: write back what was refreshed and discovered.
+    pub fix: bool,
     pub default_client: Option<ClientCredentials>,
 }
 
 pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
     let ui = Ui::from_cli(&cli);
     match cli.command {
-        Command::Run(args) => run(args, ui, &redactor).await,
+        Command::Run(args) => run(*args, ui, &redactor).await,
         Command::Validate(args) => validate(&args),
         Command::List => {
             print!("{}", list(ui));
@@ -102,21 +105,17 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
 async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
     let pipeline = pipeline::load_file(&args.pipeline)?;
     let endpoints = endpoints_from(&args.endpoints)?;
-    let mapping = Mapping::preset(&args.store.schema).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown --schema `{}`; the presets are: {}",
-            args.store.schema,
-            Mapping::PRESETS.join(", ")
-        ))
-    })?;
+    let mapping = mapping_from(&args.store)?;
     register_url_password(&args.store.store, redactor);
-    let store = Store::open(&args.store.store, mapping).await?;
+    warn_if_password_in_arguments(&args.store.store);
+    let store = Store::open(&args.store.store, mapping, args.fix).await?;
     let job = Job {
         pipeline,
         store,
         users: (!args.all).then_some(args.users),
         endpoints,
         force_refresh: args.force_refresh,
+        fix: args.fix,
         default_client: client_from_env(redactor),
     };
     let report = execute(job, ui, redactor).await?;
@@ -168,7 +167,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         endpoints: job.endpoints,
         settings: job.pipeline.settings.clone(),
         force_refresh: job.force_refresh,
-        fix: false,
+        fix: job.fix,
         default_client: job.default_client,
         redactor: redactor.clone(),
         app: job.pipeline.app,
@@ -176,8 +175,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);
     let runs = fleet::run_fleet(Arc::clone(&pipeline), env, Arc::clone(&store), users).await?;
-    let connections: Vec<ConnectionReport> =
-        runs.iter().map(|run| run.to_report(Vec::new())).collect();
+    let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report()).collect();
     let report = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
         pipeline: pipeline.name.clone(),
@@ -207,6 +205,36 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), Error> 
         Format::Json => println!("{}", report::json::render(report)),
     }
     Ok(())
+}
+
+/// The preset named by `--schema`, adjusted by `--table` and `--column`.
+fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
+    let mut mapping = Mapping::preset(&args.schema).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown --schema `{}`; the presets are: {}",
+            args.schema,
+            Mapping::PRESETS.join(", ")
+        ))
+    })?;
+    if let Some(table) = &args.table {
+        mapping = mapping.with_table(table);
+    }
+    for text in &args.columns {
+        let (field, column) = Mapping::parse_override(text).map_err(Error::Usage)?;
+        mapping = mapping.with_column(field, &column);
+    }
+    Ok(mapping)
+}
+
+/// A password in `--store` is visible to everyone on the machine through `ps`.
+fn warn_if_password_in_arguments(url: &str) {
+    let from_env = std::env::var("ZOHO_DOCTOR_STORE").is_ok_and(|env| env == url);
+    let has_password = url::Url::parse(url).is_ok_and(|parsed| parsed.password().is_some());
+    if has_password && !from_env {
+        eprintln!(
+            "zoho-doctor: warning: the --store URL holds a password, which `ps` shows to every user; pass it in ZOHO_DOCTOR_STORE instead"
+        );
+    }
 }
 
 pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
@@ -290,14 +318,7 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
 }
 
 fn list(ui: Ui) -> String {
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["Kind", "App", "Options", "Verifies"]);
-    if let Some(width) = ui.width {
-        table.set_width(width);
-    }
+    let mut table = new_table(&["Kind", "App", "Options", "Verifies"], ui.width);
     for kind in Kind::ALL {
         table.add_row(vec![
             kind.name().to_owned(),
@@ -311,14 +332,7 @@ fn list(ui: Ui) -> String {
 
 fn explain(code: Option<&str>, ui: Ui) -> Result<u8, Error> {
     let Some(code) = code else {
-        let mut table = Table::new();
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(["Code", "Service", "HTTP", "Diagnosis"]);
-        if let Some(width) = ui.width {
-            table.set_width(width);
-        }
+        let mut table = new_table(&["Code", "Service", "HTTP", "Diagnosis"], ui.width);
         for code in ZohoCode::ALL {
             let entry = code.entry();
             table.add_row(vec![

@@ -45,7 +45,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Run a pipeline over stored connections
     #[command(after_help = EXIT_CODES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Parse and validate pipeline files (no network, no store)
     Validate(ValidateArgs),
     /// List the check kinds and what each verifies
@@ -75,6 +75,12 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "users")]
     pub all: bool,
 
+    /// Write back what was refreshed or discovered: the access token and its expiry, a blank
+    /// Desk org id and portal. Only changed columns, one transaction per connection, and only
+    /// where the row still holds what was read (an app refreshing meanwhile keeps its token)
+    #[arg(long)]
+    pub fix: bool,
+
     /// Refresh the access token even when the stored one is still valid (spends Zoho's token budget)
     #[arg(long)]
     pub force_refresh: bool,
@@ -88,7 +94,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The connection store: sqlite://PATH, postgres://…, mysql://…
+    /// The connection store: sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB or env:
     #[arg(
         long,
         env = "ZOHO_DOCTOR_STORE",
@@ -98,9 +104,18 @@ pub struct StoreArgs {
     )]
     pub store: String,
 
-    /// The table layout: `seed` (zoho_connections)
+    /// The table layout: `seed` (zoho_connections) or `zoho-sdk` (the SDKs' oauthtoken table)
     #[arg(long, default_value = "seed", value_name = "PRESET")]
     pub schema: String,
+
+    /// Read connections from this table instead of the preset's (`schema.table` allowed)
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// Read FIELD from COLUMN (repeatable): key, access_token, refresh_token, expiry, api_domain,
+    /// org_id, desk_org_id, desk_portal, dc, scopes, client_id, client_secret
+    #[arg(long = "column", value_name = "FIELD=COLUMN")]
+    pub columns: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -255,10 +255,11 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
         }
         let job = Job {
             pipeline: pipeline::load_str(text, file, &|var| std::env::var(var).ok())?,
-            store: Store::open(&store_url, Mapping::seed()).await?,
+            store: Store::open(&store_url, Mapping::seed(), false).await?,
             users: Some(users),
             endpoints: endpoints.clone(),
             force_refresh: false,
+            fix: false,
             default_client: None,
         };
         let report = app::execute(job, ui, redactor).await?;

@@ -2,7 +2,32 @@
 //! token that is there and is not the access token, and a data centre Zoho has.
 
 use super::{Check, CheckContext, Outcome, Verdict};
-use crate::{store::ExpiryField, zoho::DataCentre};
+use crate::{
+    store::{Connection, ExpiryField},
+    zoho::DataCentre,
+};
+
+/// A token column holding ciphertext fails the check that meets it; the value is never sent.
+pub(super) fn not_inspectable(connection: &Connection) -> Option<Verdict> {
+    if connection.encrypted.is_empty() {
+        return None;
+    }
+    let columns = connection
+        .encrypted
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Some(
+        Outcome::fail(format!(
+            "{columns} hold{} an encrypted value, not a Zoho token: zoho-doctor cannot inspect it, and sent nothing to Zoho",
+            if connection.encrypted.len() == 1 { "s" } else { "" }
+        ))
+        .hint("point zoho-doctor at the decrypted tokens: a view that decrypts them, mapped with --table/--column")
+        .code("token_encrypted")
+        .verdict(),
+    )
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionExists;
@@ -25,6 +50,9 @@ impl Check for ConnectionExists {
                 ))
                 .code("unknown_dc")
                 .verdict();
+        }
+        if let Some(verdict) = not_inspectable(connection) {
+            return verdict;
         }
         let Some(refresh_token) = &connection.refresh_token else {
             return Outcome::fail("the row has no refresh token, so the connection dies when its access token expires")

@@ -32,6 +32,9 @@ impl Check for TokenRefresh {
             Ok(connection) => connection,
             Err(missing) => return missing.into(),
         };
+        if let Some(verdict) = super::connection_exists::not_inspectable(connection) {
+            return verdict;
+        }
         let now = ctx.now();
         let skew = TimeDelta::from_std(ctx.env.settings.refresh_skew).unwrap_or(TimeDelta::MAX);
         let expires_at = match &connection.expiry {

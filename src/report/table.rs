@@ -61,14 +61,7 @@ fn render_connection(
         connection.user.bold(),
         badge(connection.status)
     );
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["Status", "Check", "Time", "Message"]);
-    if let Some(width) = options.width {
-        table.set_width(width);
-    }
+    let mut table = new_table(&["Status", "Check", "Time", "Message"], options.width);
     // Styling is only ever added when colour is on, so a TTY without colour stays plain.
     if options.colour {
         table.enforce_styling();
@@ -125,6 +118,19 @@ fn render_connection(
         }
     }
     out.push('\n');
+}
+
+/// zoho-doctor's table look: condensed UTF-8 borders, wrapping to `width` when given.
+pub fn new_table(header: &[&str], width: Option<u16>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    if let Some(width) = width {
+        table.set_width(width);
+    }
+    table
 }
 
 fn colour_of(status: Status) -> Color {

@@ -38,7 +38,12 @@ pub async fn run_fleet(
                 if let Some(connection) = &connection {
                     connection.register_secrets(&env.redactor);
                 }
-                Ok(run_connection(pipeline, env, user, connection).await)
+                let fix = env.fix;
+                let mut run = run_connection(pipeline, env, user, connection).await;
+                if fix && let Some(connection) = run.connection.clone() {
+                    run.changes = store.persist(&connection, &run.write_back()).await?;
+                }
+                Ok(run)
             };
             (index, run.await)
         });

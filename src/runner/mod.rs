@@ -17,9 +17,9 @@ use crate::{
     checks::{CheckContext, Kind, Outcome, RunEnv, Verdict},
     pipeline::Pipeline,
     report::model::{CheckReport, ConnectionReport, Detail, Status},
-    store::Connection,
+    store::{Connection, WriteBack},
 };
-use facts::Facts;
+use facts::{Facts, ScopeSource};
 
 /// One check's result with its timing.
 #[derive(Debug, Clone)]
@@ -37,6 +37,8 @@ pub struct ConnectionRun {
     pub connection: Option<Arc<Connection>>,
     pub checks: Vec<CheckRun>,
     pub facts: Facts,
+    /// What `--fix` wrote (or, for `env:`, would write), values redacted.
+    pub changes: Vec<String>,
 }
 
 enum State {
@@ -147,6 +149,7 @@ pub async fn run_connection(
         connection,
         checks: results.into_iter().flatten().collect(),
         facts,
+        changes: Vec::new(),
     }
 }
 
@@ -176,8 +179,64 @@ pub fn humanise(duration: Duration) -> String {
 }
 
 impl ConnectionRun {
+    /// What `--fix` should write back: a minted token and its expiry, and an org id or portal
+    /// discovered where the row had none (a numeric "portal" is not worth storing).
+    pub fn write_back(&self) -> WriteBack {
+        let Some(connection) = &self.connection else {
+            return WriteBack::default();
+        };
+        let minted = self.facts.token.as_ref().is_some_and(|token| token.minted);
+        let scopes = self
+            .facts
+            .granted_scopes
+            .as_ref()
+            .filter(|granted| minted && granted.source == ScopeSource::TokenAnswer)
+            .map(|granted| {
+                granted
+                    .scopes
+                    .iter()
+                    .map(|scope| scope.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|scopes| connection.scopes.as_deref() != Some(scopes.as_str()));
+        let api_domain =
+            self.facts.api_domain.clone().filter(|domain| {
+                minted && connection.api_domain.as_deref() != Some(domain.as_str())
+            });
+        WriteBack {
+            api_domain,
+            scopes,
+            access_token: self
+                .facts
+                .token
+                .as_ref()
+                .filter(|token| token.minted)
+                .map(|token| {
+                    (
+                        token.token.clone(),
+                        token
+                            .expires_at
+                            .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::hours(1)),
+                    )
+                }),
+            desk_org_id: self
+                .facts
+                .desk_org_id
+                .as_ref()
+                .filter(|_| connection.desk_org_id.is_none())
+                .map(|id| id.0.clone()),
+            desk_portal: self
+                .facts
+                .desk_portal
+                .as_ref()
+                .filter(|portal| connection.desk_portal.is_none() && !portal.looks_numeric())
+                .map(|portal| portal.0.clone()),
+        }
+    }
+
     /// The reporters' view of this run (not yet redacted).
-    pub fn to_report(&self, changes: Vec<String>) -> ConnectionReport {
+    pub fn to_report(&self) -> ConnectionReport {
         let detail = |(name, value): &(String, String)| Detail {
             name: name.clone(),
             value: value.clone(),
@@ -202,7 +261,7 @@ impl ConnectionRun {
                 })
                 .collect(),
             profile: self.facts.profile.iter().map(detail).collect(),
-            changes,
+            changes: self.changes.clone(),
         }
     }
 }

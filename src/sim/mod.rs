@@ -25,7 +25,7 @@ use axum::{
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use scenarios::{SCENARIOS, ScenarioInfo};
-pub use world::{Fault, SeededConnection, Service};
+pub use world::{Fault, MintHook, SeededConnection, Service};
 
 use world::World;
 
@@ -116,7 +116,12 @@ impl Sim {
         self.lock().requests(prefix)
     }
 
-    /// Makes one user's Desk answers misbehave (slow, malformed, rate limited).
+    /// Runs `hook` after each mint, before the answer: the app refreshing concurrently.
+    pub fn on_mint(&self, hook: MintHook) {
+        self.lock().mint_hook = Some(hook);
+    }
+
+    /// Makes one user's answers misbehave (slow, malformed, rate limited, a Zoho error code).
     pub fn set_fault(&self, user: &str, fault: Fault) {
         self.lock().set_fault(user, fault);
     }

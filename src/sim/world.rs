@@ -149,8 +149,15 @@ pub struct SeededConnection {
     pub app: &'static str,
 }
 
+/// Runs when an access token is minted, with its refresh token, before the answer is sent:
+/// a test's stand-in for the app refreshing at the same moment.
+pub type MintHook = std::sync::Arc<
+    dyn Fn(String) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync,
+>;
+
 pub struct World {
     pub base: String,
+    pub mint_hook: Option<MintHook>,
     pub clients: Vec<Client>,
     pub grants: Vec<Grant>,
     pub live: Vec<Live>,
@@ -169,6 +176,7 @@ impl World {
     pub fn new(base: String) -> World {
         let mut world = World {
             base,
+            mint_hook: None,
             clients: Vec::new(),
             grants: Vec::new(),
             live: Vec::new(),

@@ -1,16 +1,20 @@
 //! Connection stores: where apps keep their Zoho tokens. A `Store` yields `Connection`s by user;
 //! SQL databases go through one layer (`sql`) with a column `Mapping` (`presets`).
 
+mod env;
 mod expiry;
 mod presets;
 mod sql;
+mod writeback;
 
 use secrecy::SecretString;
 use thiserror::Error;
 
+pub use env::{ENV_USER, EnvStore};
 pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue};
 pub use presets::{Column, Field, Mapping};
-pub use sql::SqlStore;
+pub use sql::{SqlStore, display_url};
+pub use writeback::{Snapshot, WriteBack, looks_encrypted};
 
 use crate::{
     redact::Redactor,
@@ -34,6 +38,10 @@ pub struct Connection {
     pub scopes: Option<String>,
     /// The row's own OAuth client, when it has both columns filled.
     pub client: Option<ClientCredentials>,
+    /// Token columns that hold ciphertext: not inspectable, never sent to Zoho.
+    pub encrypted: Vec<String>,
+    /// The values as read, for `--fix`'s compare-and-swap.
+    pub snapshot: Snapshot,
 }
 
 impl Connection {
@@ -86,23 +94,38 @@ pub enum StoreError {
         "`{0}` is not a valid table or column name; use letters, digits and `_` (optionally `schema.table`)"
     )]
     Identifier(String),
+    #[error("store {url}: writing user `{user}` failed and was rolled back: {reason}")]
+    Write {
+        url: String,
+        user: String,
+        reason: String,
+    },
+    #[error("the env: store needs {0}; set it (a CI secret), or use a database store")]
+    EnvMissing(&'static str),
 }
 
 /// A source of connections.
 pub enum Store {
     Sql(SqlStore),
+    Env(EnvStore),
 }
 
 impl Store {
-    /// Opens a store URL read-only: nothing is written without `--fix`.
-    pub async fn open(url: &str, mapping: Mapping) -> Result<Store, StoreError> {
-        Ok(Store::Sql(SqlStore::open(url, mapping).await?))
+    /// Opens a store URL; read-only unless `writable` (`--fix`): nothing is written otherwise.
+    pub async fn open(url: &str, mapping: Mapping, writable: bool) -> Result<Store, StoreError> {
+        if url == "env:" || url == "env" {
+            return Ok(Store::Env(EnvStore::open(&|name| {
+                std::env::var(name).ok()
+            })?));
+        }
+        Ok(Store::Sql(SqlStore::open(url, mapping, writable).await?))
     }
 
     /// The store for messages, with any password masked.
     pub fn describe(&self) -> String {
         match self {
             Store::Sql(store) => store.describe(),
+            Store::Env(_) => "env:".to_owned(),
         }
     }
 
@@ -110,12 +133,29 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<String>, StoreError> {
         match self {
             Store::Sql(store) => store.users().await,
+            Store::Env(_) => Ok(vec![ENV_USER.to_owned()]),
         }
     }
 
     pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
         match self {
             Store::Sql(store) => store.load(user_id).await,
+            Store::Env(store) => Ok(store.load(user_id)),
+        }
+    }
+
+    /// Writes back what a run refreshed and discovered (`--fix`); the report lines.
+    pub async fn persist(
+        &self,
+        connection: &Connection,
+        plan: &WriteBack,
+    ) -> Result<Vec<String>, StoreError> {
+        if plan.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Store::Sql(store) => store.persist(connection, plan).await,
+            Store::Env(store) => Ok(store.would_persist(plan)),
         }
     }
 }

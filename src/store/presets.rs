@@ -1,5 +1,6 @@
 //! Column mappings: which column holds which part of a connection. Presets name the shapes
-//! zoho-doctor knows (`seed`: the `zoho_connections` table of the seed document).
+//! zoho-doctor knows — `seed` (the seed's `zoho_connections`) and `zoho-sdk` (the token table of
+//! Zoho's official SDKs) — and `--table` / `--column FIELD=COLUMN` adjust them for real apps.
 
 /// A part of a connection a column can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +58,11 @@ impl Field {
     }
 }
 
-/// One mapped column.
+/// One mapped field: the column names it may have (the first the table has wins).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub field: Field,
-    pub name: String,
+    pub names: Vec<String>,
     /// A required column the table lacks is an error; an optional one is simply not read.
     pub required: bool,
 }
@@ -72,38 +73,72 @@ pub struct Mapping {
     pub preset: String,
     pub table: String,
     pub columns: Vec<Column>,
+    /// A blank expiry is written back in epoch milliseconds (the SDKs' unit), else seconds.
+    pub expiry_millis: bool,
+}
+
+fn column(field: Field, names: &[&str], required: bool) -> Column {
+    Column {
+        field,
+        names: names.iter().map(|name| (*name).to_owned()).collect(),
+        required,
+    }
 }
 
 impl Mapping {
+    pub const PRESETS: [&'static str; 2] = ["seed", "zoho-sdk"];
+
     /// The seed's `zoho_connections` table (DESIGN.md §5).
     pub fn seed() -> Mapping {
-        let required = |field: Field, name: &str| Column {
-            field,
-            name: name.to_owned(),
-            required: true,
-        };
-        let optional = |field: Field| Column {
-            field,
-            name: field.name().to_owned(),
-            required: false,
-        };
         Mapping {
             preset: "seed".to_owned(),
             table: "zoho_connections".to_owned(),
             columns: vec![
-                required(Field::Key, "user_id"),
-                required(Field::AccessToken, "access_token"),
-                required(Field::RefreshToken, "refresh_token"),
-                required(Field::Expiry, "token_expires_at"),
-                required(Field::ApiDomain, "api_domain"),
-                required(Field::OrgId, "org_id"),
-                required(Field::DeskOrgId, "desk_org_id"),
-                required(Field::DeskPortal, "desk_portal"),
-                optional(Field::Dc),
-                optional(Field::Scopes),
-                optional(Field::ClientId),
-                optional(Field::ClientSecret),
+                column(Field::Key, &["user_id"], true),
+                column(Field::AccessToken, &["access_token"], true),
+                column(Field::RefreshToken, &["refresh_token"], true),
+                column(Field::Expiry, &["token_expires_at"], true),
+                column(Field::ApiDomain, &["api_domain"], true),
+                column(Field::OrgId, &["org_id"], true),
+                column(Field::DeskOrgId, &["desk_org_id"], true),
+                column(Field::DeskPortal, &["desk_portal"], true),
+                column(Field::Dc, &["dc"], false),
+                column(Field::Scopes, &["scopes"], false),
+                column(Field::ClientId, &["client_id"], false),
+                column(Field::ClientSecret, &["client_secret"], false),
             ],
+            expiry_millis: false,
+        }
+    }
+
+    /// The token store of Zoho's official SDKs (reference/zoho-api.md §7): table `oauthtoken`,
+    /// keyed by `user_name` (SDKs for API v5–v8) or `user_mail` (older ones), expiry in epoch
+    /// milliseconds in `expiry_time`.
+    pub fn zoho_sdk() -> Mapping {
+        Mapping {
+            preset: "zoho-sdk".to_owned(),
+            table: "oauthtoken".to_owned(),
+            columns: vec![
+                column(
+                    Field::Key,
+                    &["user_name", "user_mail", "useridentifier"],
+                    true,
+                ),
+                column(Field::AccessToken, &["access_token", "accesstoken"], true),
+                column(
+                    Field::RefreshToken,
+                    &["refresh_token", "refreshtoken"],
+                    true,
+                ),
+                column(Field::Expiry, &["expiry_time", "expirytime"], true),
+                column(Field::ApiDomain, &["api_domain"], false),
+                column(Field::ClientId, &["client_id"], false),
+                column(Field::ClientSecret, &["client_secret"], false),
+                column(Field::Dc, &["dc"], false),
+                column(Field::DeskOrgId, &["desk_org_id"], false),
+                column(Field::DeskPortal, &["desk_portal"], false),
+            ],
+            expiry_millis: true,
         }
     }
 
@@ -111,13 +146,75 @@ impl Mapping {
     pub fn preset(name: &str) -> Option<Mapping> {
         match name {
             "seed" => Some(Mapping::seed()),
+            "zoho-sdk" => Some(Mapping::zoho_sdk()),
             _ => None,
         }
     }
 
-    pub const PRESETS: [&'static str; 1] = ["seed"];
+    /// The mapping with another table name.
+    pub fn with_table(mut self, table: &str) -> Mapping {
+        self.table = table.to_owned();
+        self
+    }
 
-    pub fn column(&self, field: Field) -> Option<&Column> {
-        self.columns.iter().find(|column| column.field == field)
+    /// The mapping with `field` read from `name`, which the table must then have.
+    pub fn with_column(mut self, field: Field, name: &str) -> Mapping {
+        self.columns.retain(|column| column.field != field);
+        self.columns.push(Column {
+            field,
+            names: vec![name.to_owned()],
+            required: true,
+        });
+        self
+    }
+
+    /// Parses one `--column FIELD=COLUMN`.
+    pub fn parse_override(text: &str) -> Result<(Field, String), String> {
+        let (field, column) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`--column {text}` must be FIELD=COLUMN, e.g. `--column expiry=access_token_expires_at`"))?;
+        let field = Field::from_name(field.trim()).ok_or_else(|| {
+            format!(
+                "`--column {text}`: unknown field `{}`; the fields are {}",
+                field.trim(),
+                Field::ALL.map(Field::name).join(", ")
+            )
+        })?;
+        Ok((field, column.trim().to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_parse_and_name_the_fields_on_error() {
+        assert_eq!(
+            Mapping::parse_override("expiry=token_expiry"),
+            Ok((Field::Expiry, "token_expiry".to_owned()))
+        );
+        assert!(
+            Mapping::parse_override("expiry")
+                .unwrap_err()
+                .contains("FIELD=COLUMN")
+        );
+        assert!(
+            Mapping::parse_override("expires=x")
+                .unwrap_err()
+                .contains("access_token")
+        );
+    }
+
+    #[test]
+    fn an_overridden_column_becomes_required() {
+        let mapping = Mapping::seed().with_column(Field::Dc, "region");
+        let dc = mapping
+            .columns
+            .iter()
+            .find(|c| c.field == Field::Dc)
+            .unwrap();
+        assert_eq!(dc.names, ["region"]);
+        assert!(dc.required);
     }
 }

@@ -1,6 +1,7 @@
 //! One SQL layer for SQLite, PostgreSQL and MySQL/MariaDB: sqlx's typed pools behind one enum
 //! (not `Any`, which reads few types and fails a whole row on one odd column). Values are read
-//! into `SqlValue` by their actual type, so an expiry can be an integer, text or a timestamp.
+//! into `SqlValue` by their actual type, so an expiry can be an integer, text or a timestamp,
+//! and written back (`--fix`) in the type and unit the column already holds.
 
 use std::str::FromStr;
 
@@ -13,7 +14,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow},
 };
 
-use super::{Connection, ExpiryField, Field, Mapping, SqlValue, StoreError};
+use super::{
+    Connection, ExpiryField, Field, Mapping, SqlValue, StoreError,
+    writeback::{self, BindValue, ColumnKind, Guarded, PresentColumn, Snapshot, WriteBack},
+};
 use crate::zoho::{AccessToken, oauth::ClientCredentials};
 
 enum Pool {
@@ -27,8 +31,7 @@ pub struct SqlStore {
     pool: Pool,
     url: String,
     mapping: Mapping,
-    /// The mapped columns the table has, in SELECT order.
-    present: Vec<(Field, String)>,
+    present: Vec<PresentColumn>,
 }
 
 /// The URL with any password masked, for every message.
@@ -42,17 +45,32 @@ pub fn display_url(url: &str) -> String {
     }
 }
 
+/// `host:port/database` of a URL, for "cannot reach" messages.
+fn target_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) if parsed.host_str().is_some() => format!(
+            "{}{}{}",
+            parsed.host_str().unwrap_or_default(),
+            parsed.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            parsed.path()
+        ),
+        _ => display_url(url),
+    }
+}
+
 impl SqlStore {
-    pub async fn open(url: &str, mapping: Mapping) -> Result<SqlStore, StoreError> {
+    /// Opens the store; read-only unless `writable` (`--fix`).
+    pub async fn open(url: &str, mapping: Mapping, writable: bool) -> Result<SqlStore, StoreError> {
         let shown = display_url(url);
+        let target = target_of(url);
         let open_error = |err: sqlx::Error| StoreError::Open {
             url: shown.clone(),
-            reason: database_reason(&err),
+            reason: format!("{target}: {}", database_reason(&err)),
         };
         let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(open_error)?
-                .read_only(true)
+                .read_only(!writable)
                 .create_if_missing(false);
             Pool::Sqlite(
                 SqlitePoolOptions::new()
@@ -62,13 +80,15 @@ impl SqlStore {
                     .map_err(open_error)?,
             )
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            // Every session is read-only: without --fix nothing may be written, ever.
-            let options = PgConnectOptions::from_str(url)
-                .map_err(open_error)?
-                .options([("default_transaction_read_only", "on")]);
+            let mut options = PgConnectOptions::from_str(url).map_err(open_error)?;
+            if !writable {
+                // Every session is read-only: without --fix nothing may be written, ever.
+                options = options.options([("default_transaction_read_only", "on")]);
+            }
             Pool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(4)
+                    .acquire_timeout(std::time::Duration::from_secs(10))
                     .connect_with(options)
                     .await
                     .map_err(open_error)?,
@@ -76,21 +96,20 @@ impl SqlStore {
         } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
             let url = url.replacen("mariadb:", "mysql:", 1);
             let options = MySqlConnectOptions::from_str(&url).map_err(open_error)?;
-            Pool::MySql(
-                MySqlPoolOptions::new()
-                    .max_connections(4)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            sqlx::query("SET SESSION TRANSACTION READ ONLY")
-                                .execute(conn)
-                                .await
-                                .map(|_| ())
-                        })
+            let mut pool = MySqlPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(std::time::Duration::from_secs(10));
+            if !writable {
+                pool = pool.after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query("SET SESSION TRANSACTION READ ONLY")
+                            .execute(conn)
+                            .await
+                            .map(|_| ())
                     })
-                    .connect_with(options)
-                    .await
-                    .map_err(open_error)?,
-            )
+                });
+            }
+            Pool::MySql(pool.connect_with(options).await.map_err(open_error)?)
         } else {
             return Err(StoreError::Scheme(shown));
         };
@@ -109,10 +128,10 @@ impl SqlStore {
     }
 
     /// Matches the mapping against the table's real columns; names what is missing.
-    async fn resolve_columns(&self) -> Result<Vec<(Field, String)>, StoreError> {
+    async fn resolve_columns(&self) -> Result<Vec<PresentColumn>, StoreError> {
         validate_identifier(&self.mapping.table)?;
-        for column in &self.mapping.columns {
-            validate_identifier(&column.name)?;
+        for name in self.mapping.columns.iter().flat_map(|column| &column.names) {
+            validate_identifier(name)?;
         }
         let actual = self.table_columns().await?;
         if actual.is_empty() {
@@ -124,12 +143,20 @@ impl SqlStore {
         let mut present = Vec::new();
         let mut missing = Vec::new();
         for column in &self.mapping.columns {
-            match actual
-                .iter()
-                .find(|name| name.eq_ignore_ascii_case(&column.name))
-            {
-                Some(name) => present.push((column.field, name.clone())),
-                None if column.required => missing.push(format!("`{}`", column.name)),
+            let found = column.names.iter().find_map(|wanted| {
+                actual
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            });
+            match found {
+                Some((name, type_name)) => present.push(PresentColumn {
+                    field: column.field,
+                    name: name.clone(),
+                    kind: ColumnKind::from_type_name(type_name),
+                }),
+                None if column.required => {
+                    missing.push(format!("`{}`", column.names.join("` or `")))
+                }
                 None => {}
             }
         }
@@ -148,37 +175,46 @@ impl SqlStore {
         Ok(present)
     }
 
-    async fn table_columns(&self) -> Result<Vec<String>, StoreError> {
+    /// `(name, declared type)` of every column of the mapped table; empty when there is none.
+    async fn table_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
         let (schema, table) = match self.mapping.table.split_once('.') {
             Some((schema, table)) => (Some(schema.to_owned()), table.to_owned()),
             None => (None, self.mapping.table.clone()),
         };
-        let (sql, params): (&'static str, Vec<Option<String>>) = match self.pool {
-            Pool::Sqlite(_) => ("SELECT name FROM pragma_table_info(?1)", vec![Some(table)]),
+        let (sql, params): (&'static str, Vec<BindValue>) = match self.pool {
+            Pool::Sqlite(_) => (
+                "SELECT name, type FROM pragma_table_info(?1)",
+                vec![BindValue::Text(table)],
+            ),
             Pool::Postgres(_) => (
-                "SELECT column_name::text FROM information_schema.columns \
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
                  WHERE table_name = $1 AND table_schema = COALESCE($2, current_schema()) \
                  ORDER BY ordinal_position",
-                vec![Some(table), schema],
+                vec![BindValue::Text(table), BindValue::text_or_null(schema)],
             ),
             Pool::MySql(_) => (
-                "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+                "SELECT CAST(column_name AS CHAR), CAST(data_type AS CHAR) FROM information_schema.columns \
                  WHERE table_name = ? AND table_schema = COALESCE(?, DATABASE()) \
                  ORDER BY ordinal_position",
-                vec![Some(table), schema],
+                vec![BindValue::Text(table), BindValue::text_or_null(schema)],
             ),
         };
         let rows = self.fetch(sql.to_owned(), params).await?;
         Ok(rows
             .into_iter()
-            .filter_map(|row| row.into_iter().next().and_then(|value| value.text()))
+            .filter_map(|row| {
+                let mut values = row.into_iter();
+                let name = values.next()?.text()?;
+                let type_name = values.next().and_then(|v| v.text()).unwrap_or_default();
+                Some((name, type_name))
+            })
             .collect())
     }
 
     pub async fn users(&self) -> Result<Vec<String>, StoreError> {
         let sql = format!(
             "SELECT {} FROM {} ORDER BY 1",
-            self.quote(self.column_of(Field::Key)),
+            self.quote(self.column(Field::Key).map_or("", |c| c.name.as_str())),
             self.quote(&self.mapping.table)
         );
         let rows = self.fetch(sql, Vec::new()).await?;
@@ -189,11 +225,7 @@ impl SqlStore {
     }
 
     pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
-        let columns: Vec<String> = self
-            .present
-            .iter()
-            .map(|(_, name)| self.quote(name))
-            .collect();
+        let columns: Vec<String> = self.present.iter().map(|c| self.quote(&c.name)).collect();
         let sql = format!(
             "SELECT {} FROM {} WHERE {} = {}",
             columns.join(", "),
@@ -201,7 +233,9 @@ impl SqlStore {
             self.key_as_text(),
             self.placeholder(1)
         );
-        let rows = self.fetch(sql, vec![Some(user_id.to_owned())]).await?;
+        let rows = self
+            .fetch(sql, vec![BindValue::Text(user_id.to_owned())])
+            .await?;
         let Some(values) = rows.into_iter().next() else {
             return Ok(None);
         };
@@ -212,7 +246,7 @@ impl SqlStore {
         let value_of = |field: Field| -> Option<&SqlValue> {
             self.present
                 .iter()
-                .position(|(present, _)| *present == field)
+                .position(|column| column.field == field)
                 .and_then(|index| values.get(index))
         };
         let text = |field: Field| value_of(field).and_then(SqlValue::text);
@@ -223,10 +257,24 @@ impl SqlStore {
             }),
             _ => None,
         };
+        // A token column holding ciphertext is reported, never sent to Zoho.
+        let mut encrypted = Vec::new();
+        let mut token = |field: Field| {
+            let value = text(field)?;
+            let column = self.column(field).map_or("", |c| c.name.as_str());
+            if writeback::looks_encrypted(column, &value) {
+                encrypted.push(column.to_owned());
+                None
+            } else {
+                Some(value)
+            }
+        };
+        let access_token = token(Field::AccessToken).map(AccessToken::new);
+        let refresh_token = token(Field::RefreshToken).map(SecretString::from);
         Connection {
             user_id: user_id.to_owned(),
-            access_token: text(Field::AccessToken).map(AccessToken::new),
-            refresh_token: text(Field::RefreshToken).map(SecretString::from),
+            access_token,
+            refresh_token,
             expiry: value_of(Field::Expiry).map_or(ExpiryField::Missing, ExpiryField::read),
             api_domain: text(Field::ApiDomain),
             org_id: text(Field::OrgId),
@@ -235,19 +283,123 @@ impl SqlStore {
             dc: text(Field::Dc),
             scopes: text(Field::Scopes),
             client,
+            encrypted,
+            snapshot: Snapshot::new(
+                self.present
+                    .iter()
+                    .zip(values)
+                    .map(|(column, value)| (column.field, value))
+                    .collect(),
+            ),
         }
     }
 
-    fn column_of(&self, field: Field) -> &str {
-        self.present
+    fn column(&self, field: Field) -> Option<&PresentColumn> {
+        self.present.iter().find(|column| column.field == field)
+    }
+
+    /// Writes back what a run refreshed and discovered, in one transaction; each group of
+    /// columns only if its values are still the ones read (compare-and-swap). Returns the
+    /// report lines, values redacted.
+    pub async fn persist(
+        &self,
+        connection: &Connection,
+        plan: &WriteBack,
+    ) -> Result<Vec<String>, StoreError> {
+        let (groups, mut lines) = plan.groups(
+            &connection.snapshot,
+            |field| self.column(field).cloned(),
+            self.mapping.expiry_millis,
+        );
+        if groups.is_empty() {
+            return Ok(lines);
+        }
+        let key = connection.user_id.clone();
+        let statements: Vec<(String, Vec<BindValue>, &Guarded)> = groups
             .iter()
-            .find(|(present, _)| *present == field)
-            .map_or("", |(_, name)| name.as_str())
+            .map(|group| {
+                let mut params = Vec::new();
+                let sets: Vec<String> = group
+                    .sets
+                    .iter()
+                    .map(|(column, value)| {
+                        params.push(value.clone());
+                        format!(
+                            "{} = {}",
+                            self.quote(&column.name),
+                            self.placeholder(params.len())
+                        )
+                    })
+                    .collect();
+                params.push(BindValue::Text(key.clone()));
+                let mut conditions = vec![format!(
+                    "{} = {}",
+                    self.key_as_text(),
+                    self.placeholder(params.len())
+                )];
+                for (column, original) in &group.guards {
+                    match original {
+                        BindValue::Null => {
+                            conditions.push(format!("{} IS NULL", self.quote(&column.name)))
+                        }
+                        value => {
+                            params.push(value.clone());
+                            conditions.push(format!(
+                                "{} = {}",
+                                self.quote(&column.name),
+                                self.placeholder(params.len())
+                            ));
+                        }
+                    }
+                }
+                let sql = format!(
+                    "UPDATE {} SET {} WHERE {}",
+                    self.quote(&self.mapping.table),
+                    sets.join(", "),
+                    conditions.join(" AND ")
+                );
+                (sql, params, group)
+            })
+            .collect();
+        let write_error = |err: sqlx::Error| StoreError::Write {
+            url: self.url.clone(),
+            user: key.clone(),
+            reason: database_reason(&err),
+        };
+        macro_rules! transaction {
+            ($pool:expr, $bind:ident) => {{
+                let mut tx = $pool.begin().await.map_err(write_error)?;
+                let mut outcomes = Vec::new();
+                for (sql, params, group) in &statements {
+                    let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
+                    for param in params {
+                        query = $bind(query, param);
+                    }
+                    let done = query.execute(&mut *tx).await.map_err(write_error)?;
+                    outcomes.push((done.rows_affected() > 0, *group));
+                }
+                tx.commit().await.map_err(write_error)?;
+                outcomes
+            }};
+        }
+        let outcomes = match &self.pool {
+            Pool::Sqlite(pool) => transaction!(pool, bind_sqlite),
+            Pool::Postgres(pool) => transaction!(pool, bind_postgres),
+            Pool::MySql(pool) => transaction!(pool, bind_mysql),
+        };
+        for (written, group) in outcomes {
+            if written {
+                lines.extend(group.written.iter().cloned());
+            } else {
+                lines.push(group.conflict.clone());
+            }
+        }
+        Ok(lines)
     }
 
     /// The key compared as text, so integer keys work with a text parameter on every database.
     fn key_as_text(&self) -> String {
-        let key = self.quote(self.column_of(Field::Key));
+        let key = self.quote(self.column(Field::Key).map_or("", |c| c.name.as_str()));
         match self.pool {
             Pool::Sqlite(_) => format!("CAST({key} AS TEXT)"),
             Pool::Postgres(_) => format!("{key}::text"),
@@ -279,17 +431,17 @@ impl SqlStore {
     async fn fetch(
         &self,
         sql: String,
-        params: Vec<Option<String>>,
+        params: Vec<BindValue>,
     ) -> Result<Vec<Vec<SqlValue>>, StoreError> {
         let query_error = |err: sqlx::Error| StoreError::Query {
             url: self.url.clone(),
             reason: database_reason(&err),
         };
         macro_rules! run {
-            ($pool:expr, $decode:ident) => {{
+            ($pool:expr, $decode:ident, $bind:ident) => {{
                 let mut query = sqlx::query(AssertSqlSafe(sql));
-                for param in params {
-                    query = query.bind(param);
+                for param in &params {
+                    query = $bind(query, param);
                 }
                 let rows = query.fetch_all($pool).await.map_err(query_error)?;
                 rows.iter()
@@ -309,12 +461,34 @@ impl SqlStore {
         }
         use sqlx::Column as _;
         match &self.pool {
-            Pool::Sqlite(pool) => run!(pool, sqlite_value),
-            Pool::Postgres(pool) => run!(pool, postgres_value),
-            Pool::MySql(pool) => run!(pool, mysql_value),
+            Pool::Sqlite(pool) => run!(pool, sqlite_value, bind_sqlite),
+            Pool::Postgres(pool) => run!(pool, postgres_value, bind_postgres),
+            Pool::MySql(pool) => run!(pool, mysql_value, bind_mysql),
         }
     }
 }
+
+macro_rules! binder {
+    ($name:ident, $db:ty) => {
+        fn $name<'q>(
+            query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
+            value: &BindValue,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+            match value {
+                BindValue::Null => query.bind(None::<String>),
+                BindValue::Text(text) => query.bind(text.clone()),
+                BindValue::Int(number) => query.bind(*number),
+                BindValue::Float(number) => query.bind(*number),
+                BindValue::Timestamp(at) => query.bind(*at),
+                BindValue::NaiveTimestamp(at) => query.bind(*at),
+            }
+        }
+    };
+}
+
+binder!(bind_sqlite, sqlx::Sqlite);
+binder!(bind_postgres, sqlx::Postgres);
+binder!(bind_mysql, sqlx::MySql);
 
 fn validate_identifier(identifier: &str) -> Result<(), StoreError> {
     let parts: Vec<&str> = identifier.split('.').collect();
@@ -447,5 +621,6 @@ mod tests {
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(display_url("sqlite://a.db"), "sqlite://a.db");
+        assert_eq!(target_of("postgres://app:hunter2@db:5432/x"), "db:5432/x");
     }
 }

@@ -84,8 +84,12 @@ impl Harness {
         let json = self.path(&format!("report-{}.json", unique()));
         let junit = self.path(&format!("report-{}.xml", unique()));
         let mut command = self.command();
+        command.args(["run", "-p", pipeline]);
+        // The seeded SQLite store unless the test names its own.
+        if !extra.contains(&"--store") {
+            command.args(["--store", &self.store]);
+        }
         command
-            .args(["run", "-p", pipeline, "--store", &self.store])
             .arg("--json")
             .arg(&json)
             .arg("--junit")
