@@ -22,7 +22,7 @@ use crate::{
     },
     runner::fleet,
     sim::{SCENARIOS, Sim},
-    store::{Mapping, Store},
+    store::{self, Mapping, Store},
     zoho::catalogue::ZohoCode,
     zoho::{
         endpoints::{Endpoints, Override},
@@ -89,9 +89,10 @@ pub struct Job {
 
 pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
     let ui = Ui::from_cli(&cli);
+    register_environment_secrets(&redactor);
     match cli.command {
         Command::Run(args) => run(*args, ui, &redactor).await,
-        Command::Validate(args) => validate(&args),
+        Command::Validate(args) => validate(&args, &redactor),
         Command::List => {
             print!("{}", list(ui));
             Ok(exit::SUCCESS)
@@ -104,6 +105,9 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
 
 async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
     let pipeline = pipeline::load_file(&args.pipeline)?;
+    for path in args.output.junit.iter().chain(&args.output.json) {
+        report::check_writable(path)?;
+    }
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;
     register_url_password(&args.store.store, redactor);
@@ -141,7 +145,13 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     let started = Utc::now();
     let clock = std::time::Instant::now();
     let users = match job.users {
-        Some(users) => users,
+        // The same user twice would be checked (and minted for) twice, and JUnit readers drop
+        // duplicate classname+name pairs.
+        Some(mut users) => {
+            let mut seen = std::collections::HashSet::new();
+            users.retain(|user| seen.insert(user.clone()));
+            users
+        }
         None => {
             let users = job.store.users().await?;
             if users.is_empty() {
@@ -229,7 +239,7 @@ fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
 /// A password in `--store` is visible to everyone on the machine through `ps`.
 fn warn_if_password_in_arguments(url: &str) {
     let from_env = std::env::var("ZOHO_DOCTOR_STORE").is_ok_and(|env| env == url);
-    let has_password = url::Url::parse(url).is_ok_and(|parsed| parsed.password().is_some());
+    let has_password = store::url_password(url).is_some();
     if has_password && !from_env {
         eprintln!(
             "zoho-doctor: warning: the --store URL holds a password, which `ps` shows to every user; pass it in ZOHO_DOCTOR_STORE instead"
@@ -254,6 +264,23 @@ pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
     )?)
 }
 
+/// The secrets the environment may hold are known to the redactor before anything is read or
+/// printed — a pipeline's `${…}` could expand one into an error message.
+fn register_environment_secrets(redactor: &Redactor) {
+    for var in [
+        "ZOHO_CLIENT_SECRET",
+        "ZOHO_REFRESH_TOKEN",
+        "ZOHO_ACCESS_TOKEN",
+    ] {
+        if let Ok(value) = std::env::var(var) {
+            redactor.register(&value);
+        }
+    }
+    if let Ok(url) = std::env::var("ZOHO_DOCTOR_STORE") {
+        register_url_password(&url, redactor);
+    }
+}
+
 /// The app-wide OAuth client from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` (env only: never
 /// an argument, which `ps` would show).
 fn client_from_env(redactor: &Redactor) -> Option<ClientCredentials> {
@@ -270,26 +297,20 @@ fn client_from_env(redactor: &Redactor) -> Option<ClientCredentials> {
     })
 }
 
+/// Registers a store URL's password, as written and percent-decoded, before anything prints.
 fn register_url_password(url: &str, redactor: &Redactor) {
-    if let Ok(parsed) = url::Url::parse(url)
-        && let Some(password) = parsed.password()
-    {
-        redactor.register(password);
-        if let Ok(decoded) = urlencoding_decode(password) {
-            redactor.register(&decoded);
-        }
-    }
+    let Some(password) = store::url_password(url) else {
+        return;
+    };
+    redactor.register(&password);
+    let decoded: String =
+        url::form_urlencoded::parse(format!("p={}", password.replace('+', "%2B")).as_bytes())
+            .map(|(_, value)| value.into_owned())
+            .collect();
+    redactor.register(&decoded);
 }
 
-fn urlencoding_decode(text: &str) -> Result<String, std::string::FromUtf8Error> {
-    let bytes: Vec<u8> = url::form_urlencoded::parse(format!("x={text}").as_bytes())
-        .next()
-        .map(|(_, value)| value.into_owned().into_bytes())
-        .unwrap_or_default();
-    String::from_utf8(bytes)
-}
-
-fn validate(args: &ValidateArgs) -> Result<u8, Error> {
+fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<u8, Error> {
     let mut failed = 0;
     for file in &args.files {
         match pipeline::load_file(file) {
@@ -302,7 +323,7 @@ fn validate(args: &ValidateArgs) -> Result<u8, Error> {
             ),
             Err(errors) => {
                 failed += 1;
-                eprintln!("{errors}");
+                eprintln!("{}", redactor.redact(&errors.to_string()));
             }
         }
     }

@@ -103,6 +103,12 @@ pub const EXPECTED: &[Expectation] = &[
         says: "3 organisations",
     },
     Expectation {
+        scenario: "orgs-no-default",
+        check: "org",
+        status: Status::Warn,
+        says: "none is marked default",
+    },
+    Expectation {
         scenario: "orgs-bare-list",
         check: "org",
         status: Status::Warn,
@@ -203,6 +209,9 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
+    }
+    for path in std::iter::once(&args.junit).chain(&args.json) {
+        report::check_writable(path)?;
     }
     let sim = Sim::start()
         .await
@@ -340,8 +349,15 @@ fn verdict(reports: &[RunReport], seeds: &[SeededConnection]) -> usize {
     misses
 }
 
-/// Creates a SQLite file with the seed preset's table holding these connection rows.
+/// Creates a new SQLite file with the seed preset's table holding these connection rows, in one
+/// transaction. An existing file is refused: it may be someone's real database.
 pub async fn write_seed_store(path: &Path, seeds: &[SeededConnection]) -> Result<(), Error> {
+    if path.exists() {
+        return Err(Error::Usage(format!(
+            "`{}` already exists; give --seed-store a new file (zoho-doctor never overwrites a database)",
+            path.display()
+        )));
+    }
     let failed = |err: sqlx::Error| {
         Error::Sim(format!(
             "cannot write the seed store {}: {err}",
@@ -354,12 +370,9 @@ pub async fn write_seed_store(path: &Path, seeds: &[SeededConnection]) -> Result
         .connect()
         .await
         .map_err(failed)?;
-    sqlx::query("DROP TABLE IF EXISTS zoho_connections")
-        .execute(&mut conn)
-        .await
-        .map_err(failed)?;
+    let mut tx = conn.begin().await.map_err(failed)?;
     sqlx::query(AssertSqlSafe(SEED_TABLE_SQL))
-        .execute(&mut conn)
+        .execute(&mut *tx)
         .await
         .map_err(failed)?;
     for seed in seeds {
@@ -380,10 +393,11 @@ pub async fn write_seed_store(path: &Path, seeds: &[SeededConnection]) -> Result
         .bind(&seed.scopes)
         .bind(&seed.client_id)
         .bind(&seed.client_secret)
-        .execute(&mut conn)
+        .execute(&mut *tx)
         .await
         .map_err(failed)?;
     }
+    tx.commit().await.map_err(failed)?;
     conn.close().await.map_err(failed)?;
     Ok(())
 }

@@ -19,26 +19,16 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         // Zoho access/refresh tokens and grant codes: `1000.<hex>.<hex>`.
         (r"1000\.[0-9A-Za-z]{6,}\.[0-9A-Za-z]{6,}", "1000.***"),
-        // `Authorization: Zoho-oauthtoken <token>` in traces and error texts.
+        // A token after its scheme, wherever it stands: `Zoho-oauthtoken …`, `Bearer …`.
+        (r"(?i)\b(zoho-oauthtoken|bearer)\s+[^\s\x22',;]+", "${1} ***"),
+        // Credential fields in forms, queries, JSON, YAML, env and Python dicts:
+        // `client_secret=…`, `"refreshToken": "…"`, `PGPASSWORD=…`, `db_password: …`.
         (
-            r#"(?i)(authorization"?\s*[:=]\s*"?)((?:zoho-oauthtoken|bearer)\s+)?[^\s",;]+"#,
-            "${1}${2}***",
+            r"(?i)((?:client_?secret|refresh_?token|access_?token|id_?token|[a-z_]*password|passwd)[\x22']?\s*[:=]\s*[\x22']?)[^\x22'&\s,;}]+",
+            "${1}***",
         ),
-        // Form or query fields: `client_secret=...`.
-        (
-            r"(?i)\b(client_secret|refresh_token|access_token|password|code)=[^&\s]+",
-            "${1}=***",
-        ),
-        // JSON fields: `"refresh_token": "..."`.
-        (
-            r#"(?i)"(client_secret|refresh_token|access_token|password)"\s*:\s*"[^"]*""#,
-            r#""${1}":"***""#,
-        ),
-        // Passwords in URLs: `postgres://user:secret@host/db`.
-        (
-            r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@",
-            "${1}***@",
-        ),
+        // Passwords in URLs, `/` and all: `postgres://user:secret@host/db`.
+        (r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)[^\s@]+@", "${1}***@"),
     ]
     .into_iter()
     .map(|(pattern, replacement)| (Regex::new(pattern).expect("redaction pattern"), replacement))
@@ -148,28 +138,54 @@ mod tests {
     }
 
     #[test]
-    fn authorization_header_is_masked() {
-        let out = Redactor::new().redact("Authorization: Zoho-oauthtoken abcdef123456");
-        assert_eq!(out, "Authorization: Zoho-oauthtoken ***");
+    fn tokens_after_their_scheme_are_masked_anywhere() {
+        let redactor = Redactor::new();
+        assert_eq!(
+            redactor.redact("Authorization: Zoho-oauthtoken abcdef123456"),
+            "Authorization: Zoho-oauthtoken ***"
+        );
+        assert_eq!(
+            redactor.redact("sent Bearer eyJhbGciOi.x.y now"),
+            "sent Bearer *** now"
+        );
     }
 
     #[test]
-    fn form_and_json_fields_are_masked() {
+    fn credential_fields_are_masked_in_every_notation() {
         let redactor = Redactor::new();
-        assert_eq!(
-            redactor.redact("client_secret=xyz123&grant_type=refresh_token"),
-            "client_secret=***&grant_type=refresh_token"
-        );
-        assert_eq!(
-            redactor.redact(r#"{"refresh_token": "abc", "x": 1}"#),
-            r#"{"refresh_token":"***", "x": 1}"#
-        );
+        let cases = [
+            (
+                "client_secret=xyz123&grant_type=refresh_token",
+                "client_secret=***&grant_type=refresh_token",
+            ),
+            (
+                r#"{"refresh_token": "abc", "x": 1}"#,
+                r#"{"refresh_token": "***", "x": 1}"#,
+            ),
+            (r#"{"refreshToken":"abc"}"#, r#"{"refreshToken":"***"}"#),
+            ("{'access_token': 'abc'}", "{'access_token': '***'}"),
+            ("client_secret: abc", "client_secret: ***"),
+            ("client_secret = abc", "client_secret = ***"),
+            ("PGPASSWORD=hunter2 psql", "PGPASSWORD=*** psql"),
+            ("db_password=hunter2", "db_password=***"),
+            (r#"{"id_token":"abc"}"#, r#"{"id_token":"***"}"#),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redactor.redact(text), expected, "{text}");
+        }
     }
 
     #[test]
     fn url_password_is_masked() {
-        let out = Redactor::new().redact("cannot reach postgres://app:hunter2@db:5432/x");
-        assert_eq!(out, "cannot reach postgres://app:***@db:5432/x");
+        let redactor = Redactor::new();
+        assert_eq!(
+            redactor.redact("cannot reach postgres://app:hunter2@db:5432/x"),
+            "cannot reach postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redactor.redact("store postgres://app:pa/ss-Secret9@127.0.0.1:1/x failed"),
+            "store postgres://app:***@127.0.0.1:1/x failed"
+        );
     }
 
     #[test]

@@ -52,8 +52,18 @@ fn valid_pipelines_validate() {
         "validate",
         &desk_pipeline(),
         &repo_file("tests/fixtures/valid/minimal.yaml"),
+        &repo_file("checks/crm.yaml"),
+        &repo_file("checks/onboarding.yaml"),
     ]));
     assert_eq!(code, 0);
+    assert!(
+        stdout.contains("`crm-profiles` (crm app, 6 checks)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`desk-onboarding` (desk app, 7 checks)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("`desk-profile` (desk app, 7 checks)"),
         "{stdout}"

@@ -23,8 +23,8 @@ async fn junit_validates_against_the_jenkins_schema() {
         .arg(&path)
         .output();
     match xmllint {
-        Err(_) => eprintln!(
-            "SKIPPED: xmllint is not installed (apt-get install libxml2-utils); .ci/run installs it"
+        Err(_) => common::skipped(
+            "JUnit schema check: xmllint is not installed (apt-get install libxml2-utils); .ci/run installs it",
         ),
         Ok(output) => assert!(
             output.status.success(),

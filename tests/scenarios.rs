@@ -848,3 +848,64 @@ async fn wrong_client_secret_fails_refresh_without_probing_other_data_centres() 
     );
     assert_eq!(h.sim.requests("/accounts") - before, 1, "no probing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_named_twice_is_checked_once() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::desk_pipeline(),
+            &["--user", "token-expired", "--user", "token-expired"],
+        )
+        .await;
+    assert_eq!(run.json["connections"].as_array().unwrap().len(), 1);
+    let refresh_token = h
+        .sim
+        .seed("token-expired")
+        .unwrap()
+        .refresh_token
+        .clone()
+        .unwrap();
+    assert_eq!(h.sim.mints(&refresh_token), 1, "one mint, not two");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_client_id_is_not_called_a_revoked_token() {
+    let h = Harness::start().await;
+    let mut row = h.sim.seed("token-expired").unwrap().clone();
+    row.user_id = "bad-client".to_owned();
+    row.client_id = Some("1000.NOSUCHCLIENTANYWHERE".to_owned());
+    let path = h.path("bad-client.db");
+    zoho_doctor::demo::write_seed_store(&path, &[row])
+        .await
+        .unwrap();
+    let store = format!("sqlite://{}", path.display());
+    let run = h
+        .run(
+            &common::desk_pipeline(),
+            &["--store", &store, "--user", "bad-client"],
+        )
+        .await;
+    assert_eq!(run.code("refresh"), "invalid_client");
+    assert_eq!(run.status("data-centre"), "warn");
+    let message = run.message("data-centre");
+    assert!(
+        message.starts_with("no data centre accepts this client id"),
+        "{message}"
+    );
+    assert!(!message.contains("revoked"), "{message}");
+    assert!(run.hint("data-centre").contains("api-console.zoho.com"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_organisations_without_a_default_say_the_pick_is_a_guess() {
+    let h = Harness::start().await;
+    let run = h.desk("orgs-no-default").await;
+    assert_eq!(run.status("org"), "warn");
+    assert!(
+        run.message("org").contains("none is marked default"),
+        "{}",
+        run.message("org")
+    );
+    assert!(run.hint("org").contains("--fix does not store a guess"));
+}

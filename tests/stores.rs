@@ -60,8 +60,8 @@ impl Db {
                 url,
                 _dir: None,
             }),
-            Err(_) => eprintln!(
-                "SKIPPED on PostgreSQL: ZOHO_DOCTOR_TEST_POSTGRES_URL is unset (.ci/run sets it)"
+            Err(_) => common::skipped(
+                "PostgreSQL part: ZOHO_DOCTOR_TEST_POSTGRES_URL is unset (.ci/run sets it)",
             ),
         }
         match std::env::var("ZOHO_DOCTOR_TEST_MYSQL_URL") {
@@ -76,8 +76,8 @@ impl Db {
                 url,
                 _dir: None,
             }),
-            Err(_) => eprintln!(
-                "SKIPPED on MariaDB: ZOHO_DOCTOR_TEST_MYSQL_URL is unset (.ci/run sets it)"
+            Err(_) => common::skipped(
+                "MariaDB part: ZOHO_DOCTOR_TEST_MYSQL_URL is unset (.ci/run sets it)",
             ),
         }
         dbs
@@ -581,15 +581,15 @@ async fn fix_onboards_a_connection_and_persists_token_expiry_org_and_portal() {
 
         let changes = run.json["connections"][0]["changes"].to_string();
         assert!(
-            changes.contains("access_token: *** → *** (refreshed)"),
+            changes.contains("`access_token`: *** → *** (refreshed)"),
             "{changes}"
         );
         assert!(
-            changes.contains(&format!("desk_org_id: (empty) → {org}")),
+            changes.contains(&format!("`desk_org_id`: (empty) → {org}")),
             "{changes}"
         );
         assert!(
-            changes.contains("desk_portal: (empty) → tokenexpired"),
+            changes.contains("`desk_portal`: (empty) → tokenexpired"),
             "{changes}"
         );
         assert!(
@@ -822,7 +822,9 @@ fn an_unreachable_store_is_exit_2_with_the_host_and_no_password() {
 #[test]
 fn a_rejected_login_is_exit_2_with_the_databases_own_error_and_no_password() {
     let Ok(url) = std::env::var("ZOHO_DOCTOR_TEST_MYSQL_URL") else {
-        eprintln!("SKIPPED on MariaDB: ZOHO_DOCTOR_TEST_MYSQL_URL is unset (.ci/run sets it)");
+        common::skipped(
+            "MariaDB login test: ZOHO_DOCTOR_TEST_MYSQL_URL is unset (.ci/run sets it)",
+        );
         return;
     };
     let mut parsed = url::Url::parse(&url).unwrap();
@@ -843,5 +845,146 @@ fn a_rejected_login_is_exit_2_with_the_databases_own_error_and_no_password() {
     assert!(
         !stderr.contains("`ps` shows"),
         "from the environment, no ps warning: {stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_does_not_store_an_organisation_it_had_to_guess() {
+    let h = Harness::start().await;
+    for db in Db::all().await {
+        let table = "guessed_org";
+        db.seed_table(table, db.text_type()).await;
+        let s = seed(&h, "orgs-no-default");
+        db.insert(
+            table,
+            "guess",
+            s,
+            &format!("'{}'", s.token_expires_at.as_deref().unwrap()),
+        )
+        .await;
+        let run = run_on(&h, &db, table, &["--user", "guess", "--fix"]).await;
+        assert_eq!(check(&run, "guess", "org")["status"], "warn");
+        assert_eq!(
+            db.value(table, "guess", "desk_org_id").await,
+            None,
+            "{}: a guess is not stored",
+            db.name
+        );
+        assert_eq!(
+            db.value(table, "guess", "desk_portal").await,
+            None,
+            "{}",
+            db.name
+        );
+        let changes = run.json["connections"][0]["changes"].to_string();
+        assert!(
+            changes.contains("none is the default; store the right org id by hand"),
+            "{changes}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_without_an_expiry_column_is_read_when_declared_absent() {
+    let h = Harness::start().await;
+    let s = seed(&h, "healthy").clone();
+    for db in Db::all().await {
+        let t = db.text_type();
+        db.exec("DROP TABLE IF EXISTS no_expiry").await;
+        db.exec(&format!(
+            "CREATE TABLE no_expiry (user_id {t}, access_token {t}, refresh_token {t}, api_domain {t}, org_id {t}, desk_org_id {t}, desk_portal {t})"
+        ))
+        .await;
+        db.exec(&format!(
+            "INSERT INTO no_expiry VALUES ('u', '{}', '{}', '{}', NULL, '{}', '{}')",
+            s.access_token.as_deref().unwrap(),
+            s.refresh_token.as_deref().unwrap(),
+            s.api_domain.as_deref().unwrap(),
+            s.desk_org_id.as_deref().unwrap(),
+            s.desk_portal.as_deref().unwrap(),
+        ))
+        .await;
+        let missing = run_on(&h, &db, "no_expiry", &["--all"]).await;
+        assert_eq!(
+            missing.code, 2,
+            "{}: undeclared, the column is required",
+            db.name
+        );
+        let client = ["--column", "client_id=", "--column", "client_secret="];
+        let _ = client;
+        let mut cmd = h.command();
+        cmd.env("ZOHO_CLIENT_ID", s.client_id.as_deref().unwrap())
+            .env("ZOHO_CLIENT_SECRET", s.client_secret.as_deref().unwrap())
+            .args([
+                "run",
+                "-p",
+                &common::desk_pipeline(),
+                "--store",
+                &db.url,
+                "--table",
+                "no_expiry",
+                "--column",
+                "expiry=",
+                "--all",
+                "--format",
+                "json",
+            ]);
+        let output = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        let refresh = &report["connections"][0]["checks"][1];
+        assert_eq!(refresh["status"], "warn", "{}: {refresh}", db.name);
+        assert!(
+            refresh["message"]
+                .as_str()
+                .unwrap()
+                .contains("no token expiry"),
+            "{refresh}"
+        );
+        assert_eq!(
+            report["connections"][0]["checks"][6]["status"], "pass",
+            "{}: the profile is read",
+            db.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_uuid_keys_and_numeric_columns_are_read_as_text() {
+    let h = Harness::start().await;
+    let s = seed(&h, "healthy").clone();
+    let Some(db) = Db::all().await.into_iter().find(|db| db.name == "postgres") else {
+        common::skipped("PostgreSQL uuid test: ZOHO_DOCTOR_TEST_POSTGRES_URL is unset");
+        return;
+    };
+    db.exec("DROP TABLE IF EXISTS uuid_keys").await;
+    db.exec(
+        "CREATE TABLE uuid_keys (user_id uuid PRIMARY KEY, access_token text, refresh_token text, token_expires_at numeric, \
+         api_domain text, org_id text, desk_org_id numeric, desk_portal text, client_id text, client_secret text)",
+    )
+    .await;
+    let uuid = "8f14e45f-ceea-467e-a1b2-0c8d7f0e6a11";
+    db.exec(&format!(
+        "INSERT INTO uuid_keys VALUES ('{uuid}', '{}', '{}', {}, '{}', NULL, {}, '{}', '{}', '{}')",
+        s.access_token.as_deref().unwrap(),
+        s.refresh_token.as_deref().unwrap(),
+        s.token_expires_at.as_deref().unwrap(),
+        s.api_domain.as_deref().unwrap(),
+        s.desk_org_id.as_deref().unwrap(),
+        s.desk_portal.as_deref().unwrap(),
+        s.client_id.as_deref().unwrap(),
+        s.client_secret.as_deref().unwrap(),
+    ))
+    .await;
+    let run = run_on(&h, &db, "uuid_keys", &["--all"]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json["connections"][0]["user"], uuid);
+    assert_eq!(
+        check(&run, uuid, "org")["status"],
+        "pass",
+        "a numeric org id column is read"
     );
 }

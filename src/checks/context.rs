@@ -77,14 +77,18 @@ impl CheckContext {
     }
 
     /// The generic API host for CRM calls: an explicit override, else the token's
-    /// `api_domain` (Zoho's rule), else the data centre's default.
+    /// `api_domain` (Zoho's rule) when it is a Zoho API host, else the data centre's default.
+    /// A stored `api_domain` is data, not configuration: a token is never sent to a host that is
+    /// not Zoho's (the data-centre check reports such a value).
     pub fn api_base(&self) -> String {
         if self.env.endpoints.api_overridden() {
             return self.env.endpoints.api(self.dc());
         }
         match &self.facts.api_domain {
-            Some(domain) => domain.trim_end_matches('/').to_owned(),
-            None => self.env.endpoints.api(self.dc()),
+            Some(domain) if self.env.endpoints.dc_of_api_domain(domain).is_some() => {
+                domain.trim_end_matches('/').to_owned()
+            }
+            Some(_) | None => self.env.endpoints.api(self.dc()),
         }
     }
 

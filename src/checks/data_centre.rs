@@ -162,10 +162,10 @@ fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
             row_says(connection)
         ))
         .hint(format!(
-            "set dc={} for this connection (accounts server {}, Desk {}); a token only works in its own data centre",
+            "set dc={} for this connection (accounts server {}, {}); a token only works in its own data centre",
             api_dc.code(),
             api_dc.accounts_host(),
-            api_dc.desk_host()
+            api_calls_to(ctx, api_dc)
         ))
         .code("dc_mismatch")
         .verdict();
@@ -179,6 +179,14 @@ fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
         "{origin}, accounts server {accounts} and api_domain {api_domain} agree"
     ))
     .verdict()
+}
+
+/// Where the pipeline's API calls go in that data centre, for hints.
+fn api_calls_to(ctx: &CheckContext, dc: DataCentre) -> String {
+    match ctx.env.app {
+        crate::zoho::App::Desk => format!("Desk calls to {}", dc.desk_host()),
+        crate::zoho::App::Crm => format!("API calls to {}", dc.api_host()),
+    }
 }
 
 enum ProbeResult {
@@ -262,14 +270,28 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
             row_says(connection)
         ))
         .hint(format!(
-            "set dc={} for this connection, so refreshes go to {} and Desk calls to {}",
+            "set dc={} for this connection, so refreshes go to {} and {}",
             owner.code(),
             owner.accounts_host(),
-            owner.desk_host()
+            api_calls_to(ctx, *owner)
         ))
         .code(rejection.wire_code.clone())
         .evidence_lines(evidence)
         .evidence("the probe's successful refresh minted one access token there; it was discarded")
+        .verdict();
+    }
+    let only_invalid_client = answers.iter().all(|(_, (result, line))| {
+        matches!(result, ProbeResult::Unreachable) || line.ends_with("error=invalid_client")
+    }) && rejection.known == Some(ZohoCode::InvalidClient);
+    if answered > 0 && only_invalid_client {
+        return Outcome::warn(format!(
+            "no data centre accepts this client id ({answered} of {} others answered invalid_client): the client id is wrong, or the client is registered in one data centre only and Multi-DC is off; {}",
+            answers.len(),
+            row_says(connection)
+        ))
+        .hint("check the client id (ZOHO_CLIENT_ID or the row's client_id) against api-console.zoho.com, and enable Multi-DC there if users sign up in several data centres")
+        .code(rejection.wire_code.clone())
+        .evidence_lines(evidence)
         .verdict();
     }
     if answered == 0 {

@@ -95,14 +95,15 @@ impl Check for DeskOrgIdCheck {
                 orgs.len(),
                 list(&orgs)
             ));
+            let why = if chosen.is_default {
+                "the default organisation"
+            } else {
+                message.push_str("; none is marked default");
+                "the first, since none is marked default; --fix does not store a guess"
+            };
             Outcome::warn(message).hint(format!(
-                "picked {} ({}); if the app should use another, store that id in desk_org_id",
-                chosen.id,
-                if chosen.is_default {
-                    "the default organisation"
-                } else {
-                    "the first; none is marked default"
-                }
+                "picked {} ({why}); if the app should use another, store that id in desk_org_id",
+                chosen.id
             ))
         } else if let Some(unsaved) = ctx.unsaved_note("the discovered org id") {
             Outcome::warn(format!("{message}; {unsaved}")).hint(
@@ -111,10 +112,14 @@ impl Check for DeskOrgIdCheck {
         } else {
             Outcome::pass(message)
         };
-        outcome
+        let verdict = outcome
             .evidence(listed)
             .verdict()
-            .discover(Discovery::DeskOrgId(id))
+            .discover(Discovery::DeskOrgId(id));
+        if orgs.len() > 1 && !chosen.is_default {
+            return verdict.discover(Discovery::AmbiguousOrg);
+        }
+        verdict
     }
 }
 

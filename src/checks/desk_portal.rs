@@ -220,3 +220,58 @@ fn discover(help_centre: Option<&Map<String, Value>>, org: Option<&Organisation>
     });
     named.or(from_org).or_else(|| from_help_centre("id"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn help_centre(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn org(portal_name: Option<&str>, portal_url: Option<&str>) -> Organisation {
+        Organisation {
+            id: "60000001".into(),
+            company_name: None,
+            portal_name: portal_name.map(Into::into),
+            portal_url: portal_url.map(Into::into),
+            is_default: true,
+        }
+    }
+
+    #[test]
+    fn help_centre_fields_come_first_in_the_seeds_order() {
+        let hc = help_centre(
+            r#"{"id":"7001","urlName":"","subDomain":"acme-sub","portalName":"acme-portal"}"#,
+        );
+        let found = discover(Some(&hc), Some(&org(Some("orgportal"), None))).unwrap();
+        assert_eq!(found.portal, "acme-sub", "empty urlName is skipped");
+        assert_eq!(found.source, "the help centre's `subDomain`");
+        let hc = help_centre(r#"{"id":"7001","urlName":"acme-url","subDomain":"acme-sub"}"#);
+        assert_eq!(discover(Some(&hc), None).unwrap().portal, "acme-url");
+        let hc = help_centre(r#"{"id":"7001","portalName":"acme-portal"}"#);
+        assert_eq!(discover(Some(&hc), None).unwrap().portal, "acme-portal");
+    }
+
+    #[test]
+    fn the_organisations_fields_come_before_the_help_centres_numeric_id() {
+        let hc = help_centre(r#"{"id":"7001","name":"Acme Help"}"#);
+        let found = discover(Some(&hc), Some(&org(Some("acme"), None))).unwrap();
+        assert_eq!(
+            (found.portal.as_str(), found.source.as_str()),
+            ("acme", "organisation 60000001's `portalName`")
+        );
+        let found = discover(
+            Some(&hc),
+            Some(&org(None, Some("https://acmeurl.zohodesk.com"))),
+        )
+        .unwrap();
+        assert_eq!(found.portal, "acmeurl");
+        let found = discover(Some(&hc), Some(&org(None, None))).unwrap();
+        assert_eq!(
+            (found.portal.as_str(), found.source.as_str()),
+            ("7001", "the help centre's `id`")
+        );
+        assert!(discover(None, Some(&org(None, None))).is_none());
+    }
+}

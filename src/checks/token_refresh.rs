@@ -185,8 +185,11 @@ fn minted_verdict(
     ctx.env
         .redactor
         .register_secret(minted.access_token.secret());
+    // Zoho's tokens live an hour; a lifetime beyond a day is nonsense (or milliseconds), so it is
+    // capped rather than trusted into an overflow.
     let lifetime = minted
         .expires_in
+        .filter(|lifetime| *lifetime <= std::time::Duration::from_secs(86_400))
         .unwrap_or(std::time::Duration::from_secs(3600));
     let expires_at = ctx.now() + TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::hours(1));
     let mut fields = vec!["access_token=***".to_owned()];

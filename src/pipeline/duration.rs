@@ -12,14 +12,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` does not start with a whole number"))?;
-    let duration = match unit.trim() {
-        "ms" => Duration::from_millis(number),
-        "s" => Duration::from_secs(number),
-        "m" => Duration::from_secs(number * 60),
-        "h" => Duration::from_secs(number * 3600),
+    let seconds_per_unit = match unit.trim() {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         other => return Err(format!("`{text}` has unknown unit `{other}`")),
     };
-    Ok(duration)
+    number
+        .checked_mul(seconds_per_unit)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long"))
 }
 
 #[cfg(test)]
@@ -43,5 +46,10 @@ mod tests {
                 .contains("unknown unit")
         );
         assert!(parse_duration("s").is_err());
+        assert!(
+            parse_duration("307445734561825861m")
+                .unwrap_err()
+                .contains("too long")
+        );
     }
 }

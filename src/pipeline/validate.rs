@@ -265,7 +265,11 @@ fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Set
         } else {
             v.error(
                 version,
-                format!("`api_version: {expanded}` is not a CRM API version"),
+                format!(
+                    "`api_version: {}`{} is not a CRM API version",
+                    version.value,
+                    once_expanded(version)
+                ),
                 "use `v2`, `v2.1`, `v3` … `v8`".to_owned(),
             );
         }
@@ -385,7 +389,11 @@ fn spec(
                     if !expanded.starts_with('/') || expanded.contains("://") {
                         v.error(
                             path,
-                            format!("`path: {expanded}` must be a path under /api/v1"),
+                            format!(
+                                "`path: {}`{} must be a path under /api/v1",
+                                path.value,
+                                once_expanded(path)
+                            ),
                             "write it like `/myinfo` or `/agents/123`".to_owned(),
                         );
                         return None;
@@ -402,7 +410,7 @@ fn spec(
                 Some(id) => {
                     let expanded = v.expand(id)?;
                     if !looks_like_numeric_id(&expanded) {
-                        v.error(id, format!("`profile_id: {expanded}` is not a CRM profile id"), "use the numeric id GET /settings/profiles lists, or leave it out to read the first profile".to_owned());
+                        v.error(id, format!("`profile_id: {}`{} is not a CRM profile id", id.value, once_expanded(id)), "use the numeric id GET /settings/profiles lists, or leave it out to read the first profile".to_owned());
                         return None;
                     }
                     Some(expanded)
@@ -415,7 +423,11 @@ fn spec(
                     if chrono::DateTime::parse_from_rfc3339(&expanded).is_err() {
                         v.error(
                             since,
-                            format!("`if_modified_since: {expanded}` is not an RFC 3339 time"),
+                            format!(
+                                "`if_modified_since: {}`{} is not an RFC 3339 time",
+                                since.value,
+                                once_expanded(since)
+                            ),
                             "write it like `2026-03-19T17:59:50+05:30`, as Zoho's samples send it"
                                 .to_owned(),
                         );
@@ -432,6 +444,16 @@ fn spec(
         }
     };
     ok.then_some(spec)
+}
+
+/// Messages show values as the file has them: an environment variable's value may be a
+/// secret, so they never show what `${NAME}` expanded to, only that it was.
+fn once_expanded(value: &S<String>) -> &'static str {
+    if value.value.contains("${") {
+        " (once expanded)"
+    } else {
+        ""
+    }
 }
 
 /// The scopes a pipeline's profile checks need when `require` is not given.

@@ -53,6 +53,18 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
         case.set_system_out(body(check));
         suite.add_test_case(case);
     }
+    if !connection.changes.is_empty() {
+        // `--fix`'s write-back is a step CI should see, and fail on when it could not write.
+        let mut status = TestCaseStatus::success();
+        if connection.write_failed {
+            status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message("--fix could not write this connection; nothing was changed");
+        }
+        let mut case = TestCase::new("fix", status);
+        case.set_classname(classname.as_str());
+        case.set_system_out(connection.changes.join("\n"));
+        suite.add_test_case(case);
+    }
     suite
 }
 

@@ -10,18 +10,45 @@ use std::path::Path;
 
 use crate::Error;
 
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Fails early when a report could not be written to `path`, so a run (and its `--fix`
+/// writes) never happens only to lose its report.
+pub fn check_writable(path: &Path) -> Result<(), Error> {
+    let directory = directory_of(path);
+    tempfile::NamedTempFile::new_in(directory)
+        .map(drop)
+        // tempfile names its random file in the error; the directory is what the user gave.
+        .map_err(|err| {
+            let reason = match err.kind() {
+                std::io::ErrorKind::NotFound => "the directory does not exist".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                other => other.to_string(),
+            };
+            Error::io(
+                "write a report in",
+                directory,
+                std::io::Error::new(err.kind(), reason),
+            )
+        })
+}
+
 /// Writes `contents` to `path` atomically (temp file in the same directory, then rename), so a
 /// CI job never reads half a report.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     use std::io::Write as _;
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let directory = directory_of(path);
     let mut file = tempfile::NamedTempFile::new_in(directory)
         .map_err(|err| Error::io("create a file in", directory, err))?;
+    // Flushed to disk before the rename, so a crash leaves the old report or the new one.
     file.write_all(contents)
         .and_then(|()| file.flush())
+        .and_then(|()| file.as_file().sync_all())
         .map_err(|err| Error::io("write", path, err))?;
     file.persist(path)
         .map_err(|err| Error::io("write", path, err.error))?;

@@ -100,6 +100,8 @@ pub struct ConnectionReport {
     pub profile: Vec<Detail>,
     /// What `--fix` wrote (or would write), values redacted.
     pub changes: Vec<String>,
+    /// `--fix` could not write this connection (rolled back; the reason is in `changes`).
+    pub write_failed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,12 +143,11 @@ impl RunReport {
         summary
     }
 
-    /// Whether any check failed or errored.
+    /// Whether any check failed or errored, or a `--fix` write failed.
     pub fn has_failures(&self) -> bool {
         self.connections
             .iter()
-            .flat_map(|c| &c.checks)
-            .any(|check| check.status.is_failure())
+            .any(|c| c.write_failed || c.checks.iter().any(|check| check.status.is_failure()))
     }
 
     /// Every text passed through the redactor: the only form reporters receive.

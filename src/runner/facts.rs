@@ -49,6 +49,9 @@ pub enum Discovery {
     ApiDomain(String),
     Scopes(GrantedScopes),
     DeskOrgId(DeskOrgId),
+    /// The org id was picked among several organisations with none marked default: right for
+    /// this run's checks, not certain enough to store.
+    AmbiguousOrg,
     DeskPortal(DeskPortal),
     /// The refresh was rejected: a diagnosing check (data-centre) reads why.
     RefreshRejected(ZohoError),
@@ -62,6 +65,7 @@ pub struct Facts {
     pub api_domain: Option<String>,
     pub granted_scopes: Option<GrantedScopes>,
     pub desk_org_id: Option<DeskOrgId>,
+    pub ambiguous_org: bool,
     pub desk_portal: Option<DeskPortal>,
     pub refresh_rejection: Option<ZohoError>,
     pub profile: Vec<(String, String)>,
@@ -102,6 +106,7 @@ impl Facts {
             Discovery::ApiDomain(domain) => self.api_domain = Some(domain),
             Discovery::Scopes(scopes) => self.granted_scopes = Some(scopes),
             Discovery::DeskOrgId(id) => self.desk_org_id = Some(id),
+            Discovery::AmbiguousOrg => self.ambiguous_org = true,
             Discovery::DeskPortal(portal) => self.desk_portal = Some(portal),
             Discovery::RefreshRejected(error) => self.refresh_rejection = Some(error),
             Discovery::Profile(fields) => self.profile = fields,

@@ -1,4 +1,6 @@
-//! Runs a pipeline over many connections, a few at a time, keeping the users' order.
+//! Runs a pipeline over many connections, a few at a time, keeping the users' order. Every
+//! connection is read before any is checked, so a store that fails to read stops the run
+//! before anything was written; a write-back that fails is reported on its connection.
 
 use std::sync::Arc;
 
@@ -15,16 +17,25 @@ use crate::{
 /// concurrently, and Zoho limits concurrent calls per organisation.
 const CONNECTIONS_AT_ONCE: usize = 4;
 
-/// Loads and checks each user's connection. A store error stops the run (nothing half-reported).
+/// Loads every user's connection, then checks them (and, with `--fix`, writes back).
 pub async fn run_fleet(
     pipeline: Arc<Pipeline>,
     env: Arc<RunEnv>,
     store: Arc<Store>,
     users: Vec<String>,
 ) -> Result<Vec<ConnectionRun>, StoreError> {
+    let mut loaded = Vec::with_capacity(users.len());
+    for user in users {
+        let connection = store.load(&user).await?;
+        if let Some(connection) = &connection {
+            connection.register_secrets(&env.redactor);
+        }
+        loaded.push((user, connection));
+    }
+
     let permits = Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE));
-    let mut tasks: JoinSet<(usize, Result<ConnectionRun, StoreError>)> = JoinSet::new();
-    for (index, user) in users.into_iter().enumerate() {
+    let mut tasks: JoinSet<(usize, ConnectionRun)> = JoinSet::new();
+    for (index, (user, connection)) in loaded.into_iter().enumerate() {
         let (pipeline, env, store, permits) = (
             Arc::clone(&pipeline),
             Arc::clone(&env),
@@ -33,19 +44,18 @@ pub async fn run_fleet(
         );
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let run = async {
-                let connection = store.load(&user).await?;
-                if let Some(connection) = &connection {
-                    connection.register_secrets(&env.redactor);
+            let fix = env.fix;
+            let mut run = run_connection(pipeline, env, user, connection).await;
+            if fix && let Some(connection) = run.connection.clone() {
+                match store.persist(&connection, &run.write_back()).await {
+                    Ok(lines) => run.changes = lines,
+                    Err(error) => {
+                        run.changes = vec![format!("not written: {error}")];
+                        run.write_failed = true;
+                    }
                 }
-                let fix = env.fix;
-                let mut run = run_connection(pipeline, env, user, connection).await;
-                if fix && let Some(connection) = run.connection.clone() {
-                    run.changes = store.persist(&connection, &run.write_back()).await?;
-                }
-                Ok(run)
-            };
-            (index, run.await)
+            }
+            (index, run)
         });
     }
     let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
@@ -57,7 +67,7 @@ pub async fn run_fleet(
         if runs.len() <= index {
             runs.resize_with(index + 1, || None);
         }
-        runs[index] = Some(run?);
+        runs[index] = Some(run);
     }
     Ok(runs.into_iter().flatten().collect())
 }

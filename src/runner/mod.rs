@@ -39,6 +39,8 @@ pub struct ConnectionRun {
     pub facts: Facts,
     /// What `--fix` wrote (or, for `env:`, would write), values redacted.
     pub changes: Vec<String>,
+    /// `--fix` could not write: the transaction was rolled back.
+    pub write_failed: bool,
 }
 
 enum State {
@@ -150,6 +152,7 @@ pub async fn run_connection(
         checks: results.into_iter().flatten().collect(),
         facts,
         changes: Vec::new(),
+        write_failed: false,
     }
 }
 
@@ -204,7 +207,16 @@ impl ConnectionRun {
             self.facts.api_domain.clone().filter(|domain| {
                 minted && connection.api_domain.as_deref() != Some(domain.as_str())
             });
+        // Of several organisations with none the default, the first is a guess: writing it would
+        // point the app at the wrong tenant (reference §9.6).
+        let ambiguous = self.facts.ambiguous_org && connection.desk_org_id.is_none();
+        let notes = if ambiguous {
+            vec!["`desk_org_id`, `desk_portal`: not stored — the user belongs to several organisations and none is the default; store the right org id by hand".to_owned()]
+        } else {
+            Vec::new()
+        };
         WriteBack {
+            notes,
             api_domain,
             scopes,
             access_token: self
@@ -224,13 +236,15 @@ impl ConnectionRun {
                 .facts
                 .desk_org_id
                 .as_ref()
-                .filter(|_| connection.desk_org_id.is_none())
+                .filter(|_| connection.desk_org_id.is_none() && !ambiguous)
                 .map(|id| id.0.clone()),
             desk_portal: self
                 .facts
                 .desk_portal
                 .as_ref()
-                .filter(|portal| connection.desk_portal.is_none() && !portal.looks_numeric())
+                .filter(|portal| {
+                    connection.desk_portal.is_none() && !portal.looks_numeric() && !ambiguous
+                })
                 .map(|portal| portal.0.clone()),
         }
     }
@@ -262,6 +276,7 @@ impl ConnectionRun {
                 .collect(),
             profile: self.facts.profile.iter().map(detail).collect(),
             changes: self.changes.clone(),
+            write_failed: self.write_failed,
         }
     }
 }

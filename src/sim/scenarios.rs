@@ -427,6 +427,19 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         }
     ),
     scenario!(
+        "orgs-no-default",
+        "two Desk organisations, neither the default",
+        desk,
+        |world, desk, crm, setup| {
+            let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
+            desk.orgs[0]["isDefault"] = json!(false);
+            desk.orgs
+                .push(org(first + 1, "nodefaultother", "No Default Other", false));
+            setup.org = Stored::Blank;
+            setup.portal = Stored::Blank;
+        }
+    ),
+    scenario!(
         "orgs-bare-list",
         "/organizations answers a bare list",
         desk,

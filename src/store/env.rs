@@ -57,7 +57,7 @@ impl EnvStore {
 
     /// What `--fix` would have written, had there been a row.
     pub fn would_persist(&self, plan: &WriteBack) -> Vec<String> {
-        let mut lines = Vec::new();
+        let mut lines = plan.notes.clone();
         if let Some((_, expires_at)) = &plan.access_token {
             lines.push(format!(
                 "env: would store access token *** (expires {}); there is no row to write it to",

@@ -83,7 +83,7 @@ impl ExpiryField {
 }
 
 fn from_epoch(value: i64, raw: String) -> ExpiryField {
-    let (at, unit) = if value.abs() >= MILLIS_THRESHOLD {
+    let (at, unit) = if value.unsigned_abs() >= MILLIS_THRESHOLD.unsigned_abs() {
         (
             Utc.timestamp_millis_opt(value).single(),
             ExpiryUnit::EpochMillis,
@@ -214,6 +214,22 @@ mod tests {
             ExpiryField::read(&SqlValue::Text("soon".into())),
             ExpiryField::Unreadable("soon".into())
         );
+    }
+
+    #[test]
+    fn extreme_values_are_unreadable_not_a_crash() {
+        assert!(matches!(
+            ExpiryField::read(&SqlValue::Int(i64::MIN)),
+            ExpiryField::Unreadable(_)
+        ));
+        assert!(matches!(
+            ExpiryField::read(&SqlValue::Float(-1e300)),
+            ExpiryField::Unreadable(_)
+        ));
+        assert!(matches!(
+            ExpiryField::read(&SqlValue::Text("-9223372036854775808".into())),
+            ExpiryField::Unreadable(_)
+        ));
     }
 
     #[test]

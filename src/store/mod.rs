@@ -13,7 +13,7 @@ use thiserror::Error;
 pub use env::{ENV_USER, EnvStore};
 pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue};
 pub use presets::{Column, Field, Mapping};
-pub use sql::{SqlStore, display_url};
+pub use sql::{SqlStore, display_url, url_password};
 pub use writeback::{Snapshot, WriteBack, looks_encrypted};
 
 use crate::{

@@ -151,20 +151,27 @@ impl Mapping {
         }
     }
 
+    pub fn column(&self, field: Field) -> Option<&Column> {
+        self.columns.iter().find(|column| column.field == field)
+    }
+
     /// The mapping with another table name.
     pub fn with_table(mut self, table: &str) -> Mapping {
         self.table = table.to_owned();
         self
     }
 
-    /// The mapping with `field` read from `name`, which the table must then have.
+    /// The mapping with `field` read from `name`, which the table must then have; an empty
+    /// name means the table has no such column.
     pub fn with_column(mut self, field: Field, name: &str) -> Mapping {
         self.columns.retain(|column| column.field != field);
-        self.columns.push(Column {
-            field,
-            names: vec![name.to_owned()],
-            required: true,
-        });
+        if !name.is_empty() {
+            self.columns.push(Column {
+                field,
+                names: vec![name.to_owned()],
+                required: true,
+            });
+        }
         self
     }
 
@@ -180,7 +187,16 @@ impl Mapping {
                 Field::ALL.map(Field::name).join(", ")
             )
         })?;
-        Ok((field, column.trim().to_owned()))
+        let column = column.trim().to_owned();
+        if column.is_empty()
+            && matches!(field, Field::Key | Field::AccessToken | Field::RefreshToken)
+        {
+            return Err(format!(
+                "`--column {text}`: every connection has a {}; map it to a column",
+                field.name()
+            ));
+        }
+        Ok((field, column))
     }
 }
 
@@ -203,6 +219,21 @@ mod tests {
             Mapping::parse_override("expires=x")
                 .unwrap_err()
                 .contains("access_token")
+        );
+    }
+
+    #[test]
+    fn an_empty_column_declares_the_field_absent() {
+        assert_eq!(
+            Mapping::parse_override("expiry="),
+            Ok((Field::Expiry, String::new()))
+        );
+        let mapping = Mapping::seed().with_column(Field::Expiry, "");
+        assert!(mapping.column(Field::Expiry).is_none());
+        assert!(
+            Mapping::parse_override("key=")
+                .unwrap_err()
+                .contains("map it to a column")
         );
     }
 

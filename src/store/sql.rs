@@ -34,15 +34,29 @@ pub struct SqlStore {
     present: Vec<PresentColumn>,
 }
 
-/// The URL with any password masked, for every message.
+/// The URL with any password masked, for every message — even a URL too odd to parse (a
+/// password holding `/`, say).
 pub fn display_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));
             parsed.to_string()
         }
-        _ => url.to_owned(),
+        Ok(_) => url.to_owned(),
+        Err(_) => match url_password(url) {
+            Some(password) => url.replacen(&format!(":{password}@"), ":***@", 1),
+            None => url.to_owned(),
+        },
     }
+}
+
+/// The password of a `scheme://user:password@host…` URL, found without parsing: everything
+/// between the first `:` after the user and the last `@`.
+pub fn url_password(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let (userinfo, _) = rest.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_owned())
 }
 
 /// `host:port/database` of a URL, for "cannot reach" messages.
@@ -85,6 +99,7 @@ impl SqlStore {
                 // Every session is read-only: without --fix nothing may be written, ever.
                 options = options.options([("default_transaction_read_only", "on")]);
             }
+            probe_connection(&options).await.map_err(open_error)?;
             Pool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(4)
@@ -96,6 +111,7 @@ impl SqlStore {
         } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
             let url = url.replacen("mariadb:", "mysql:", 1);
             let options = MySqlConnectOptions::from_str(&url).map_err(open_error)?;
+            probe_connection(&options).await.map_err(open_error)?;
             let mut pool = MySqlPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(std::time::Duration::from_secs(10));
@@ -214,7 +230,7 @@ impl SqlStore {
     pub async fn users(&self) -> Result<Vec<String>, StoreError> {
         let sql = format!(
             "SELECT {} FROM {} ORDER BY 1",
-            self.quote(self.column(Field::Key).map_or("", |c| c.name.as_str())),
+            self.key_as_text(),
             self.quote(&self.mapping.table)
         );
         let rows = self.fetch(sql, Vec::new()).await?;
@@ -225,7 +241,7 @@ impl SqlStore {
     }
 
     pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
-        let columns: Vec<String> = self.present.iter().map(|c| self.quote(&c.name)).collect();
+        let columns: Vec<String> = self.present.iter().map(|c| self.select(c)).collect();
         let sql = format!(
             "SELECT {} FROM {} WHERE {} = {}",
             columns.join(", "),
@@ -397,6 +413,17 @@ impl SqlStore {
         Ok(lines)
     }
 
+    /// A column in a SELECT: types zoho-doctor does not decode (UUID, NUMERIC, JSON, BYTEA, …)
+    /// are read as their text form.
+    fn select(&self, column: &PresentColumn) -> String {
+        let quoted = self.quote(&column.name);
+        match (&self.pool, column.kind) {
+            (Pool::Postgres(_), ColumnKind::Other) => format!("{quoted}::text"),
+            (Pool::MySql(_), ColumnKind::Other) => format!("CAST({quoted} AS CHAR)"),
+            _ => quoted,
+        }
+    }
+
     /// The key compared as text, so integer keys work with a text parameter on every database.
     fn key_as_text(&self) -> String {
         let key = self.quote(self.column(Field::Key).map_or("", |c| c.name.as_str()));
@@ -489,6 +516,20 @@ macro_rules! binder {
 binder!(bind_sqlite, sqlx::Sqlite);
 binder!(bind_postgres, sqlx::Postgres);
 binder!(bind_mysql, sqlx::MySql);
+
+/// One direct connection before the pool: a pool that cannot connect only says it timed out,
+/// where the user needs the database's own reason (refused, unknown host, access denied).
+async fn probe_connection<O>(options: &O) -> Result<(), sqlx::Error>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    use sqlx::Connection as _;
+    let connection = tokio::time::timeout(std::time::Duration::from_secs(10), options.connect())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    connection.close().await
+}
 
 fn validate_identifier(identifier: &str) -> Result<(), StoreError> {
     let parts: Vec<&str> = identifier.split('.').collect();
@@ -621,6 +662,10 @@ mod tests {
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(display_url("sqlite://a.db"), "sqlite://a.db");
+        assert_eq!(
+            display_url("postgres://app:pa/ss-Secret9@127.0.0.1:1/x"),
+            "postgres://app:***@127.0.0.1:1/x"
+        );
         assert_eq!(target_of("postgres://app:hunter2@db:5432/x"), "db:5432/x");
     }
 }

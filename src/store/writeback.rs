@@ -34,10 +34,7 @@ impl ColumnKind {
             ColumnKind::Integer
         } else if name.contains("char") || name.contains("text") || name.contains("clob") {
             ColumnKind::Text
-        } else if ["real", "double", "float", "numeric", "decimal"]
-            .iter()
-            .any(|t| name.contains(t))
-        {
+        } else if ["real", "double", "float"].iter().any(|t| name.contains(t)) {
             ColumnKind::Float
         } else {
             ColumnKind::Other
@@ -134,6 +131,8 @@ pub struct WriteBack {
     /// Discovered while the row's value was blank.
     pub desk_org_id: Option<String>,
     pub desk_portal: Option<String>,
+    /// Why something found was deliberately not written, for the report.
+    pub notes: Vec<String>,
 }
 
 /// One compare-and-swap group: set these, where those still hold what was read.
@@ -148,7 +147,10 @@ pub struct Guarded {
 
 impl WriteBack {
     pub fn is_empty(&self) -> bool {
-        self.access_token.is_none() && self.desk_org_id.is_none() && self.desk_portal.is_none()
+        self.access_token.is_none()
+            && self.desk_org_id.is_none()
+            && self.desk_portal.is_none()
+            && self.notes.is_empty()
     }
 
     /// The groups to write for the columns the table has, and notes for what it lacks.
@@ -159,7 +161,7 @@ impl WriteBack {
         expiry_millis: bool,
     ) -> (Vec<Guarded>, Vec<String>) {
         let mut groups = Vec::new();
-        let mut notes = Vec::new();
+        let mut notes = self.notes.clone();
         if let Some((token, expires_at)) = &self.access_token {
             match column(Field::AccessToken) {
                 Some(token_column) => {
@@ -171,11 +173,11 @@ impl WriteBack {
                         token_column.clone(),
                         BindValue::guard(token_column.kind, snapshot.get(Field::AccessToken)),
                     )];
-                    let mut written = vec![format!("{}: *** → *** (refreshed)", token_column.name)];
+                    let mut written = vec![format!("`{}`: *** → *** (refreshed)", token_column.name)];
                     for (field, value) in [(Field::ApiDomain, &self.api_domain), (Field::Scopes, &self.scopes)] {
                         let (Some(value), Some(target)) = (value, column(field)) else { continue };
                         let original = snapshot.get(field);
-                        written.push(format!("{}: {} → `{value}`", target.name, shown(original)));
+                        written.push(format!("`{}`: {} → `{value}`", target.name, shown(original)));
                         sets.push((target.clone(), BindValue::Text(value.clone())));
                         guards.push((target.clone(), BindValue::guard(target.kind, original)));
                     }
@@ -183,7 +185,7 @@ impl WriteBack {
                         let original = snapshot.get(Field::Expiry);
                         let new_value = expiry_value(expiry_column.kind, original, *expires_at, expiry_millis);
                         written.push(format!(
-                            "{}: {} → {}",
+                            "`{}`: {} → {}",
                             expiry_column.name,
                             shown(original),
                             shown_bind(&new_value)
@@ -196,12 +198,12 @@ impl WriteBack {
                         guards,
                         written,
                         conflict: format!(
-                            "{}: not written — the row changed after it was read (the app refreshed meanwhile), so the app's token was kept",
+                            "`{}`: not written — the row changed after it was read (the app refreshed meanwhile), so the app's token was kept",
                             token_column.name
                         ),
                     });
                 }
-                None => notes.push("access_token: the table has no access token column; the refreshed token was not stored".to_owned()),
+                None => notes.push("`access_token`: the table has no access token column; the refreshed token was not stored".to_owned()),
             }
         }
         for (field, value) in [
@@ -215,15 +217,15 @@ impl WriteBack {
                     groups.push(Guarded {
                         sets: vec![(target.clone(), plain_value(target.kind, original, value))],
                         guards: vec![(target.clone(), BindValue::guard(target.kind, original))],
-                        written: vec![format!("{}: {} → {value}", target.name, shown(original))],
+                        written: vec![format!("`{}`: {} → {value}", target.name, shown(original))],
                         conflict: format!(
-                            "{}: not written — the row changed after it was read, so the app's value was kept",
+                            "`{}`: not written — the row changed after it was read, so the app's value was kept",
                             target.name
                         ),
                     });
                 }
                 None => notes.push(format!(
-                    "{}: discovered `{value}`, but the table has no {} column; not stored",
+                    "`{}`: discovered `{value}`, but the table has no {} column; not stored",
                     field.name(),
                     field.name()
                 )),
@@ -306,9 +308,16 @@ pub fn looks_encrypted(column: &str, value: &str) -> bool {
     let column = column.to_ascii_lowercase();
     let named =
         column.ends_with("_enc") || column.contains("encrypted") || column.contains("cipher");
-    let fernet_or_prefixed = ["gAAAAA", "enc:", "vault:", "{\"iv\"", "{\"ciphertext\""]
-        .iter()
-        .any(|prefix| value.starts_with(prefix));
+    let fernet_or_prefixed = [
+        "gAAAAA",
+        "enc:",
+        "vault:",
+        "{\"iv\"",
+        "{\"ciphertext\"",
+        "\\x",
+    ]
+    .iter()
+    .any(|prefix| value.starts_with(prefix));
     let base64_blob = value.len() >= 40
         && !value.contains('.')
         && value
@@ -356,6 +365,10 @@ mod tests {
             "gAAAAABlZ2V0dGluZ3NlY3JldHMtYXJlLWZ1bg=="
         ));
         assert!(looks_encrypted("refresh_token_enc", "opaque"));
+        assert!(
+            looks_encrypted("access_token", "\\x8f3a11c0"),
+            "a PostgreSQL bytea read as text"
+        );
         assert!(looks_encrypted(
             "access_token",
             "6d2f1c0a9b8e7d6c:3q2+7w==3q2+7w==3q2+7w=="
@@ -448,5 +461,8 @@ mod tests {
             ColumnKind::Text
         );
         assert_eq!(ColumnKind::from_type_name("varchar"), ColumnKind::Text);
+        assert_eq!(ColumnKind::from_type_name("uuid"), ColumnKind::Other);
+        assert_eq!(ColumnKind::from_type_name("numeric"), ColumnKind::Other);
+        assert_eq!(ColumnKind::from_type_name("bytea"), ColumnKind::Other);
     }
 }

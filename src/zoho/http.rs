@@ -98,7 +98,11 @@ pub struct HttpOptions {
 
 #[derive(Clone)]
 pub struct ZohoHttp {
+    /// For https: honours the proxy environment, as corporate networks need.
     client: Client,
+    /// For plain http, which is only ever loopback: a proxy would carry secrets off the machine
+    /// in clear text.
+    direct: Client,
     options: HttpOptions,
     redactor: Redactor,
 }
@@ -124,18 +128,22 @@ impl ZohoHttp {
     pub fn new(options: HttpOptions, redactor: Redactor) -> Result<Self, HttpError> {
         // reqwest is built without a bundled crypto provider; ring is installed once here.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .user_agent(concat!("zoho-doctor/", env!("CARGO_PKG_VERSION")))
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|err| HttpError::Other {
-                method: "-".into(),
-                url: "-".into(),
-                reason: err.without_url().to_string(),
-            })?;
+        let builder = || {
+            Client::builder()
+                .user_agent(concat!("zoho-doctor/", env!("CARGO_PKG_VERSION")))
+                .timeout(options.timeout)
+                .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+                // A redirect would re-send the form (secrets) to a host never checked here.
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        let failed = |err: reqwest::Error| HttpError::Other {
+            method: "-".into(),
+            url: "-".into(),
+            reason: err.without_url().to_string(),
+        };
         Ok(ZohoHttp {
-            client,
+            client: builder().build().map_err(failed)?,
+            direct: builder().no_proxy().build().map_err(failed)?,
             options,
             redactor,
         })
@@ -152,7 +160,7 @@ impl ZohoHttp {
         let url = secure_url(url)?;
         let attempt = || async {
             let mut request = self
-                .client
+                .client_for(&url)
                 .request(Method::GET, url.clone())
                 .header("Authorization", token.header_value());
             for (name, value) in headers {
@@ -199,8 +207,19 @@ impl ZohoHttp {
     /// POST a form once. Secrets travel in the body, never in the URL.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Answer, HttpError> {
         let url = secure_url(url)?;
-        let request = self.client.request(Method::POST, url.clone()).form(form);
+        let request = self
+            .client_for(&url)
+            .request(Method::POST, url.clone())
+            .form(form);
         self.send("POST", &url, request, &[], false).await
+    }
+
+    fn client_for(&self, url: &Url) -> &Client {
+        if url.scheme() == "http" {
+            &self.direct
+        } else {
+            &self.client
+        }
     }
 
     async fn send(
@@ -274,8 +293,11 @@ impl ZohoHttp {
                     .iter()
                     .map(|(name, value)| format!("   {name}: {value}")),
             );
-            let mut body: String = answer.body.chars().take(TRACE_BODY_LIMIT).collect();
-            if answer.body.len() > body.len() {
+            // Redact the whole body first: a token cut in half by truncation would escape the
+            // patterns.
+            let redacted = self.redactor.redact(&answer.body);
+            let mut body: String = redacted.chars().take(TRACE_BODY_LIMIT).collect();
+            if redacted.len() > body.len() {
                 body.push_str(" …");
             }
             format!(

@@ -13,6 +13,13 @@ use zoho_doctor::{demo::write_seed_store, sim::Sim};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zoho-doctor");
 
+/// Says a test part was skipped where `cargo test` shows it: straight to stderr, which the
+/// test harness does not capture (it captures `eprintln!`).
+pub fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
 pub fn repo_file(relative: &str) -> String {
     format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
 }
