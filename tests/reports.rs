@@ -137,10 +137,7 @@ async fn colour_only_when_asked_and_never_with_no_color() {
         "--color",
         "always",
     ]);
-    let coloured = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let coloured = common::output(cmd).await;
     assert!(
         String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'),
         "--color always colours"
@@ -157,10 +154,7 @@ async fn colour_only_when_asked_and_never_with_no_color() {
         "--color",
         "always",
     ]);
-    let forced = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let forced = common::output(cmd).await;
     assert!(
         !String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'),
         "NO_COLOR wins"
@@ -182,10 +176,7 @@ async fn json_format_prints_the_documented_report_on_stdout() {
         "--format",
         "json",
     ]);
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let output = common::output(cmd).await;
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     assert_eq!(report["pipeline"], "desk-profile");
     assert_eq!(report["summary"]["passed"], 7);

@@ -754,10 +754,7 @@ async fn env_store_checks_one_connection_and_fix_only_reports() {
             "--format",
             "json",
         ]);
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let output = common::output(cmd).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -786,10 +783,7 @@ async fn env_store_checks_one_connection_and_fix_only_reports() {
         "env:",
         "--all",
     ]);
-    let output = tokio::task::spawn_blocking(move || missing.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let output = common::output(missing).await;
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("the env: store needs ZOHO_CLIENT_ID")
@@ -910,8 +904,6 @@ async fn a_table_without_an_expiry_column_is_read_when_declared_absent() {
             "{}: undeclared, the column is required",
             db.name
         );
-        let client = ["--column", "client_id=", "--column", "client_secret="];
-        let _ = client;
         let mut cmd = h.command();
         cmd.env("ZOHO_CLIENT_ID", s.client_id.as_deref().unwrap())
             .env("ZOHO_CLIENT_SECRET", s.client_secret.as_deref().unwrap())
@@ -929,10 +921,7 @@ async fn a_table_without_an_expiry_column_is_read_when_declared_absent() {
                 "--format",
                 "json",
             ]);
-        let output = tokio::task::spawn_blocking(move || cmd.output())
-            .await
-            .unwrap()
-            .unwrap();
+        let output = common::output(cmd).await;
         let report: serde_json::Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
         let refresh = &report["connections"][0]["checks"][1];

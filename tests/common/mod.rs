@@ -102,10 +102,7 @@ impl Harness {
             .arg("--junit")
             .arg(&junit)
             .args(extra);
-        let output = tokio::task::spawn_blocking(move || command.output())
-            .await
-            .expect("join")
-            .expect("binary runs");
+        let output = output(command).await;
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -119,6 +116,14 @@ impl Harness {
     pub async fn desk(&self, user: &str) -> Run {
         self.run(&desk_pipeline(), &["--user", user]).await
     }
+}
+
+/// Runs a prepared command off the async runtime (the simulator lives on it).
+pub async fn output(mut command: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("join")
+        .expect("binary runs")
 }
 
 fn read_json(path: &Path) -> Value {
