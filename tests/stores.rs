@@ -977,3 +977,60 @@ async fn postgres_uuid_keys_and_numeric_columns_are_read_as_text() {
         "a numeric org id column is read"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_back_that_fails_is_rolled_back_and_reported_on_its_connection() {
+    let h = Harness::start().await;
+    let db = Db::all()
+        .await
+        .into_iter()
+        .next()
+        .expect("SQLite is always there");
+    let table = "refuses_writes";
+    db.seed_table(table, db.text_type()).await;
+    for scenario in ["token-expired", "healthy"] {
+        let s = seed(&h, scenario);
+        db.insert(
+            table,
+            scenario,
+            s,
+            &format!("'{}'", s.token_expires_at.as_deref().unwrap()),
+        )
+        .await;
+    }
+    db.exec(&format!(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON {table} WHEN OLD.user_id = 'token-expired' \
+         BEGIN SELECT RAISE(ABORT, 'this row is locked by the app'); END"
+    ))
+    .await;
+    let before = db.dump(table).await;
+    let run = run_on(&h, &db, table, &["--all", "--fix", "--force-refresh"]).await;
+    assert_eq!(run.code, 1, "a failed write fails the run: {}", run.stdout);
+    let failed = &run.json["connections"][1];
+    assert_eq!(failed["user"], "token-expired");
+    assert_eq!(failed["write_failed"], true);
+    assert!(
+        failed["changes"]
+            .to_string()
+            .contains("this row is locked by the app"),
+        "{}",
+        failed["changes"]
+    );
+    assert_eq!(
+        run.json["connections"][0]["write_failed"], false,
+        "the other connection was written"
+    );
+    let after = db.dump(table).await;
+    assert_eq!(
+        after[1], before[1],
+        "the failed connection's row is untouched (rolled back)"
+    );
+    assert_ne!(after[0], before[0], "healthy's refreshed token was stored");
+    assert!(
+        run.junit
+            .contains(r#"<testcase name="fix" classname="desk-profile.token-expired""#),
+        "{}",
+        run.junit
+    );
+    assert!(run.junit.contains("--fix could not write this connection"));
+}
