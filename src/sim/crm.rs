@@ -157,27 +157,36 @@ fn unchanged_since(headers: &HeaderMap, modified: u64) -> bool {
         .is_some_and(|since| since.timestamp() >= modified as i64)
 }
 
+/// The profiles of the caller's CRM organisation, or the answer that stops the request
+/// (scopes, permission, `If-Modified-Since`).
+async fn readable_profiles(
+    world: &Shared,
+    headers: &HeaderMap,
+    dc: &str,
+    version: &str,
+) -> Result<Vec<Value>, Response> {
+    let account = admit(world, headers, dc, version, &PROFILE_SCOPES).await?;
+    let world = lock(world);
+    let crm = &world.accounts[account].crm;
+    if crm.no_permission {
+        return Err(permission_denied());
+    }
+    if unchanged_since(headers, crm.profiles_modified) {
+        return Err(StatusCode::NOT_MODIFIED.into_response());
+    }
+    Ok(crm.profiles.clone())
+}
+
 pub async fn profiles(
     State(world): State<Shared>,
     Path((dc, version)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let account = match admit(&world, &headers, &dc, &version, &PROFILE_SCOPES).await {
-        Ok(account) => account,
-        Err(response) => return response,
-    };
-    let world = lock(&world);
-    let crm = &world.accounts[account].crm;
-    if crm.no_permission {
-        return permission_denied();
+    match readable_profiles(&world, &headers, &dc, &version).await {
+        Ok(profiles) if profiles.is_empty() => StatusCode::NO_CONTENT.into_response(),
+        Ok(profiles) => Json(json!({ "profiles": profiles })).into_response(),
+        Err(response) => response,
     }
-    if unchanged_since(&headers, crm.profiles_modified) {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    if crm.profiles.is_empty() {
-        return StatusCode::NO_CONTENT.into_response();
-    }
-    Json(json!({ "profiles": crm.profiles })).into_response()
 }
 
 pub async fn profile(
@@ -185,20 +194,11 @@ pub async fn profile(
     Path((dc, version, id)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let account = match admit(&world, &headers, &dc, &version, &PROFILE_SCOPES).await {
-        Ok(account) => account,
+    let profiles = match readable_profiles(&world, &headers, &dc, &version).await {
+        Ok(profiles) => profiles,
         Err(response) => return response,
     };
-    let world = lock(&world);
-    let crm = &world.accounts[account].crm;
-    if crm.no_permission {
-        return permission_denied();
-    }
-    if unchanged_since(&headers, crm.profiles_modified) {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    match crm
-        .profiles
+    match profiles
         .iter()
         .find(|p| p["id"].as_str() == Some(id.as_str()))
     {
