@@ -125,28 +125,28 @@ async fn colour_only_when_asked_and_never_with_no_color() {
         .run(&desk_pipeline(), &["--user", "refresh-revoked"])
         .await;
     assert!(!plain.stdout.contains('\u{1b}'), "no colour off a TTY");
-    let mut cmd = h.command();
-    cmd.env_remove("NO_COLOR").args([
-        "run",
-        "-p",
-        &desk_pipeline(),
-        "--store",
-        &h.store,
-        "--user",
-        "refresh-revoked",
-        "--color",
-        "always",
-    ]);
-    let coloured = common::output(cmd).await;
     assert!(
-        String::from_utf8_lossy(&coloured.stdout).contains('\u{1b}'),
+        coloured_output(&h, None).await.contains('\u{1b}'),
         "--color always colours"
     );
+    assert!(
+        !coloured_output(&h, Some("1")).await.contains('\u{1b}'),
+        "NO_COLOR wins"
+    );
+}
+
+/// The table of `--color always`, with NO_COLOR set to `no_color` or unset.
+async fn coloured_output(h: &Harness, no_color: Option<&str>) -> String {
     let mut cmd = h.command();
-    cmd.env("NO_COLOR", "1").args([
+    match no_color {
+        Some(value) => cmd.env("NO_COLOR", value),
+        None => cmd.env_remove("NO_COLOR"),
+    };
+    let pipeline = desk_pipeline();
+    cmd.args([
         "run",
         "-p",
-        &desk_pipeline(),
+        &pipeline,
         "--store",
         &h.store,
         "--user",
@@ -154,11 +154,7 @@ async fn colour_only_when_asked_and_never_with_no_color() {
         "--color",
         "always",
     ]);
-    let forced = common::output(cmd).await;
-    assert!(
-        !String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'),
-        "NO_COLOR wins"
-    );
+    String::from_utf8_lossy(&common::output(cmd).await.stdout).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

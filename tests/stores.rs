@@ -48,37 +48,19 @@ impl Db {
             pool: Pool::Sqlite(pool),
             _dir: Some(dir),
         });
-        match std::env::var("ZOHO_DOCTOR_TEST_POSTGRES_URL") {
-            Ok(url) => dbs.push(Db {
-                name: "postgres",
-                pool: Pool::Postgres(
-                    PgPoolOptions::new()
-                        .connect(&url)
-                        .await
-                        .expect("PostgreSQL reachable"),
-                ),
-                url,
-                _dir: None,
-            }),
-            Err(_) => common::skipped(
-                "PostgreSQL part: ZOHO_DOCTOR_TEST_POSTGRES_URL is unset (.ci/run sets it)",
-            ),
-        }
-        match std::env::var("ZOHO_DOCTOR_TEST_MYSQL_URL") {
-            Ok(url) => dbs.push(Db {
-                name: "mysql",
-                pool: Pool::MySql(
-                    MySqlPoolOptions::new()
-                        .connect(&url)
-                        .await
-                        .expect("MariaDB reachable"),
-                ),
-                url,
-                _dir: None,
-            }),
-            Err(_) => common::skipped(
-                "MariaDB part: ZOHO_DOCTOR_TEST_MYSQL_URL is unset (.ci/run sets it)",
-            ),
+        for (name, var, server) in [
+            ("postgres", "ZOHO_DOCTOR_TEST_POSTGRES_URL", "PostgreSQL"),
+            ("mysql", "ZOHO_DOCTOR_TEST_MYSQL_URL", "MariaDB"),
+        ] {
+            match std::env::var(var) {
+                Ok(url) => dbs.push(Db {
+                    name,
+                    ..Db::connect(&url).await
+                }),
+                Err(_) => {
+                    common::skipped(&format!("{server} part: {var} is unset (.ci/run sets it)"))
+                }
+            }
         }
         dbs
     }
@@ -680,11 +662,26 @@ impl Db {
     /// A second connection to the same database, for the "app" in a race.
     async fn connect(url: &str) -> Db {
         let pool = if url.starts_with("sqlite:") {
-            Pool::Sqlite(SqlitePoolOptions::new().connect(url).await.unwrap())
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .connect(url)
+                    .await
+                    .expect("the test database is reachable"),
+            )
         } else if url.starts_with("postgres:") {
-            Pool::Postgres(PgPoolOptions::new().connect(url).await.unwrap())
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .connect(url)
+                    .await
+                    .expect("the test database is reachable"),
+            )
         } else {
-            Pool::MySql(MySqlPoolOptions::new().connect(url).await.unwrap())
+            Pool::MySql(
+                MySqlPoolOptions::new()
+                    .connect(url)
+                    .await
+                    .expect("the test database is reachable"),
+            )
         };
         Db {
             name: "app",
