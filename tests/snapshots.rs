@@ -1,0 +1,148 @@
+//! Output snapshots: the table (no colour, 100 columns, plain and `-v`), the JSON and the JUnit of
+//! every demo scenario through the shipped pipelines, in-process against the simulator. Times,
+//! durations, ports and temporary paths are normalised, connections keep the seeds' order — so a
+//! change of what users see cannot pass unnoticed. After an intended change:
+//! `INSTA_UPDATE=always cargo test --test snapshots`, then review the diff.
+
+use std::sync::Arc;
+
+use zoho_doctor::{
+    app::{self as job, Job, Ui},
+    demo,
+    pipeline,
+    redact::Redactor,
+    report::{self, model::RunReport, table::TableOptions},
+    sim::Sim,
+    store::{Mapping, Store},
+    zoho::endpoints::{Endpoints, Override},
+};
+
+/// The demo's two runs (Desk over the Desk scenarios, CRM over the CRM ones), normalised.
+async fn demo_reports() -> Vec<RunReport> {
+    let sim = Sim::start().await.expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    demo::write_seed_store(&db, sim.seeds())
+        .await
+        .expect("seed store");
+    let endpoints = Endpoints::with_overrides(
+        Override {
+            source_name: "simulator",
+            value: Some(sim.accounts_url()),
+        },
+        Override {
+            source_name: "simulator",
+            value: Some(sim.api_url()),
+        },
+        Override {
+            source_name: "simulator",
+            value: Some(sim.desk_url()),
+        },
+    )
+    .expect("simulator endpoints");
+    let ui = Ui {
+        verbose: false,
+        colour: false,
+        width: Some(100),
+    };
+    let mut reports = Vec::new();
+    for (app, (file, text)) in [
+        ("desk", pipeline::shipped::DESK),
+        ("crm", pipeline::shipped::CRM),
+    ] {
+        let users: Vec<String> = sim
+            .seeds()
+            .iter()
+            .filter(|seed| seed.app == app)
+            .map(|seed| seed.user_id.clone())
+            .collect();
+        let job = Job {
+            pipeline: pipeline::load_str(text, file, &|_| None).expect("shipped pipeline"),
+            store: Store::open(&format!("sqlite://{}", db.display()), Mapping::seed(), false)
+                .await
+                .expect("store opens"),
+            users: Some(users),
+            endpoints: endpoints.clone(),
+            force_refresh: false,
+            fix: false,
+            default_client: None,
+        };
+        let mut report = job::execute(job, ui, &Redactor::new())
+            .await
+            .expect("demo job runs");
+        normalise(&mut report);
+        reports.push(report);
+    }
+    sim.stop().await;
+    reports
+}
+
+/// What differs from run to run and machine to machine, made fixed.
+fn normalise(report: &mut RunReport) {
+    report.started_at = "2026-01-01T00:00:00+00:00".to_owned();
+    report.duration_ms = 0;
+    report.store = "sqlite://[temp]/demo.db".to_owned();
+    // Evidence lines carry each exchange's time: "→ 200 (3 ms)".
+    let elapsed = regex::Regex::new(r"\(\d+ m?s\)").expect("regex");
+    for connection in &mut report.connections {
+        for check in &mut connection.checks {
+            check.duration_ms = 0;
+            for line in &mut check.evidence {
+                *line = elapsed.replace_all(line, "(0 ms)").into_owned();
+            }
+        }
+    }
+}
+
+/// Simulator ports change every run (ephemeral ports have five digits, so widths do not), and
+/// token expiries are seeded relative to now; the placeholders keep each text's width.
+fn without_ports(text: &str) -> String {
+    let port = regex::Regex::new(r"127\.0\.0\.1:\d{5}").expect("regex");
+    let time = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00").expect("regex");
+    let text = port.replace_all(text, "127.0.0.1:PORT");
+    time.replace_all(&text, "YYYY-MM-DDTHH:MM:SS+00:00")
+        .into_owned()
+}
+
+fn table(reports: &[RunReport], verbose: bool) -> String {
+    let options = TableOptions {
+        colour: false,
+        verbose,
+        width: Some(100),
+    };
+    let text: String = reports
+        .iter()
+        .map(|report| report::table::render(report, &options))
+        .collect();
+    without_ports(&text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_outputs_are_unchanged() {
+    let reports = Arc::new(demo_reports().await);
+    insta::assert_snapshot!("table", table(&reports, false));
+    insta::assert_snapshot!("table_verbose", table(&reports, true));
+    let json: Vec<String> = reports.iter().map(report::json::render).collect();
+    insta::assert_snapshot!("json", without_ports(&json.join("\n")));
+    let all: Vec<&RunReport> = reports.iter().collect();
+    let junit = report::junit::render_all(&all).expect("JUnit renders");
+    insta::assert_snapshot!("junit", without_ports(&junit));
+}
+
+/// A command's stdout, without colour.
+fn stdout_of(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zoho-doctor"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs");
+    assert!(output.status.success(), "{args:?} failed");
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+#[test]
+fn list_and_explain_are_unchanged() {
+    insta::assert_snapshot!("list", stdout_of(&["list"]));
+    insta::assert_snapshot!("explain", stdout_of(&["explain"]));
+    insta::assert_snapshot!("explain_code", stdout_of(&["explain", "invalid_code"]));
+}
