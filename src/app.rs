@@ -1,93 +1,28 @@
-//! Wires each subcommand: cli -> pipeline -> store -> runner -> reporters. The only place that
-//! prints reports; errors go back to `main`, which prints them once.
+//! Wires each subcommand: cli -> pipeline -> store -> job (runner, reporters). Errors go back to
+//! `main`, which prints them once; how a command ended goes to `exit` for its code.
 
-use std::{io::IsTerminal, path::PathBuf, sync::Arc};
-
-use chrono::Utc;
 use secrecy::SecretString;
 
 use crate::{
     Error,
-    checks::{Kind, RunEnv},
-    cli::{
-        Cli, ColorChoice, Command, EndpointArgs, Format, RunArgs, SimArgs, StoreArgs, ValidateArgs,
-    },
-    demo, exit,
-    pipeline::{self, Pipeline},
+    checks::Kind,
+    cli::{Cli, Command, EndpointArgs, RunArgs, SimArgs, StoreArgs, ValidateArgs},
+    demo,
+    exit::Ending,
+    job::{self, Job, Outputs, Ui},
+    pipeline,
     redact::Redactor,
-    report::{
-        self,
-        model::{ConnectionReport, RunReport},
-        table::{TableOptions, new_table},
-    },
-    runner::fleet,
+    report::{self, table::new_table},
     sim::{SCENARIOS, Sim},
     store::{self, Mapping, Store},
-    zoho::catalogue::ZohoCode,
     zoho::{
+        catalogue::ZohoCode,
         endpoints::{Endpoints, Override},
-        http::{HttpOptions, ZohoHttp},
         oauth::ClientCredentials,
     },
 };
 
-/// How output looks, from the global flags and the terminal.
-#[derive(Debug, Clone, Copy)]
-pub struct Ui {
-    pub verbose: bool,
-    pub colour: bool,
-    pub width: Option<u16>,
-}
-
-impl Ui {
-    pub fn from_cli(cli: &Cli) -> Ui {
-        let tty = std::io::stdout().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        let colour = !no_color
-            && match cli.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => tty,
-            };
-        Ui {
-            verbose: cli.verbose,
-            colour,
-            // Off a terminal (CI logs, pipes) wrap at a width logs display well.
-            width: (!tty).then_some(140),
-        }
-    }
-
-    fn table(&self) -> TableOptions {
-        TableOptions {
-            colour: self.colour,
-            verbose: self.verbose,
-            width: self.width,
-        }
-    }
-}
-
-/// Where a report goes.
-#[derive(Debug, Clone)]
-pub struct Outputs {
-    pub format: Format,
-    pub junit: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-}
-
-/// Everything one run needs.
-pub struct Job {
-    pub pipeline: Pipeline,
-    pub store: Store,
-    /// `None`: every connection in the store.
-    pub users: Option<Vec<String>>,
-    pub endpoints: Endpoints,
-    pub force_refresh: bool,
-    /// `--fix`: write back what was refreshed and discovered.
-    pub fix: bool,
-    pub default_client: Option<ClientCredentials>,
-}
-
-pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
+pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
     let ui = Ui::from_cli(&cli);
     register_environment_secrets(&redactor);
     match cli.command {
@@ -95,7 +30,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
         Command::Validate(args) => validate(&args, &redactor),
         Command::List => {
             print!("{}", list(ui));
-            Ok(exit::SUCCESS)
+            Ok(Ending::Passed)
         }
         Command::Explain(args) => explain(args.code.as_deref(), ui),
         Command::Demo(args) => demo::run(args, ui, &redactor).await,
@@ -103,7 +38,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<u8, Error> {
     }
 }
 
-async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
+async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
     let pipeline = pipeline::load_file(&args.pipeline)?;
     for path in args.output.junit.iter().chain(&args.output.json) {
         report::check_writable(path)?;
@@ -122,99 +57,14 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
         fix: args.fix,
         default_client: client_from_env(redactor),
     };
-    let report = execute(job, ui, redactor).await?;
+    let report = job::execute(job, ui, redactor).await?;
     let outputs = Outputs {
         format: args.output.format,
         junit: args.output.junit,
         json: args.output.json,
     };
-    emit(&report, &outputs, ui)?;
-    Ok(exit_code(&report))
-}
-
-pub fn exit_code(report: &RunReport) -> u8 {
-    if report.has_failures() {
-        exit::CHECK_FAILED
-    } else {
-        exit::SUCCESS
-    }
-}
-
-/// Runs a job and returns its redacted report.
-pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport, Error> {
-    let started = Utc::now();
-    let clock = std::time::Instant::now();
-    let users = match job.users {
-        // The same user twice would be checked (and minted for) twice, and JUnit readers drop
-        // duplicate classname+name pairs.
-        Some(mut users) => {
-            let mut seen = std::collections::HashSet::new();
-            users.retain(|user| seen.insert(user.clone()));
-            users
-        }
-        None => {
-            let users = job.store.users().await?;
-            if users.is_empty() {
-                return Err(Error::Usage(format!(
-                    "--all: the store {} has no connections",
-                    job.store.describe()
-                )));
-            }
-            users
-        }
-    };
-    let http = ZohoHttp::new(
-        HttpOptions {
-            timeout: job.pipeline.settings.timeout,
-            retries: job.pipeline.settings.retries,
-            trace: ui.verbose,
-        },
-        redactor.clone(),
-    )
-    .map_err(|err| Error::Usage(err.to_string()))?;
-    let env = Arc::new(RunEnv {
-        http,
-        endpoints: job.endpoints,
-        settings: job.pipeline.settings.clone(),
-        force_refresh: job.force_refresh,
-        fix: job.fix,
-        default_client: job.default_client,
-        redactor: redactor.clone(),
-        app: job.pipeline.app,
-    });
-    let store = Arc::new(job.store);
-    let pipeline = Arc::new(job.pipeline);
-    let runs = fleet::run_fleet(Arc::clone(&pipeline), env, Arc::clone(&store), users).await?;
-    let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report()).collect();
-    let report = RunReport {
-        tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
-        pipeline: pipeline.name.clone(),
-        pipeline_file: pipeline.source.clone(),
-        app: pipeline.app.name().to_owned(),
-        store: store.describe(),
-        started_at: started.to_rfc3339(),
-        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-        summary: RunReport::summarise(&connections),
-        connections,
-    };
-    Ok(report.redacted(redactor))
-}
-
-/// Prints the report on stdout and writes the report files.
-pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), Error> {
-    if let Some(path) = &outputs.junit {
-        let xml = report::junit::render(report)
-            .map_err(|err| Error::Usage(format!("cannot render the JUnit report: {err}")))?;
-        report::write_atomically(path, xml.as_bytes())?;
-    }
-    if let Some(path) = &outputs.json {
-        report::write_atomically(path, report::json::render(report).as_bytes())?;
-    }
-    match outputs.format {
-        Format::Table => print!("{}", report::table::render(report, &ui.table())),
-        Format::Json => println!("{}", report::json::render(report)),
-    }
-    Ok(())
+    job::emit(&report, &outputs, ui)?;
+    Ok(Ending::of_checks(report.has_failures()))
 }
 
 /// The preset named by `--schema`, adjusted by `--table` and `--column`.
@@ -310,7 +160,7 @@ fn register_url_password(url: &str, redactor: &Redactor) {
     redactor.register(&decoded);
 }
 
-fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<u8, Error> {
+fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<Ending, Error> {
     let mut failed = 0;
     for file in &args.files {
         match pipeline::load_file(file) {
@@ -332,26 +182,27 @@ fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<u8, Error> {
             "{failed} of {} pipeline file(s) are invalid",
             args.files.len()
         );
-        Ok(exit::USAGE)
+        Ok(Ending::PipelinesInvalid)
     } else {
-        Ok(exit::SUCCESS)
+        Ok(Ending::Passed)
     }
 }
 
 fn list(ui: Ui) -> String {
     let mut table = new_table(&["Kind", "App", "Options", "Verifies"], ui.width);
     for kind in Kind::ALL {
+        let options: Vec<&str> = kind.options().iter().map(|option| option.name).collect();
         table.add_row(vec![
             kind.name().to_owned(),
             kind.app().map_or("any", |app| app.name()).to_owned(),
-            kind.options().join(", "),
+            options.join(", "),
             kind.summary().to_owned(),
         ]);
     }
     format!("{table}\nEvery check also takes: id, kind, description, needs, after, timeout.\n")
 }
 
-fn explain(code: Option<&str>, ui: Ui) -> Result<u8, Error> {
+fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {
     let Some(code) = code else {
         let mut table = new_table(&["Code", "Service", "HTTP", "Diagnosis"], ui.width);
         for code in ZohoCode::ALL {
@@ -364,7 +215,7 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<u8, Error> {
             ]);
         }
         println!("{table}\n`zoho-doctor explain CODE` shows the likely cause and the fix.");
-        return Ok(exit::SUCCESS);
+        return Ok(Ending::Passed);
     };
     let found = ZohoCode::find(code);
     if found.is_empty() {
@@ -387,15 +238,15 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<u8, Error> {
         println!("  likely cause: {}", entry.cause);
         println!("  fix:          {}", entry.fix);
     }
-    Ok(exit::SUCCESS)
+    Ok(Ending::Passed)
 }
 
-async fn sim(args: SimArgs) -> Result<u8, Error> {
+async fn sim(args: SimArgs) -> Result<Ending, Error> {
     if args.list {
         for scenario in SCENARIOS {
             println!("{:<20} {}", scenario.name, scenario.title);
         }
-        return Ok(exit::SUCCESS);
+        return Ok(Ending::Passed);
     }
     let sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
         .await
@@ -420,5 +271,5 @@ async fn sim(args: SimArgs) -> Result<u8, Error> {
         );
     }
     std::future::pending::<()>().await;
-    Ok(exit::SUCCESS)
+    Ok(Ending::Passed)
 }

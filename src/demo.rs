@@ -10,14 +10,13 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, sqlite::SqliteConnect
 
 use crate::{
     Error,
-    app::{self, Job, Outputs, Ui},
+    checks::Status,
     cli::{DemoArgs, Format},
-    exit, pipeline,
+    exit::Ending,
+    job::{self, Job, Outputs, Ui},
+    pipeline,
     redact::Redactor,
-    report::{
-        self, junit,
-        model::{RunReport, Status},
-    },
+    report::{self, ReportError, junit, model::RunReport},
     sim::{SeededConnection, Sim},
     store::{Mapping, Store},
     zoho::endpoints::{Endpoints, Override},
@@ -194,7 +193,7 @@ pub const EXPECTED: &[Expectation] = &[
     },
 ];
 
-pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Error> {
+pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
     let unknown: Vec<&String> = args
         .scenarios
         .iter()
@@ -271,18 +270,17 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
             fix: false,
             default_client: None,
         };
-        let report = app::execute(job, ui, redactor).await?;
+        let report = job::execute(job, ui, redactor).await?;
         let outputs = Outputs {
             format: Format::Table,
             junit: None,
             json: None,
         };
-        app::emit(&report, &outputs, ui)?;
+        job::emit(&report, &outputs, ui)?;
         reports.push(report);
     }
     let all: Vec<&RunReport> = reports.iter().collect();
-    let xml = junit::render_all(&all)
-        .map_err(|err| Error::Usage(format!("cannot render the JUnit report: {err}")))?;
+    let xml = junit::render_all(&all).map_err(ReportError::Render)?;
     report::write_atomically(&args.junit, xml.as_bytes())?;
     let junit_path = std::fs::canonicalize(&args.junit).unwrap_or(args.junit.clone());
     println!("JUnit report: {}", junit_path.display());
@@ -301,9 +299,9 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<u8, Erro
     let misses = verdict(&reports, &seeds);
     colored::control::unset_override();
     Ok(if misses == 0 {
-        exit::SUCCESS
+        Ending::Passed
     } else {
-        exit::CHECK_FAILED
+        Ending::ScenariosMissed
     })
 }
 

@@ -1,10 +1,17 @@
-//! The library's top-level error: everything that stops a run before checks can report.
+//! The library's top-level error: everything that stops a command before checks can report. Each
+//! layer has its own error type (pipeline, store, endpoints and HTTP, report); this wraps them
+//! with their sources kept, for `main` to print once and `exit` to map to a code.
 
 use std::path::PathBuf;
 
 use thiserror::Error;
 
-use crate::{pipeline::PipelineErrors, store::StoreError, zoho::endpoints::EndpointError};
+use crate::{
+    pipeline::PipelineErrors,
+    report::ReportError,
+    store::StoreError,
+    zoho::{endpoints::EndpointError, http::HttpError},
+};
 
 #[derive(Debug, Error)]
 pub enum Error {
@@ -14,8 +21,17 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
+    /// The HTTP client could not be built (TLS set-up).
+    #[error(transparent)]
+    HttpClient(HttpError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),
+    /// `--all` over a store without rows.
+    #[error("--all: the store {store} has no connections")]
+    NoConnections { store: String },
     #[error("cannot {action} `{}`: {source}", path.display())]
     Io {
         action: &'static str,
@@ -25,6 +41,8 @@ pub enum Error {
     },
     #[error("simulator: {0}")]
     Sim(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 impl Error {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod exit;
+pub mod job;
 pub mod pipeline;
 pub mod redact;
 pub mod report;

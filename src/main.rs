@@ -4,7 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zoho_doctor::{app, cli::Cli, exit, redact::Redactor};
+use zoho_doctor::{
+    Error, app,
+    cli::Cli,
+    exit::{self, Ending},
+    redact::Redactor,
+};
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits 2, which is our usage code too.
@@ -17,22 +22,24 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("zoho-doctor: cannot start the async runtime: {err}");
-            return ExitCode::from(exit::USAGE);
-        }
+        Err(err) => return report(Err(Error::Runtime(err)), &redactor),
     };
-    match runtime.block_on(app::main(cli, redactor.clone())) {
-        Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            eprintln!("{}", redactor.redact(&describe(&err)));
-            ExitCode::from(exit::code_for(&err))
-        }
+    report(
+        runtime.block_on(app::main(cli, redactor.clone())),
+        &redactor,
+    )
+}
+
+/// The one reporting point: prints the error chain (redacted), returns the exit code.
+fn report(result: Result<Ending, Error>, redactor: &Redactor) -> ExitCode {
+    if let Err(err) = &result {
+        eprintln!("{}", redactor.redact(&describe(err)));
     }
+    ExitCode::from(exit::code(&result))
 }
 
 /// The error and its causes, one per line; pipeline errors are already one line per problem.
-fn describe(err: &zoho_doctor::Error) -> String {
+fn describe(err: &Error) -> String {
     use std::error::Error as _;
     let mut text = format!("zoho-doctor: {err}");
     let mut source = err.source();

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use zoho_doctor::{
-    app::{self as job, Job, Ui},
     demo,
+    job::{self, Job, Ui},
     pipeline,
     redact::Redactor,
     report::{self, model::RunReport, table::TableOptions},
@@ -58,9 +58,13 @@ async fn demo_reports() -> Vec<RunReport> {
             .collect();
         let job = Job {
             pipeline: pipeline::load_str(text, file, &|_| None).expect("shipped pipeline"),
-            store: Store::open(&format!("sqlite://{}", db.display()), Mapping::seed(), false)
-                .await
-                .expect("store opens"),
+            store: Store::open(
+                &format!("sqlite://{}", db.display()),
+                Mapping::seed(),
+                false,
+            )
+            .await
+            .expect("store opens"),
             users: Some(users),
             endpoints: endpoints.clone(),
             force_refresh: false,

@@ -1,7 +1,8 @@
 //! `connection-exists`: the user has a connection row, and the row can work at all — a refresh
 //! token that is there and is not the access token, and a data centre Zoho has.
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use crate::zoho::App;
 use crate::{
     store::{Connection, ExpiryField},
     zoho::DataCentre,
@@ -32,7 +33,17 @@ pub(super) fn not_inspectable(connection: &Connection) -> Option<Verdict> {
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionExists;
 
-impl Check for ConnectionExists {
+impl CheckKind for ConnectionExists {
+    const NAME: &'static str = "connection-exists";
+    const ABOUT: &'static str = "a connection row exists for the user, with a refresh token that is not the access token and a known data centre";
+    const OPTIONS: &'static [OptionDoc] = &[];
+    const APP: Option<App> = None;
+    const NEEDS: &'static [Fact] = &[];
+    const PROVIDES: &'static [Fact] = &[];
+
+    fn from_options(_options: &mut Options<'_>) -> Option<Self> {
+        Some(ConnectionExists)
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let Some(connection) = ctx.connection.as_deref() else {
             return Outcome::fail(format!("no connection row for user `{}`", ctx.user))

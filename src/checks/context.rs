@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Outcome, Verdict};
 use crate::{
-    pipeline::Settings,
+    checks::facts::Settings,
+    checks::facts::{Facts, TokenFact},
     redact::Redactor,
-    runner::facts::{Facts, TokenFact},
     store::Connection,
     zoho::{App, DataCentre, endpoints::Endpoints, http::ZohoHttp, oauth::ClientCredentials},
 };

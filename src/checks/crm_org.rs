@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use crate::zoho::App;
 use crate::zoho::{
     crm::{self, Body},
     desk,
@@ -13,7 +14,17 @@ use crate::zoho::{
 #[derive(Debug, Clone, Default)]
 pub struct CrmOrgCheck;
 
-impl Check for CrmOrgCheck {
+impl CheckKind for CrmOrgCheck {
+    const NAME: &'static str = "crm-org";
+    const ABOUT: &'static str = "GET /crm/{version}/org returns the CRM organisation (id, zgid, company name), matching the row's org_id";
+    const OPTIONS: &'static [OptionDoc] = &[];
+    const APP: Option<App> = Some(App::Crm);
+    const NEEDS: &'static [Fact] = &[Fact::Token];
+    const PROVIDES: &'static [Fact] = &[];
+
+    fn from_options(_options: &mut Options<'_>) -> Option<Self> {
+        Some(CrmOrgCheck)
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let (connection, token) = match (ctx.connection(), ctx.token()) {
             (Ok(connection), Ok(token)) => (connection, token),

@@ -5,13 +5,15 @@
 
 use serde_json::{Map, Value};
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
 use crate::{
-    runner::facts::Discovery,
+    checks::facts::Discovery,
     zoho::{
         crm::{self, Body},
         desk,
+        App,
         http::Reading,
+        token::looks_like_numeric_id,
     },
 };
 
@@ -95,7 +97,53 @@ impl CrmProfilesCheck {
     }
 }
 
-impl Check for CrmProfilesCheck {
+impl CheckKind for CrmProfilesCheck {
+    const NAME: &'static str = "crm-profiles";
+    const ABOUT: &'static str = "GET /crm/{version}/settings/profiles lists a profile and the configured (or first) one reads by id; 304 with if_modified_since passes, 204 fails";
+    const OPTIONS: &'static [OptionDoc] = &[
+        OptionDoc {
+            name: "profile_id",
+            about: "the numeric profile id to read (default: the first listed)",
+        },
+        OptionDoc {
+            name: "if_modified_since",
+            about: "an RFC 3339 time sent as If-Modified-Since; 304 then passes",
+        },
+    ];
+    const APP: Option<App> = Some(App::Crm);
+    const NEEDS: &'static [Fact] = &[Fact::Token];
+    const PROVIDES: &'static [Fact] = &[Fact::Profile];
+
+    fn from_options(options: &mut Options<'_>) -> Option<Self> {
+        let profile_id = match options.text("profile_id") {
+            Some(id) if !looks_like_numeric_id(&id.value) => {
+                options.problem(
+                    id.at,
+                    format!("{} is not a CRM profile id", id.quoted()),
+                    Some("use the numeric id GET /settings/profiles lists, or leave it out to read the first profile".to_owned()),
+                );
+                return None;
+            }
+            Some(id) => Some(id.value),
+            None => None,
+        };
+        let if_modified_since = match options.text("if_modified_since") {
+            Some(since) if chrono::DateTime::parse_from_rfc3339(&since.value).is_err() => {
+                options.problem(
+                    since.at,
+                    format!("{} is not an RFC 3339 time", since.quoted()),
+                    Some("write it like `2026-03-19T17:59:50+05:30`, as Zoho's samples send it".to_owned()),
+                );
+                return None;
+            }
+            Some(since) => Some(since.value),
+            None => None,
+        };
+        Some(CrmProfilesCheck {
+            profile_id,
+            if_modified_since,
+        })
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let (list, list_evidence) = self
             .get(ctx, "/settings/profiles", "GET /settings/profiles")

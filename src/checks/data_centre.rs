@@ -5,9 +5,10 @@
 
 use tokio::task::JoinSet;
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use crate::zoho::App;
 use crate::{
-    report::model::Status,
+    checks::outcome::Status,
     store::Connection,
     zoho::{
         DataCentre,
@@ -29,7 +30,22 @@ impl Default for DataCentreCheck {
     }
 }
 
-impl Check for DataCentreCheck {
+impl CheckKind for DataCentreCheck {
+    const NAME: &'static str = "data-centre";
+    const ABOUT: &'static str = "the row's data centre, the accounts server and the token's api_domain agree; after invalid_code/invalid_client it asks the other data centres which one knows the refresh token";
+    const OPTIONS: &'static [OptionDoc] = &[OptionDoc {
+        name: "probe",
+        about: "ask the other data centres which one knows a rejected refresh token (default true)",
+    }];
+    const APP: Option<App> = None;
+    const NEEDS: &'static [Fact] = &[];
+    const PROVIDES: &'static [Fact] = &[];
+
+    fn from_options(options: &mut Options<'_>) -> Option<Self> {
+        Some(DataCentreCheck {
+            probe: options.flag("probe").unwrap_or(true),
+        })
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,

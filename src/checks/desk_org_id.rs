@@ -3,9 +3,10 @@
 //! or a bare list), preferring the `isDefault` organisation and warning when there are several.
 //! A failed organisations call is reported as that failure, never as "no organisations".
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use crate::zoho::App;
 use crate::{
-    runner::facts::Discovery,
+    checks::facts::Discovery,
     zoho::{
         DeskOrgId,
         desk::{self, Organisation},
@@ -66,7 +67,17 @@ fn list(orgs: &[Organisation]) -> String {
         .join("; ")
 }
 
-impl Check for DeskOrgIdCheck {
+impl CheckKind for DeskOrgIdCheck {
+    const NAME: &'static str = "desk-org-id";
+    const ABOUT: &'static str = "the Desk organisation id is stored and among the user's organisations, or is discovered from /organizations";
+    const OPTIONS: &'static [OptionDoc] = &[];
+    const APP: Option<App> = Some(App::Desk);
+    const NEEDS: &'static [Fact] = &[Fact::Token];
+    const PROVIDES: &'static [Fact] = &[Fact::DeskOrgId];
+
+    fn from_options(_options: &mut Options<'_>) -> Option<Self> {
+        Some(DeskOrgIdCheck)
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,

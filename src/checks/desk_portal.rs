@@ -6,9 +6,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{Check, CheckContext, Outcome, Verdict, desk_org_id};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict, desk_org_id};
+use crate::zoho::App;
 use crate::{
-    runner::facts::Discovery,
+    checks::facts::Discovery,
     zoho::{
         DeskOrgId, DeskPortal,
         desk::{self, HELP_CENTRE_PORTAL_FIELDS, Organisation},
@@ -26,7 +27,17 @@ struct Found {
     source: String,
 }
 
-impl Check for DeskPortalCheck {
+impl CheckKind for DeskPortalCheck {
+    const NAME: &'static str = "desk-portal";
+    const ABOUT: &'static str = "the Desk portal is stored (and is not the org id), or is discovered from the help centre and the organisation";
+    const OPTIONS: &'static [OptionDoc] = &[];
+    const APP: Option<App> = Some(App::Desk);
+    const NEEDS: &'static [Fact] = &[Fact::Token];
+    const PROVIDES: &'static [Fact] = &[Fact::DeskPortal];
+
+    fn from_options(_options: &mut Options<'_>) -> Option<Self> {
+        Some(DeskPortalCheck)
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,

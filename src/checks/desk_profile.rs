@@ -4,9 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
 use crate::{
-    runner::facts::Discovery,
+    checks::facts::Discovery,
+    zoho::App,
     zoho::{desk, http::Reading},
 };
 
@@ -27,7 +28,34 @@ impl Default for DeskProfileCheck {
 /// At most this many fields are shown: a profile is a summary, not a dump.
 const MAX_FIELDS: usize = 12;
 
-impl Check for DeskProfileCheck {
+impl CheckKind for DeskProfileCheck {
+    const NAME: &'static str = "desk-profile";
+    const ABOUT: &'static str = "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields";
+    const OPTIONS: &'static [OptionDoc] = &[OptionDoc {
+        name: "path",
+        about: "the profile endpoint under /api/v1 (default /myinfo)",
+    }];
+    const APP: Option<App> = Some(App::Desk);
+    const NEEDS: &'static [Fact] = &[Fact::Token];
+    const PROVIDES: &'static [Fact] = &[Fact::Profile];
+
+    fn from_options(options: &mut Options<'_>) -> Option<Self> {
+        let path = match options.text("path") {
+            Some(path) => {
+                if !path.value.starts_with('/') || path.value.contains("://") {
+                    options.problem(
+                        path.at,
+                        format!("{} must be a path under /api/v1", path.quoted()),
+                        Some("write it like `/myinfo` or `/agents/123`".to_owned()),
+                    );
+                    return None;
+                }
+                path.value
+            }
+            None => DeskProfileCheck::default().path,
+        };
+        Some(DeskProfileCheck { path })
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let token = match ctx.token() {
             Ok(token) => token,

@@ -1,184 +1,105 @@
-//! The check kinds: one `Check` trait, one closed `CheckSpec` enum (the registry), one file per
-//! kind. Checks never print and never write facts: they return a `Verdict` (outcome plus
-//! discoveries) and the runner applies it.
+//! The check kinds: one file per kind (its options, validation, `list` text, needs, provides and
+//! run), registered in the one list below. Checks never print and never write facts: they return
+//! a `Verdict` (outcome plus discoveries) and the runner applies it. `outcome` and `facts` are the
+//! bottom layer the runner and the report model share.
 
-mod connection_exists;
 mod context;
-mod crm_org;
-mod crm_profiles;
-mod data_centre;
-mod desk_org_id;
-mod desk_portal;
-mod desk_profile;
-mod outcome;
-mod scopes;
-mod token_refresh;
+pub mod facts;
+pub mod options;
+pub mod outcome;
+#[macro_use]
+mod registry;
 mod words;
 
-use std::future::Future;
-
-pub use connection_exists::ConnectionExists;
 pub use context::{CheckContext, Missing, RunEnv};
-pub use crm_org::CrmOrgCheck;
-pub use crm_profiles::CrmProfilesCheck;
-pub use data_centre::DataCentreCheck;
-pub use desk_org_id::DeskOrgIdCheck;
-pub use desk_portal::DeskPortalCheck;
-pub use desk_profile::DeskProfileCheck;
-pub use outcome::{Outcome, Verdict};
-pub use scopes::ScopesCheck;
-pub use token_refresh::TokenRefresh;
+pub use facts::{Fact, Facts, Settings};
+pub use options::{OptionDoc, Options};
+pub use outcome::{Outcome, Status, Verdict};
+pub use registry::CheckKind;
 
 use crate::zoho::App;
 
-/// What every check kind implements.
-pub trait Check {
-    fn run(&self, ctx: &CheckContext) -> impl Future<Output = Verdict> + Send;
+// The registry: one line per check kind, in `zoho-doctor list` order. Adding a kind is a new file
+// here plus its line (CONTRIBUTING.md, "Adding a check kind").
+registry! {
+    ConnectionExists: connection_exists::ConnectionExists,
+    TokenRefresh: token_refresh::TokenRefresh,
+    DataCentre: data_centre::DataCentreCheck,
+    Scopes: scopes::ScopesCheck,
+    DeskOrgId: desk_org_id::DeskOrgIdCheck,
+    DeskPortal: desk_portal::DeskPortalCheck,
+    DeskProfile: desk_profile::DeskProfileCheck,
+    CrmOrg: crm_org::CrmOrgCheck,
+    CrmProfiles: crm_profiles::CrmProfilesCheck,
 }
 
-/// A check kind, by its YAML name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    ConnectionExists,
-    TokenRefresh,
-    DataCentre,
-    Scopes,
-    DeskOrgId,
-    DeskPortal,
-    DeskProfile,
-    CrmOrg,
-    CrmProfiles,
+/// The keys every check takes, whatever its kind.
+pub const COMMON_CHECK_KEYS: [&str; 6] = ["id", "kind", "description", "needs", "after", "timeout"];
+
+/// Every key a check may have: the common ones, then each kind's options (once each), for the
+/// YAML parser's "expected one of" and its "did you mean".
+pub fn all_check_keys() -> &'static [&'static str] {
+    static KEYS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut keys: Vec<&'static str> = COMMON_CHECK_KEYS.to_vec();
+        for kind in Kind::ALL {
+            for option in kind.options() {
+                if !keys.contains(&option.name) {
+                    keys.push(option.name);
+                }
+            }
+        }
+        keys
+    });
+    &KEYS
 }
 
-impl Kind {
-    pub const ALL: [Kind; 9] = [
-        Kind::ConnectionExists,
-        Kind::TokenRefresh,
-        Kind::DataCentre,
-        Kind::Scopes,
-        Kind::DeskOrgId,
-        Kind::DeskPortal,
-        Kind::DeskProfile,
-        Kind::CrmOrg,
-        Kind::CrmProfiles,
-    ];
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::ConnectionExists => "connection-exists",
-            Kind::TokenRefresh => "token-refresh",
-            Kind::DataCentre => "data-centre",
-            Kind::Scopes => "scopes",
-            Kind::DeskOrgId => "desk-org-id",
-            Kind::DeskPortal => "desk-portal",
-            Kind::DeskProfile => "desk-profile",
-            Kind::CrmOrg => "crm-org",
-            Kind::CrmProfiles => "crm-profiles",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-
-    /// What the check verifies, for `zoho-doctor list`.
-    pub fn summary(self) -> &'static str {
-        match self {
-            Kind::ConnectionExists => {
-                "a connection row exists for the user, with a refresh token that is not the access token and a known data centre"
-            }
-            Kind::TokenRefresh => {
-                "the access token is usable: kept while outside the refresh skew, else refreshed once; an answer with an `error` key (even HTTP 200) or without `access_token` fails"
-            }
-            Kind::DataCentre => {
-                "the row's data centre, the accounts server and the token's api_domain agree; after invalid_code/invalid_client it asks the other data centres which one knows the refresh token"
-            }
-            Kind::Scopes => {
-                "the granted scopes cover the required ones (ALL covers READ…, a parent covers its children); names each missing scope"
-            }
-            Kind::DeskOrgId => {
-                "the Desk organisation id is stored and among the user's organisations, or is discovered from /organizations"
-            }
-            Kind::DeskPortal => {
-                "the Desk portal is stored (and is not the org id), or is discovered from the help centre and the organisation"
-            }
-            Kind::DeskProfile => {
-                "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields"
-            }
-            Kind::CrmOrg => {
-                "GET /crm/{version}/org returns the CRM organisation (id, zgid, company name), matching the row's org_id"
-            }
-            Kind::CrmProfiles => {
-                "GET /crm/{version}/settings/profiles lists a profile and the configured (or first) one reads by id; 304 with if_modified_since passes, 204 fails"
+    #[test]
+    fn every_fact_a_kind_needs_is_provided_by_some_kind() {
+        for kind in Kind::ALL {
+            for need in kind.needs() {
+                assert!(
+                    Kind::ALL
+                        .iter()
+                        .any(|other| other.provides().contains(need)),
+                    "`{}` needs {}, which no kind provides",
+                    kind.name(),
+                    need.name()
+                );
             }
         }
     }
 
-    /// The kind-specific YAML options.
-    pub fn options(self) -> &'static [&'static str] {
-        match self {
-            Kind::DataCentre => &["probe"],
-            Kind::Scopes => &["require"],
-            Kind::DeskProfile => &["path"],
-            Kind::CrmProfiles => &["profile_id", "if_modified_since"],
-            Kind::ConnectionExists
-            | Kind::TokenRefresh
-            | Kind::DeskOrgId
-            | Kind::DeskPortal
-            | Kind::CrmOrg => &[],
+    #[test]
+    fn kind_names_are_unique_and_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(*kind));
         }
+        let mut names: Vec<&str> = Kind::ALL.iter().map(|kind| kind.name()).collect();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
     }
 
-    /// The Zoho product the kind talks to, when it is specific to one.
-    pub fn app(self) -> Option<App> {
-        match self {
-            Kind::DeskOrgId | Kind::DeskPortal | Kind::DeskProfile => Some(App::Desk),
-            Kind::CrmOrg | Kind::CrmProfiles => Some(App::Crm),
-            Kind::ConnectionExists | Kind::TokenRefresh | Kind::DataCentre | Kind::Scopes => None,
-        }
-    }
-}
-
-/// A configured check: its kind and its validated options.
-#[derive(Debug, Clone)]
-pub enum CheckSpec {
-    ConnectionExists(ConnectionExists),
-    TokenRefresh(TokenRefresh),
-    DataCentre(DataCentreCheck),
-    Scopes(ScopesCheck),
-    DeskOrgId(DeskOrgIdCheck),
-    DeskPortal(DeskPortalCheck),
-    DeskProfile(DeskProfileCheck),
-    CrmOrg(CrmOrgCheck),
-    CrmProfiles(CrmProfilesCheck),
-}
-
-impl CheckSpec {
-    pub fn kind(&self) -> Kind {
-        match self {
-            CheckSpec::ConnectionExists(_) => Kind::ConnectionExists,
-            CheckSpec::TokenRefresh(_) => Kind::TokenRefresh,
-            CheckSpec::DataCentre(_) => Kind::DataCentre,
-            CheckSpec::Scopes(_) => Kind::Scopes,
-            CheckSpec::DeskOrgId(_) => Kind::DeskOrgId,
-            CheckSpec::DeskPortal(_) => Kind::DeskPortal,
-            CheckSpec::DeskProfile(_) => Kind::DeskProfile,
-            CheckSpec::CrmOrg(_) => Kind::CrmOrg,
-            CheckSpec::CrmProfiles(_) => Kind::CrmProfiles,
-        }
-    }
-
-    pub async fn run(&self, ctx: &CheckContext) -> Verdict {
-        match self {
-            CheckSpec::ConnectionExists(check) => check.run(ctx).await,
-            CheckSpec::TokenRefresh(check) => check.run(ctx).await,
-            CheckSpec::DataCentre(check) => check.run(ctx).await,
-            CheckSpec::Scopes(check) => check.run(ctx).await,
-            CheckSpec::DeskOrgId(check) => check.run(ctx).await,
-            CheckSpec::DeskPortal(check) => check.run(ctx).await,
-            CheckSpec::DeskProfile(check) => check.run(ctx).await,
-            CheckSpec::CrmOrg(check) => check.run(ctx).await,
-            CheckSpec::CrmProfiles(check) => check.run(ctx).await,
-        }
+    #[test]
+    fn option_keys_keep_the_documented_order() {
+        assert_eq!(
+            all_check_keys(),
+            [
+                "id",
+                "kind",
+                "description",
+                "needs",
+                "after",
+                "timeout",
+                "probe",
+                "require",
+                "path",
+                "profile_id",
+                "if_modified_since"
+            ]
+        );
     }
 }

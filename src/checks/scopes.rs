@@ -3,7 +3,7 @@
 //! exactly as it must be re-granted. When the granted scopes are unknown (no `scope` in the
 //! token answer, none stored), a probe call decides instead of passing blindly.
 
-use super::{Check, CheckContext, Outcome, Verdict};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
 use crate::zoho::{
     App,
     catalogue::ZohoCode,
@@ -17,7 +17,41 @@ pub struct ScopesCheck {
     pub require: Vec<Scope>,
 }
 
-impl Check for ScopesCheck {
+impl CheckKind for ScopesCheck {
+    const NAME: &'static str = "scopes";
+    const ABOUT: &'static str = "the granted scopes cover the required ones (ALL covers READ…, a parent covers its children); names each missing scope";
+    const OPTIONS: &'static [OptionDoc] = &[OptionDoc {
+        name: "require",
+        about: "the scopes the pipeline needs; an item may be `any_of: [A, B]` (default: the app's profile scopes)",
+    }];
+    const APP: Option<App> = None;
+    const NEEDS: &'static [Fact] = &[];
+    const PROVIDES: &'static [Fact] = &[];
+
+    fn from_options(options: &mut Options<'_>) -> Option<Self> {
+        let require = match options.text_list("require") {
+            Some((at, list)) => {
+                if list.is_empty() {
+                    options.problem(
+                        at,
+                        "`require` is empty",
+                        Some("list the scopes the pipeline needs, or remove the check".to_owned()),
+                    );
+                }
+                list.iter()
+                    .filter_map(|scope| match Scope::parse_required(&scope.value) {
+                        Ok(parsed) => Some(parsed),
+                        Err(why) => {
+                            options.problem(scope.at, why.to_string(), None);
+                            None
+                        }
+                    })
+                    .collect()
+            }
+            None => default_scopes(options.app),
+        };
+        Some(ScopesCheck { require })
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let required = names(self.require.iter());
         let Some(granted) = &ctx.facts.granted_scopes else {
@@ -52,6 +86,18 @@ impl Check for ScopesCheck {
         .code("missing_scope")
         .verdict()
     }
+}
+
+/// The scopes a pipeline's profile checks need when `require` is not given.
+fn default_scopes(app: Option<App>) -> Vec<Scope> {
+    let names: &[&str] = match app {
+        Some(App::Crm) => &["ZohoCRM.settings.profiles.READ"],
+        Some(App::Desk) | None => &["Desk.basic.READ", "Desk.settings.READ"],
+    };
+    names
+        .iter()
+        .filter_map(|name| Scope::parse_required(name).ok())
+        .collect()
 }
 
 fn names<'a>(scopes: impl Iterator<Item = &'a Scope>) -> String {

@@ -6,9 +6,10 @@
 
 use chrono::{TimeDelta, Utc};
 
-use super::{Check, CheckContext, Outcome, Verdict, words};
+use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict, words};
+use crate::zoho::App;
 use crate::{
-    runner::facts::{Discovery, GrantedScopes, ScopeSource, TokenFact},
+    checks::facts::{Discovery, GrantedScopes, ScopeSource, TokenFact},
     store::ExpiryField,
     zoho::{
         catalogue::ZohoCode,
@@ -26,7 +27,17 @@ enum Need {
     Refresh(String),
 }
 
-impl Check for TokenRefresh {
+impl CheckKind for TokenRefresh {
+    const NAME: &'static str = "token-refresh";
+    const ABOUT: &'static str = "the access token is usable: kept while outside the refresh skew, else refreshed once; an answer with an `error` key (even HTTP 200) or without `access_token` fails";
+    const OPTIONS: &'static [OptionDoc] = &[];
+    const APP: Option<App> = None;
+    const NEEDS: &'static [Fact] = &[];
+    const PROVIDES: &'static [Fact] = &[Fact::Token, Fact::ApiDomain, Fact::GrantedScopes, Fact::RefreshRejection];
+
+    fn from_options(_options: &mut Options<'_>) -> Option<Self> {
+        Some(TokenRefresh)
+    }
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let connection = match ctx.connection() {
             Ok(connection) => connection,
@@ -166,7 +177,7 @@ async fn refresh(ctx: &CheckContext, reason: &str, implausible: Option<String>) 
             }
             outcome
                 .verdict()
-                .discover(crate::runner::facts::Discovery::RefreshRejected(error))
+                .discover(crate::checks::facts::Discovery::RefreshRejected(error))
         }
         RefreshAnswer::Unreadable(why) => Outcome::error(format!("refresh ({reason}): {why}"))
             .hint("run with -v to see the (redacted) answer; check ZOHO_ACCOUNTS_URL and any proxy in between")

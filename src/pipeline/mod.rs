@@ -16,6 +16,7 @@ pub use error::{PipelineError, PipelineErrors};
 pub use suggest::closest;
 pub use template::expand_env;
 
+pub use crate::checks::facts::Settings;
 use crate::{checks::CheckSpec, zoho::App};
 
 /// A validated pipeline, ready to run.
@@ -40,30 +41,6 @@ pub struct CheckDef {
     /// Must have finished, whatever its result, before this check runs.
     pub after: Vec<usize>,
     pub timeout: Duration,
-}
-
-/// The pipeline's `settings:` block, with defaults filled in.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Refresh when the access token expires within this long (the seed's 120 s).
-    pub refresh_skew: Duration,
-    /// Per check, and per HTTP request.
-    pub timeout: Duration,
-    /// Retries of idempotent calls on connection errors, 429 and 5xx (never of a refresh).
-    pub retries: u32,
-    /// The CRM API version in URLs (`v2`, `v2.1`, `v3` … `v8`).
-    pub api_version: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            refresh_skew: Duration::from_secs(120),
-            timeout: Duration::from_secs(10),
-            retries: 2,
-            api_version: "v2".to_owned(),
-        }
-    }
 }
 
 /// Reads and validates a pipeline file. Environment variables come from the process.

@@ -1,12 +1,17 @@
 //! The serde mirror of a pipeline file, with positions (`Spanned`) on every value a later
 //! validation error may point at. Unknown keys are rejected here, by serde, with their position.
 
-use serde::Deserialize;
-use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
+use std::fmt;
+
+use serde::{
+    Deserialize, Deserializer,
+    de::{self, MapAccess, Visitor},
+};
+use serde_saphyr::{MessageFormatter, UserMessageFormatter};
 
 use super::{PipelineError, PipelineErrors, suggest::closest};
-
-pub type S<T> = Spanned<T>;
+pub use crate::checks::options::S;
+use crate::checks::{all_check_keys, options::RawValue};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,37 +38,101 @@ pub struct RawSettings {
     pub api_version: Option<S<String>>,
 }
 
-/// One check as written. Every kind's options are listed here so a misspelt key is caught by
-/// serde; `validate` then rejects options the check's kind does not take.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One check as written: the keys every check takes, typed, and the kind-specific options as
+/// raw values with positions, which the kind's own file reads (`checks::Options`). A key that is
+/// neither common nor any kind's option is rejected here, with its position and the known keys.
+#[derive(Debug)]
 pub struct RawCheck {
     pub id: S<String>,
     pub kind: S<String>,
-    /// Notes for the pipeline's readers; accepted so it is not an unknown key, never used.
-    #[serde(default)]
-    #[allow(dead_code)]
-    pub description: Option<String>,
-    #[serde(default)]
     pub needs: Option<S<Vec<S<String>>>>,
-    #[serde(default)]
     pub after: Option<S<Vec<S<String>>>>,
-    #[serde(default)]
     pub timeout: Option<S<String>>,
-    #[serde(default)]
-    pub require: Option<S<Vec<S<String>>>>,
-    #[serde(default)]
-    pub probe: Option<S<bool>>,
-    #[serde(default)]
-    pub path: Option<S<String>>,
-    #[serde(default)]
-    pub profile_id: Option<S<String>>,
-    #[serde(default)]
-    pub if_modified_since: Option<S<String>>,
+    pub options: Vec<(String, S<RawValue>)>,
 }
 
-/// The keys every check takes, whatever its kind.
-pub const COMMON_CHECK_KEYS: [&str; 6] = ["id", "kind", "description", "needs", "after", "timeout"];
+/// A key of a check mapping, told apart as serde's derive does (so errors read the same).
+enum CheckKey {
+    Id,
+    Kind,
+    Description,
+    Needs,
+    After,
+    Timeout,
+    Option(String),
+}
+
+impl<'de> Deserialize<'de> for CheckKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(CheckKeyVisitor)
+    }
+}
+
+struct CheckKeyVisitor;
+
+impl Visitor<'_> for CheckKeyVisitor {
+    type Value = CheckKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a check key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<CheckKey, E> {
+        Ok(match key {
+            "id" => CheckKey::Id,
+            "kind" => CheckKey::Kind,
+            "description" => CheckKey::Description,
+            "needs" => CheckKey::Needs,
+            "after" => CheckKey::After,
+            "timeout" => CheckKey::Timeout,
+            option if all_check_keys().contains(&option) => CheckKey::Option(option.to_owned()),
+            unknown => return Err(E::unknown_field(unknown, all_check_keys())),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawCheck {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("RawCheck", all_check_keys(), RawCheckVisitor)
+    }
+}
+
+struct RawCheckVisitor;
+
+impl<'de> Visitor<'de> for RawCheckVisitor {
+    type Value = RawCheck;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a check: a mapping with `id` and `kind`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCheck, A::Error> {
+        let (mut id, mut kind, mut needs, mut after, mut timeout) = (None, None, None, None, None);
+        let mut options = Vec::new();
+        while let Some(key) = map.next_key::<CheckKey>()? {
+            match key {
+                CheckKey::Id => id = Some(map.next_value()?),
+                CheckKey::Kind => kind = Some(map.next_value()?),
+                // Notes for the pipeline's readers: accepted, never used.
+                CheckKey::Description => {
+                    map.next_value::<Option<String>>()?;
+                }
+                CheckKey::Needs => needs = map.next_value()?,
+                CheckKey::After => after = map.next_value()?,
+                CheckKey::Timeout => timeout = map.next_value()?,
+                CheckKey::Option(name) => options.push((name, map.next_value()?)),
+            }
+        }
+        Ok(RawCheck {
+            id: id.ok_or_else(|| de::Error::missing_field("id"))?,
+            kind: kind.ok_or_else(|| de::Error::missing_field("kind"))?,
+            needs,
+            after,
+            timeout,
+            options,
+        })
+    }
+}
 
 /// Parses YAML into the raw mirror; a syntax or shape error points at its line and column.
 pub fn parse(text: &str, file: &str) -> Result<RawPipeline, PipelineErrors> {

@@ -8,16 +8,13 @@ use super::{
     CheckDef, Pipeline, PipelineError, PipelineErrors, Settings,
     duration::parse_duration,
     graph::find_cycle,
-    raw::{COMMON_CHECK_KEYS, RawCheck, RawPipeline, S},
+    raw::{RawCheck, RawPipeline, S},
     suggest::closest,
     template::expand_env,
 };
 use crate::{
-    checks::{
-        CheckSpec, ConnectionExists, CrmOrgCheck, CrmProfilesCheck, DataCentreCheck,
-        DeskOrgIdCheck, DeskPortalCheck, DeskProfileCheck, Kind, ScopesCheck, TokenRefresh,
-    },
-    zoho::{App, scopes::Scope, token::looks_like_numeric_id},
+    checks::{COMMON_CHECK_KEYS, CheckSpec, Kind, Options},
+    zoho::App,
 };
 
 struct Validator<'a> {
@@ -157,7 +154,7 @@ pub fn validate(
             .and_then(|timeout| v.duration(timeout, "timeout"))
             .unwrap_or(settings.timeout);
         let Some(kind) = Kind::from_name(&check.kind.value) else {
-            let names = Kind::ALL.map(Kind::name);
+            let names = Kind::ALL.iter().map(|kind| kind.name());
             let fix = match closest(&check.kind.value, names) {
                 Some(suggestion) => format!("did you mean `{suggestion}`?"),
                 None => "run `zoho-doctor list` for the check kinds".to_owned(),
@@ -305,145 +302,55 @@ fn resolve(v: &mut Validator<'_>, list: &S<Vec<S<String>>>, ids: &[&str], key: &
     resolved
 }
 
-/// The kind's typed options; options the kind does not take are errors.
+/// The kind's typed options, read by the kind's own file; options it does not take are errors.
 fn spec(
     v: &mut Validator<'_>,
     kind: Kind,
     check: &RawCheck,
     app: Option<App>,
 ) -> Option<CheckSpec> {
-    let given: [(&str, Option<serde_saphyr::Location>); 5] = [
-        ("require", check.require.as_ref().map(|s| s.referenced)),
-        ("probe", check.probe.as_ref().map(|s| s.referenced)),
-        ("path", check.path.as_ref().map(|s| s.referenced)),
-        (
-            "profile_id",
-            check.profile_id.as_ref().map(|s| s.referenced),
-        ),
-        (
-            "if_modified_since",
-            check.if_modified_since.as_ref().map(|s| s.referenced),
-        ),
-    ];
     let mut ok = true;
-    for (option, location) in given {
-        let Some(location) = location else { continue };
-        if !kind.options().contains(&option) {
-            let takes = if kind.options().is_empty() {
-                "it takes no options".to_owned()
-            } else {
-                format!("its options are: {}", kind.options().join(", "))
-            };
-            v.errors.push(PipelineError::at(
-                v.file,
-                location,
-                format!("`{option}` is not an option of `{}`", kind.name()),
-                Some(format!(
-                    "{takes} (besides {})",
-                    COMMON_CHECK_KEYS.join(", ")
-                )),
-            ));
-            ok = false;
+    for (option, value) in &check.options {
+        if kind.options().iter().any(|known| known.name == option) {
+            continue;
         }
+        let takes = if kind.options().is_empty() {
+            "it takes no options".to_owned()
+        } else {
+            let names: Vec<&str> = kind.options().iter().map(|known| known.name).collect();
+            format!("its options are: {}", names.join(", "))
+        };
+        v.errors.push(PipelineError::at(
+            v.file,
+            value.referenced,
+            format!("`{option}` is not an option of `{}`", kind.name()),
+            Some(format!(
+                "{takes} (besides {})",
+                COMMON_CHECK_KEYS.join(", ")
+            )),
+        ));
+        ok = false;
     }
-    let spec = match kind {
-        Kind::ConnectionExists => CheckSpec::ConnectionExists(ConnectionExists),
-        Kind::TokenRefresh => CheckSpec::TokenRefresh(TokenRefresh),
-        Kind::DataCentre => CheckSpec::DataCentre(DataCentreCheck {
-            probe: check.probe.as_ref().is_none_or(|probe| probe.value),
-        }),
-        Kind::Scopes => {
-            let require = match &check.require {
-                Some(list) => {
-                    if list.value.is_empty() {
-                        v.error(
-                            list,
-                            "`require` is empty",
-                            "list the scopes the pipeline needs, or remove the check".to_owned(),
-                        );
-                    }
-                    list.value
-                        .iter()
-                        .filter_map(|scope| {
-                            let text = v.expand(scope)?;
-                            match Scope::parse_required(&text) {
-                                Ok(parsed) => Some(parsed),
-                                Err(why) => {
-                                    v.error(scope, why.to_string(), None);
-                                    None
-                                }
-                            }
-                        })
-                        .collect()
-                }
-                None => default_scopes(app),
-            };
-            CheckSpec::Scopes(ScopesCheck { require })
-        }
-        Kind::DeskOrgId => CheckSpec::DeskOrgId(DeskOrgIdCheck),
-        Kind::DeskPortal => CheckSpec::DeskPortal(DeskPortalCheck),
-        Kind::DeskProfile => {
-            let path = match &check.path {
-                Some(path) => {
-                    let expanded = v.expand(path)?;
-                    if !expanded.starts_with('/') || expanded.contains("://") {
-                        v.error(
-                            path,
-                            format!(
-                                "`path: {}`{} must be a path under /api/v1",
-                                path.value,
-                                once_expanded(path)
-                            ),
-                            "write it like `/myinfo` or `/agents/123`".to_owned(),
-                        );
-                        return None;
-                    }
-                    expanded
-                }
-                None => DeskProfileCheck::default().path,
-            };
-            CheckSpec::DeskProfile(DeskProfileCheck { path })
-        }
-        Kind::CrmOrg => CheckSpec::CrmOrg(CrmOrgCheck),
-        Kind::CrmProfiles => {
-            let profile_id = match &check.profile_id {
-                Some(id) => {
-                    let expanded = v.expand(id)?;
-                    if !looks_like_numeric_id(&expanded) {
-                        v.error(id, format!("`profile_id: {}`{} is not a CRM profile id", id.value, once_expanded(id)), "use the numeric id GET /settings/profiles lists, or leave it out to read the first profile".to_owned());
-                        return None;
-                    }
-                    Some(expanded)
-                }
-                None => None,
-            };
-            let if_modified_since = match &check.if_modified_since {
-                Some(since) => {
-                    let expanded = v.expand(since)?;
-                    if chrono::DateTime::parse_from_rfc3339(&expanded).is_err() {
-                        v.error(
-                            since,
-                            format!(
-                                "`if_modified_since: {}`{} is not an RFC 3339 time",
-                                since.value,
-                                once_expanded(since)
-                            ),
-                            "write it like `2026-03-19T17:59:50+05:30`, as Zoho's samples send it"
-                                .to_owned(),
-                        );
-                        return None;
-                    }
-                    Some(expanded)
-                }
-                None => None,
-            };
-            CheckSpec::CrmProfiles(CrmProfilesCheck {
-                profile_id,
-                if_modified_since,
-            })
-        }
+    let env = v.env;
+    let expand = |text: &str| {
+        expand_env(text, env).map_err(|why| {
+            (
+                why,
+                "export it before running, or remove the reference".to_owned(),
+            )
+        })
     };
-    ok.then_some(spec)
+    let mut options = Options::new(&check.options, &expand, app);
+    let spec = kind.configure(&mut options);
+    for problem in options.into_problems() {
+        v.errors.push(PipelineError::at(
+            v.file,
+            problem.at,
+            problem.message,
+            problem.fix,
+        ));
+    }
+    spec.filter(|_| ok)
 }
 
 /// Messages show values as the file has them: an environment variable's value may be a
@@ -454,18 +361,6 @@ fn once_expanded(value: &S<String>) -> &'static str {
     } else {
         ""
     }
-}
-
-/// The scopes a pipeline's profile checks need when `require` is not given.
-fn default_scopes(app: Option<App>) -> Vec<Scope> {
-    let names: &[&str] = match app {
-        Some(App::Crm) => &["ZohoCRM.settings.profiles.READ"],
-        Some(App::Desk) | None => &["Desk.basic.READ", "Desk.settings.READ"],
-    };
-    names
-        .iter()
-        .filter_map(|name| Scope::parse_required(name).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -3,64 +3,8 @@
 
 use serde::Serialize;
 
+pub use crate::checks::outcome::Status;
 use crate::redact::Redactor;
-
-/// A check's status. `Fail`: Zoho or the data said no. `Error`: we could not find out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    Warn,
-    Fail,
-    Error,
-    Skip,
-}
-
-impl Status {
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Pass => "PASS",
-            Status::Warn => "WARN",
-            Status::Fail => "FAIL",
-            Status::Error => "ERROR",
-            Status::Skip => "SKIP",
-        }
-    }
-
-    /// Whether a check that `needs` this one may run.
-    pub fn satisfies_needs(self) -> bool {
-        match self {
-            Status::Pass | Status::Warn => true,
-            Status::Fail | Status::Error | Status::Skip => false,
-        }
-    }
-
-    /// Whether this status makes the run exit 1.
-    pub fn is_failure(self) -> bool {
-        match self {
-            Status::Fail | Status::Error => true,
-            Status::Pass | Status::Warn | Status::Skip => false,
-        }
-    }
-
-    /// For a connection's overall status: the worst of its checks.
-    fn severity(self) -> u8 {
-        match self {
-            Status::Pass => 0,
-            Status::Skip => 1,
-            Status::Warn => 2,
-            Status::Fail => 3,
-            Status::Error => 4,
-        }
-    }
-
-    pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Status {
-        statuses
-            .into_iter()
-            .max_by_key(|status| status.severity())
-            .unwrap_or(Status::Pass)
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {

@@ -2,7 +2,6 @@
 //! whose need did not pass is skipped with the reason, each check has its timeout, and each
 //! verdict's discoveries are folded into the facts before dependants start.
 
-pub mod facts;
 pub mod fleet;
 
 use std::{
@@ -13,13 +12,13 @@ use std::{
 
 use tokio::task::JoinSet;
 
+use crate::checks::facts::{Facts, ScopeSource};
 use crate::{
     checks::{CheckContext, Kind, Outcome, RunEnv, Verdict},
     pipeline::Pipeline,
     report::model::{CheckReport, ConnectionReport, Detail, Status},
     store::{Connection, WriteBack},
 };
-use facts::{Facts, ScopeSource};
 
 /// One check's result with its timing.
 #[derive(Debug, Clone)]

@@ -1,5 +1,8 @@
 //! The typed facts checks share: what the connection row says, then what earlier checks found
-//! (token, api_domain, scopes, org id, portal, profile). Only the runner writes them.
+//! (token, api_domain, scopes, org id, portal, profile), and the pipeline settings checks read.
+//! Only the runner writes facts: a check returns `Discovery` values, which the runner folds in.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -38,6 +41,62 @@ impl ScopeSource {
         match self {
             ScopeSource::TokenAnswer => "the token answer",
             ScopeSource::StoredColumn => "the stored scopes column",
+        }
+    }
+}
+
+/// A fact a check kind needs or provides, as declared in its file: what lets the validator
+/// refuse a check whose facts nothing before it provides, and type-check `{fact}` templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// A usable access token (`TokenFact`).
+    Token,
+    /// The token answer's `api_domain`.
+    ApiDomain,
+    /// The scopes the token carries.
+    GrantedScopes,
+    DeskOrgId,
+    DeskPortal,
+    /// Why a refresh was rejected, for a diagnosing check.
+    RefreshRejection,
+    /// The profile's key fields.
+    Profile,
+}
+
+impl Fact {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fact::Token => "token",
+            Fact::ApiDomain => "api_domain",
+            Fact::GrantedScopes => "scopes",
+            Fact::DeskOrgId => "desk_org_id",
+            Fact::DeskPortal => "portal",
+            Fact::RefreshRejection => "refresh_rejection",
+            Fact::Profile => "profile",
+        }
+    }
+}
+
+/// The pipeline's `settings:` block, with defaults filled in: what checks read of the pipeline.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Refresh when the access token expires within this long (the seed's 120 s).
+    pub refresh_skew: Duration,
+    /// Per check, and per HTTP request.
+    pub timeout: Duration,
+    /// Retries of idempotent calls on connection errors, 429 and 5xx (never of a refresh).
+    pub retries: u32,
+    /// The CRM API version in URLs (`v2`, `v2.1`, `v3` … `v8`).
+    pub api_version: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            refresh_skew: Duration::from_secs(120),
+            timeout: Duration::from_secs(10),
+            retries: 2,
+            api_version: "v2".to_owned(),
         }
     }
 }
