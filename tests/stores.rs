@@ -567,11 +567,11 @@ async fn fix_onboards_a_connection_and_persists_token_expiry_org_and_portal() {
             "{changes}"
         );
         assert!(
-            changes.contains(&format!("`desk_org_id`: (empty) → {org}")),
+            changes.contains(&format!("`desk_org_id`: (empty) → `{org}`")),
             "{changes}"
         );
         assert!(
-            changes.contains("`desk_portal`: (empty) → tokenexpired"),
+            changes.contains("`desk_portal`: (empty) → `tokenexpired`"),
             "{changes}"
         );
         assert!(

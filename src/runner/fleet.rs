@@ -10,7 +10,7 @@ use super::{ConnectionRun, run_connection};
 use crate::{
     checks::RunEnv,
     pipeline::Pipeline,
-    store::{Store, StoreError},
+    store::{Store, StoreError, WriteResult},
 };
 
 /// How many connections are checked at once. Small: each connection's checks already run
@@ -48,10 +48,11 @@ pub async fn run_fleet(
             let mut run = run_connection(pipeline, env, user, connection).await;
             if fix && let Some(connection) = run.connection.clone() {
                 match store.persist(&connection, &run.write_back()).await {
-                    Ok(lines) => run.changes = lines,
+                    Ok(results) => run.changes = results,
                     Err(error) => {
-                        run.changes = vec![format!("not written: {error}")];
-                        run.write_failed = true;
+                        run.changes = vec![WriteResult::Failed {
+                            reason: error.to_string(),
+                        }]
                     }
                 }
             }

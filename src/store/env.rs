@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use super::{
     Connection, ExpiryField, StoreError,
     writeback::{Snapshot, WriteBack},
+    written::{EnvValue, NotStored, WriteResult},
 };
 use crate::zoho::oauth::ClientCredentials;
 
@@ -56,24 +57,20 @@ impl EnvStore {
     }
 
     /// What `--fix` would have written, had there been a row.
-    pub fn would_persist(&self, plan: &WriteBack) -> Vec<String> {
-        let mut lines = plan.notes.clone();
+    pub fn would_persist(&self, plan: &WriteBack) -> Vec<WriteResult> {
+        let mut results = plan.not_stored();
+        let mut no_row = |value| results.push(WriteResult::NotStored(NotStored::NoRow(value)));
         if let Some((_, expires_at)) = &plan.access_token {
-            lines.push(format!(
-                "env: would store access token *** (expires {}); there is no row to write it to",
-                expires_at.to_rfc3339()
-            ));
+            no_row(EnvValue::AccessToken {
+                expires_at: *expires_at,
+            });
         }
         if let Some(org_id) = &plan.desk_org_id {
-            lines.push(format!(
-                "env: would store desk org id {org_id}: set ZOHO_DESK_ORG_ID={org_id}"
-            ));
+            no_row(EnvValue::DeskOrgId(org_id.clone()));
         }
         if let Some(portal) = &plan.desk_portal {
-            lines.push(format!(
-                "env: would store desk portal {portal}: set ZOHO_DESK_PORTAL={portal}"
-            ));
+            no_row(EnvValue::DeskPortal(portal.clone()));
         }
-        lines
+        results
     }
 }

@@ -6,6 +6,7 @@ mod expiry;
 mod presets;
 mod sql;
 mod writeback;
+mod written;
 
 use secrecy::SecretString;
 use thiserror::Error;
@@ -15,6 +16,7 @@ pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue};
 pub use presets::{Column, Field, Mapping};
 pub use sql::{SqlStore, display_url, url_password};
 pub use writeback::{Snapshot, WriteBack, looks_encrypted};
+pub use written::{EnvValue, NotStored, Shown, WriteResult};
 
 use crate::{
     redact::Redactor,
@@ -144,12 +146,12 @@ impl Store {
         }
     }
 
-    /// Writes back what a run refreshed and discovered (`--fix`); the report lines.
+    /// Writes back what a run refreshed and discovered (`--fix`); what was done with each value.
     pub async fn persist(
         &self,
         connection: &Connection,
         plan: &WriteBack,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<WriteResult>, StoreError> {
         if plan.is_empty() {
             return Ok(Vec::new());
         }

@@ -15,7 +15,7 @@ use sqlx::{
 };
 
 use super::{
-    Connection, ExpiryField, Field, Mapping, SqlValue, StoreError,
+    Connection, ExpiryField, Field, Mapping, SqlValue, StoreError, WriteResult,
     writeback::{self, BindValue, ColumnKind, Guarded, PresentColumn, Snapshot, WriteBack},
 };
 use crate::zoho::{AccessToken, oauth::ClientCredentials};
@@ -321,14 +321,14 @@ impl SqlStore {
         &self,
         connection: &Connection,
         plan: &WriteBack,
-    ) -> Result<Vec<String>, StoreError> {
-        let (groups, mut lines) = plan.groups(
+    ) -> Result<Vec<WriteResult>, StoreError> {
+        let (groups, mut results) = plan.groups(
             &connection.snapshot,
             |field| self.column(field).cloned(),
             self.mapping.expiry_millis,
         );
         if groups.is_empty() {
-            return Ok(lines);
+            return Ok(results);
         }
         let key = connection.user_id.clone();
         let statements: Vec<(String, Vec<BindValue>, &Guarded)> = groups
@@ -405,12 +405,12 @@ impl SqlStore {
         };
         for (written, group) in outcomes {
             if written {
-                lines.extend(group.written.iter().cloned());
+                results.extend(group.written.iter().cloned());
             } else {
-                lines.push(group.conflict.clone());
+                results.push(group.conflict.clone());
             }
         }
-        Ok(lines)
+        Ok(results)
     }
 
     /// A column in a SELECT: types zoho-doctor does not decode (UUID, NUMERIC, JSON, BYTEA, …)

@@ -8,7 +8,10 @@ use std::fmt;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use secrecy::ExposeSecret;
 
-use super::{ExpiryField, ExpiryUnit, Field, SqlValue};
+use super::{
+    ExpiryField, ExpiryUnit, Field, SqlValue,
+    written::{NotStored, Shown, WriteResult},
+};
 use crate::zoho::AccessToken;
 
 /// What kind of values a column holds, from its declared type.
@@ -131,18 +134,19 @@ pub struct WriteBack {
     /// Discovered while the row's value was blank.
     pub desk_org_id: Option<String>,
     pub desk_portal: Option<String>,
-    /// Why something found was deliberately not written, for the report.
-    pub notes: Vec<String>,
+    /// The org id was picked among several organisations with none the default: a guess, so
+    /// neither it nor the portal is stored.
+    pub ambiguous_org: bool,
 }
 
 /// One compare-and-swap group: set these, where those still hold what was read.
 pub struct Guarded {
     pub sets: Vec<(PresentColumn, BindValue)>,
     pub guards: Vec<(PresentColumn, BindValue)>,
-    /// Report lines when written.
-    pub written: Vec<String>,
-    /// The report line when the guard did not hold.
-    pub conflict: String,
+    /// What was done when written.
+    pub written: Vec<WriteResult>,
+    /// What was done when the guard did not hold.
+    pub conflict: WriteResult,
 }
 
 impl WriteBack {
@@ -150,18 +154,28 @@ impl WriteBack {
         self.access_token.is_none()
             && self.desk_org_id.is_none()
             && self.desk_portal.is_none()
-            && self.notes.is_empty()
+            && !self.ambiguous_org
     }
 
-    /// The groups to write for the columns the table has, and notes for what it lacks.
+    /// What is deliberately not written, whatever the store.
+    pub fn not_stored(&self) -> Vec<WriteResult> {
+        if self.ambiguous_org {
+            vec![WriteResult::NotStored(NotStored::AmbiguousOrganisation)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The groups to write for the columns the table has, and what is not stored (the table
+    /// lacks the column).
     pub fn groups(
         &self,
         snapshot: &Snapshot,
         column: impl Fn(Field) -> Option<PresentColumn>,
         expiry_millis: bool,
-    ) -> (Vec<Guarded>, Vec<String>) {
+    ) -> (Vec<Guarded>, Vec<WriteResult>) {
         let mut groups = Vec::new();
-        let mut notes = self.notes.clone();
+        let mut notes = self.not_stored();
         if let Some((token, expires_at)) = &self.access_token {
             match column(Field::AccessToken) {
                 Some(token_column) => {
@@ -173,37 +187,56 @@ impl WriteBack {
                         token_column.clone(),
                         BindValue::guard(token_column.kind, snapshot.get(Field::AccessToken)),
                     )];
-                    let mut written = vec![format!("`{}`: *** → *** (refreshed)", token_column.name)];
-                    for (field, value) in [(Field::ApiDomain, &self.api_domain), (Field::Scopes, &self.scopes)] {
-                        let (Some(value), Some(target)) = (value, column(field)) else { continue };
+                    let mut written = vec![WriteResult::Written {
+                        column: token_column.name.clone(),
+                        before: Shown::Secret,
+                        after: Shown::Secret,
+                    }];
+                    for (field, value) in [
+                        (Field::ApiDomain, &self.api_domain),
+                        (Field::Scopes, &self.scopes),
+                    ] {
+                        let (Some(value), Some(target)) = (value, column(field)) else {
+                            continue;
+                        };
                         let original = snapshot.get(field);
-                        written.push(format!("`{}`: {} → `{value}`", target.name, shown(original)));
+                        written.push(WriteResult::Written {
+                            column: target.name.clone(),
+                            before: shown(original),
+                            after: Shown::Value(value.clone()),
+                        });
                         sets.push((target.clone(), BindValue::Text(value.clone())));
                         guards.push((target.clone(), BindValue::guard(target.kind, original)));
                     }
                     if let Some(expiry_column) = column(Field::Expiry) {
                         let original = snapshot.get(Field::Expiry);
-                        let new_value = expiry_value(expiry_column.kind, original, *expires_at, expiry_millis);
-                        written.push(format!(
-                            "`{}`: {} → {}",
-                            expiry_column.name,
-                            shown(original),
-                            shown_bind(&new_value)
-                        ));
+                        let new_value =
+                            expiry_value(expiry_column.kind, original, *expires_at, expiry_millis);
+                        written.push(WriteResult::Written {
+                            column: expiry_column.name.clone(),
+                            before: shown(original),
+                            after: shown_bind(&new_value),
+                        });
                         sets.push((expiry_column.clone(), new_value));
-                        guards.push((expiry_column.clone(), BindValue::guard(expiry_column.kind, original)));
+                        guards.push((
+                            expiry_column.clone(),
+                            BindValue::guard(expiry_column.kind, original),
+                        ));
                     }
                     groups.push(Guarded {
                         sets,
                         guards,
                         written,
-                        conflict: format!(
-                            "`{}`: not written — the row changed after it was read (the app refreshed meanwhile), so the app's token was kept",
-                            token_column.name
-                        ),
+                        conflict: WriteResult::KeptRowChanged {
+                            column: token_column.name.clone(),
+                            token: true,
+                        },
                     });
                 }
-                None => notes.push("`access_token`: the table has no access token column; the refreshed token was not stored".to_owned()),
+                None => notes.push(WriteResult::NotStored(NotStored::NoColumn {
+                    field: Field::AccessToken.name(),
+                    discovered: None,
+                })),
             }
         }
         for (field, value) in [
@@ -217,18 +250,21 @@ impl WriteBack {
                     groups.push(Guarded {
                         sets: vec![(target.clone(), plain_value(target.kind, original, value))],
                         guards: vec![(target.clone(), BindValue::guard(target.kind, original))],
-                        written: vec![format!("`{}`: {} → {value}", target.name, shown(original))],
-                        conflict: format!(
-                            "`{}`: not written — the row changed after it was read, so the app's value was kept",
-                            target.name
-                        ),
+                        written: vec![WriteResult::Written {
+                            column: target.name.clone(),
+                            before: shown(original),
+                            after: Shown::Value(value.clone()),
+                        }],
+                        conflict: WriteResult::KeptRowChanged {
+                            column: target.name.clone(),
+                            token: false,
+                        },
                     });
                 }
-                None => notes.push(format!(
-                    "`{}`: discovered `{value}`, but the table has no {} column; not stored",
-                    field.name(),
-                    field.name()
-                )),
+                None => notes.push(WriteResult::NotStored(NotStored::NoColumn {
+                    field: field.name(),
+                    discovered: Some(value.clone()),
+                })),
             }
         }
         (groups, notes)
@@ -282,20 +318,18 @@ fn expiry_value(
     }
 }
 
-fn shown(value: &SqlValue) -> String {
-    value
-        .text()
-        .map_or_else(|| "(empty)".to_owned(), |text| format!("`{text}`"))
+fn shown(value: &SqlValue) -> Shown {
+    value.text().map_or(Shown::Empty, Shown::Value)
 }
 
-fn shown_bind(value: &BindValue) -> String {
+fn shown_bind(value: &BindValue) -> Shown {
     match value {
-        BindValue::Null => "(empty)".to_owned(),
-        BindValue::Text(text) => format!("`{text}`"),
-        BindValue::Int(n) => format!("`{n}`"),
-        BindValue::Float(x) => format!("`{x}`"),
-        BindValue::Timestamp(at) => format!("`{}`", at.to_rfc3339()),
-        BindValue::NaiveTimestamp(at) => format!("`{at}`"),
+        BindValue::Null => Shown::Empty,
+        BindValue::Text(text) => Shown::Value(text.clone()),
+        BindValue::Int(n) => Shown::Value(n.to_string()),
+        BindValue::Float(x) => Shown::Value(x.to_string()),
+        BindValue::Timestamp(at) => Shown::Value(at.to_rfc3339()),
+        BindValue::NaiveTimestamp(at) => Shown::Value(at.to_string()),
     }
 }
 

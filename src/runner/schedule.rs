@@ -1,0 +1,321 @@
+//! The scheduler of one connection's checks: a check starts once everything it `needs` or runs
+//! `after` has finished; one whose need did not pass is skipped with the reason; checks whose
+//! dependencies are met run concurrently; each has its timeout; a panicking check becomes that
+//! check's error; each verdict's discoveries are folded into the facts before dependants start.
+//! It knows nothing of check kinds: it is handed a function that starts check `i` on a snapshot
+//! of the facts, so its tests drive it with fake checks.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    time::{Duration, Instant},
+};
+
+use tokio::task::JoinSet;
+
+use crate::checks::{Facts, Outcome, Status, Verdict};
+
+/// One check as the scheduler sees it.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    pub id: &'a str,
+    /// Must have passed (or warned) for this check to run.
+    pub needs: &'a [usize],
+    /// Must have finished, whatever its result, before this check runs.
+    pub after: &'a [usize],
+    pub timeout: Duration,
+}
+
+/// One check's outcome and how long it took.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub outcome: Outcome,
+    pub duration: Duration,
+}
+
+enum State {
+    Waiting,
+    Running,
+    Done(Status),
+}
+
+/// Runs every step, starting step `i` with `start(i, facts)`; returns each step's result in step
+/// order and the facts as the last check left them.
+pub async fn schedule<F, Fut>(
+    steps: &[Step<'_>],
+    mut facts: Facts,
+    mut start: F,
+) -> (Vec<Finished>, Facts)
+where
+    F: FnMut(usize, Facts) -> Fut,
+    Fut: Future<Output = Verdict> + Send + 'static,
+{
+    let count = steps.len();
+    let mut states: Vec<State> = (0..count).map(|_| State::Waiting).collect();
+    let mut results: Vec<Option<Finished>> = vec![None; count];
+    let mut running: JoinSet<(usize, Verdict, Duration)> = JoinSet::new();
+    let mut task_index: HashMap<tokio::task::Id, usize> = HashMap::new();
+
+    loop {
+        // Start (or skip) every waiting step whose dependencies have all finished, in file order;
+        // a skip can release others, so repeat until nothing changes.
+        let mut progressed = true;
+        while progressed {
+            progressed = false;
+            for index in 0..count {
+                if !matches!(states[index], State::Waiting) {
+                    continue;
+                }
+                let step = &steps[index];
+                let finished = |i: &usize| matches!(states[*i], State::Done(_));
+                if !step.needs.iter().all(finished) || !step.after.iter().all(finished) {
+                    continue;
+                }
+                if let Some(reason) = unmet_need(steps, &states, step.needs) {
+                    results[index] = Some(Finished {
+                        outcome: Outcome::skip(reason),
+                        duration: Duration::ZERO,
+                    });
+                    states[index] = State::Done(Status::Skip);
+                    progressed = true;
+                    continue;
+                }
+                let check = start(index, facts.clone());
+                let timeout = step.timeout;
+                let handle = running.spawn(async move {
+                    let started = Instant::now();
+                    let verdict = match tokio::time::timeout(timeout, check).await {
+                        Ok(verdict) => verdict,
+                        Err(_) => Outcome::error(format!(
+                            "did not finish within {}",
+                            humanise(timeout)
+                        ))
+                        .hint("raise `settings.timeout` (or this check's `timeout`), or retry when Zoho answers faster")
+                        .verdict(),
+                    };
+                    (index, verdict, started.elapsed())
+                });
+                task_index.insert(handle.id(), index);
+                states[index] = State::Running;
+            }
+        }
+        let Some(joined) = running.join_next_with_id().await else {
+            break;
+        };
+        let (index, verdict, duration) = match joined {
+            Ok((_, done)) => done,
+            Err(join_error) => {
+                // A crashing check must not take the run down: it becomes that check's Error.
+                let index = task_index[&join_error.id()];
+                let outcome = if join_error.is_panic() {
+                    Outcome::error("the check crashed (a bug in zoho-doctor; please report it)")
+                } else {
+                    Outcome::error("the check was cancelled")
+                };
+                (index, outcome.verdict(), Duration::ZERO)
+            }
+        };
+        let Verdict {
+            outcome,
+            discoveries,
+        } = verdict;
+        for discovery in discoveries {
+            facts.apply(discovery);
+        }
+        states[index] = State::Done(outcome.status);
+        results[index] = Some(Finished { outcome, duration });
+    }
+    (results.into_iter().flatten().collect(), facts)
+}
+
+/// "needs `refresh`, which failed" for the first need that did not pass.
+fn unmet_need(steps: &[Step<'_>], states: &[State], needs: &[usize]) -> Option<String> {
+    needs.iter().find_map(|&need| match states[need] {
+        State::Done(status) if !status.satisfies_needs() => Some(format!(
+            "needs `{}`, which {}",
+            steps[need].id,
+            match status {
+                Status::Fail => "failed",
+                Status::Error => "errored",
+                Status::Skip => "was skipped",
+                Status::Pass | Status::Warn => "passed",
+            }
+        )),
+        _ => None,
+    })
+}
+
+/// "750 ms" or "10 s".
+pub fn humanise(duration: Duration) -> String {
+    if duration.as_millis() < 1000 {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{} s", duration.as_secs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::{checks::facts::Discovery, zoho::DeskOrgId};
+
+    const LONG: Duration = Duration::from_secs(5);
+
+    fn step<'a>(id: &'a str, needs: &'a [usize], after: &'a [usize]) -> Step<'a> {
+        Step {
+            id,
+            needs,
+            after,
+            timeout: LONG,
+        }
+    }
+
+    fn summary(results: &[Finished]) -> Vec<String> {
+        results
+            .iter()
+            .map(|r| format!("{}: {}", r.outcome.status.label(), r.outcome.message))
+            .collect()
+    }
+
+    /// Fake checks: each returns the outcome its index is given.
+    fn fixed(outcomes: Vec<Outcome>) -> impl FnMut(usize, Facts) -> std::future::Ready<Verdict> {
+        move |index, _| std::future::ready(outcomes[index].clone().verdict())
+    }
+
+    #[tokio::test]
+    async fn a_failed_need_skips_its_dependants_with_the_reason_and_the_skip_propagates() {
+        let steps = [
+            step("a", &[], &[]),
+            step("b", &[0], &[]),
+            step("c", &[1], &[]),
+        ];
+        let (results, _) = schedule(
+            &steps,
+            Facts::default(),
+            fixed(vec![
+                Outcome::fail("no"),
+                Outcome::pass("b"),
+                Outcome::pass("c"),
+            ]),
+        )
+        .await;
+        assert_eq!(
+            summary(&results),
+            [
+                "FAIL: no",
+                "SKIP: needs `a`, which failed",
+                "SKIP: needs `b`, which was skipped"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn after_waits_for_a_failure_and_still_runs() {
+        let steps = [step("a", &[], &[]), step("b", &[], &[0])];
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&order);
+        let (results, _) = schedule(&steps, Facts::default(), move |index, _| {
+            seen.lock().expect("lock").push(index);
+            let outcome = if index == 0 {
+                Outcome::error("boom")
+            } else {
+                Outcome::pass("diagnosed")
+            };
+            std::future::ready(outcome.verdict())
+        })
+        .await;
+        assert_eq!(*order.lock().expect("lock"), [0, 1]);
+        assert_eq!(summary(&results), ["ERROR: boom", "PASS: diagnosed"]);
+    }
+
+    #[tokio::test]
+    async fn checks_whose_needs_are_met_run_concurrently() {
+        // Each of the two waits for the other at a barrier: run one after the other, they would
+        // both time out.
+        let steps = [
+            Step {
+                timeout: Duration::from_secs(2),
+                ..step("org", &[], &[])
+            },
+            Step {
+                timeout: Duration::from_secs(2),
+                ..step("portal", &[], &[])
+            },
+        ];
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let (results, _) = schedule(&steps, Facts::default(), move |_, _| {
+            let barrier = Arc::clone(&barrier);
+            async move {
+                barrier.wait().await;
+                Outcome::pass("met").verdict()
+            }
+        })
+        .await;
+        assert_eq!(summary(&results), ["PASS: met", "PASS: met"]);
+    }
+
+    #[tokio::test]
+    async fn discoveries_reach_the_checks_that_need_them() {
+        let steps = [step("org", &[], &[]), step("profile", &[0], &[])];
+        let (results, facts) = schedule(&steps, Facts::default(), |index, facts| {
+            let verdict = if index == 0 {
+                Outcome::pass("found")
+                    .verdict()
+                    .discover(Discovery::DeskOrgId(DeskOrgId("42".to_owned())))
+            } else {
+                let seen = facts.desk_org_id.map(|id| id.0).unwrap_or_default();
+                Outcome::pass(format!("org {seen}")).verdict()
+            };
+            std::future::ready(verdict)
+        })
+        .await;
+        assert_eq!(summary(&results), ["PASS: found", "PASS: org 42"]);
+        assert_eq!(facts.desk_org_id.map(|id| id.0), Some("42".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_check_past_its_timeout_is_an_error_with_the_fix() {
+        let steps = [Step {
+            timeout: Duration::from_millis(20),
+            ..step("slow", &[], &[])
+        }];
+        let (results, _) = schedule(&steps, Facts::default(), |_, _| async {
+            tokio::time::sleep(LONG).await;
+            Outcome::pass("late").verdict()
+        })
+        .await;
+        assert_eq!(summary(&results), ["ERROR: did not finish within 20 ms"]);
+        assert!(
+            results[0]
+                .outcome
+                .hint
+                .as_deref()
+                .is_some_and(|hint| hint.contains("settings.timeout"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_check_is_that_checks_error_and_the_others_run() {
+        let steps = [step("bad", &[], &[]), step("good", &[], &[])];
+        let (results, _) = schedule(&steps, Facts::default(), |index, _| async move {
+            assert!(index != 0, "a bug in a check");
+            Outcome::pass("fine").verdict()
+        })
+        .await;
+        assert_eq!(
+            summary(&results),
+            [
+                "ERROR: the check crashed (a bug in zoho-doctor; please report it)",
+                "PASS: fine"
+            ]
+        );
+    }
+
+    #[test]
+    fn durations_read_in_milliseconds_or_seconds() {
+        assert_eq!(humanise(Duration::from_millis(750)), "750 ms");
+        assert_eq!(humanise(Duration::from_secs(10)), "10 s");
+    }
+}
