@@ -4,7 +4,7 @@
 use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
 use crate::zoho::App;
 use crate::{
-    store::{Connection, ExpiryField},
+    store::{Connection, ExpiryField, Stored},
     zoho::DataCentre,
 };
 
@@ -51,9 +51,7 @@ impl CheckKind for ConnectionExists {
                 .code("no_connection")
                 .verdict();
         };
-        if let Some(raw) = &connection.dc
-            && DataCentre::parse(raw).is_none()
-        {
+        if let Stored::Invalid { raw, .. } = &connection.dc {
             return Outcome::fail(format!("the row's dc `{raw}` is not a Zoho data centre"))
                 .hint(format!(
                     "store one of {} (or an accounts host such as accounts.zoho.eu)",

@@ -142,7 +142,7 @@ const USER_INFO_SCOPE: &str = "AaaServer.profile.Read";
 
 /// What the row says its data centre is, for messages.
 fn row_says(connection: &Connection) -> String {
-    match &connection.dc {
+    match connection.dc.raw() {
         Some(raw) => format!("the row says `{raw}`"),
         None => "the row stores no dc (US assumed)".to_owned(),
     }
@@ -150,7 +150,7 @@ fn row_says(connection: &Connection) -> String {
 
 fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
     let home = ctx.dc();
-    let row_dc = connection.dc.as_deref().and_then(DataCentre::parse);
+    let row_dc = connection.dc.valid().copied();
     let accounts = ctx.accounts_base();
     let Some(api_domain) = ctx.facts.api_domain.as_deref() else {
         return match row_dc {

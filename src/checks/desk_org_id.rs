@@ -88,8 +88,8 @@ impl CheckKind for DeskOrgIdCheck {
             Err(verdict) => return verdict,
         };
         let listed = format!("{evidence}: {} organisation(s)", orgs.len());
-        if let Some(stored) = &connection.desk_org_id {
-            return judge_stored(stored, &orgs, listed);
+        if let Some(stored) = connection.desk_org_id.valid() {
+            return judge_stored(&stored.0, &orgs, listed);
         }
         let Some(chosen) = choose(&orgs) else {
             return Outcome::fail("this Zoho user belongs to no Zoho Desk organisation (GET /organizations answered an empty list)")

@@ -55,8 +55,8 @@ impl CheckKind for DeskPortalCheck {
             None => desk_org_id::choose(&orgs),
         };
 
-        if let Some(stored) = &connection.desk_portal {
-            return judge_stored(stored, &orgs, org, evidence);
+        if let Some(stored) = connection.desk_portal.valid() {
+            return judge_stored(&stored.0, &orgs, org, evidence);
         }
 
         let Some(org_id) = ctx

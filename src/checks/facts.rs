@@ -136,25 +136,22 @@ impl Facts {
         let Some(connection) = connection else {
             return Facts::default();
         };
-        let dc = connection
-            .dc
-            .as_deref()
-            .and_then(DataCentre::parse)
-            .or_else(|| {
-                connection
-                    .api_domain
-                    .as_deref()
-                    .and_then(|domain| endpoints.dc_of_api_domain(domain))
-            });
+        let dc = connection.dc.valid().copied().or_else(|| {
+            connection
+                .api_domain
+                .raw()
+                .and_then(|domain| endpoints.dc_of_api_domain(domain))
+        });
         Facts {
             dc,
-            api_domain: connection.api_domain.clone(),
-            granted_scopes: connection.scopes.as_deref().map(|scopes| GrantedScopes {
-                scopes: crate::zoho::scopes::parse_granted_list(scopes),
+            // As stored, valid or not: the data-centre check judges (and names) it.
+            api_domain: connection.api_domain.raw().map(str::to_owned),
+            granted_scopes: connection.scopes.valid().map(|scopes| GrantedScopes {
+                scopes: scopes.clone(),
                 source: ScopeSource::StoredColumn,
             }),
-            desk_org_id: connection.desk_org_id.clone().map(DeskOrgId),
-            desk_portal: connection.desk_portal.clone().map(DeskPortal),
+            desk_org_id: connection.desk_org_id.valid().cloned(),
+            desk_portal: connection.desk_portal.valid().cloned(),
             ..Facts::default()
         }
     }

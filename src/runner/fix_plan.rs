@@ -27,14 +27,15 @@ impl ConnectionRun {
                     .collect::<Vec<_>>()
                     .join(" ")
             })
-            .filter(|scopes| connection.scopes.as_deref() != Some(scopes.as_str()));
-        let api_domain =
-            self.facts.api_domain.clone().filter(|domain| {
-                minted && connection.api_domain.as_deref() != Some(domain.as_str())
-            });
+            .filter(|scopes| connection.scopes.raw() != Some(scopes.as_str()));
+        let api_domain = self
+            .facts
+            .api_domain
+            .clone()
+            .filter(|domain| minted && connection.api_domain.raw() != Some(domain.as_str()));
         // Of several organisations with none the default, the first is a guess: writing it would
         // point the app at the wrong tenant (Zoho lists every organisation the user belongs to, and marks at most one `isDefault`).
-        let ambiguous = self.facts.ambiguous_org && connection.desk_org_id.is_none();
+        let ambiguous = self.facts.ambiguous_org && connection.desk_org_id.is_absent();
         WriteBack {
             ambiguous_org: ambiguous,
             api_domain,
@@ -56,14 +57,14 @@ impl ConnectionRun {
                 .facts
                 .desk_org_id
                 .as_ref()
-                .filter(|_| connection.desk_org_id.is_none() && !ambiguous)
+                .filter(|_| connection.desk_org_id.is_absent() && !ambiguous)
                 .map(|id| id.0.clone()),
             desk_portal: self
                 .facts
                 .desk_portal
                 .as_ref()
                 .filter(|portal| {
-                    connection.desk_portal.is_none() && !portal.looks_numeric() && !ambiguous
+                    connection.desk_portal.is_absent() && !portal.looks_numeric() && !ambiguous
                 })
                 .map(|portal| portal.0.clone()),
         }

@@ -5,7 +5,7 @@
 use secrecy::SecretString;
 
 use super::{
-    Connection, ExpiryField, StoreError,
+    Connection, ExpiryField, StoreError, Stored, stored,
     writeback::{Snapshot, WriteBack},
     written::{EnvValue, NotStored, WriteResult},
 };
@@ -36,12 +36,12 @@ impl EnvStore {
                 access_token: None,
                 refresh_token: Some(SecretString::from(refresh_token)),
                 expiry: ExpiryField::Missing,
-                api_domain: None,
+                api_domain: Stored::Absent,
                 org_id: None,
-                desk_org_id: get("ZOHO_DESK_ORG_ID"),
-                desk_portal: get("ZOHO_DESK_PORTAL"),
-                dc: get("ZOHO_DC"),
-                scopes: None,
+                desk_org_id: Stored::read(get("ZOHO_DESK_ORG_ID"), stored::desk_org_id),
+                desk_portal: Stored::read(get("ZOHO_DESK_PORTAL"), stored::desk_portal),
+                dc: Stored::read(get("ZOHO_DC"), stored::data_centre),
+                scopes: Stored::Absent,
                 client: Some(ClientCredentials {
                     client_id,
                     client_secret: SecretString::from(client_secret),

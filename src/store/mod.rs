@@ -5,6 +5,7 @@ mod env;
 mod expiry;
 mod presets;
 mod sql;
+pub mod stored;
 mod writeback;
 mod written;
 
@@ -15,12 +16,15 @@ pub use env::{ENV_USER, EnvStore};
 pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue};
 pub use presets::{Column, Field, Mapping};
 pub use sql::{SqlStore, display_url, url_password};
+pub use stored::Stored;
 pub use writeback::{Snapshot, WriteBack, looks_encrypted};
 pub use written::{EnvValue, NotStored, Shown, WriteResult};
 
 use crate::{
     redact::Redactor,
-    zoho::{AccessToken, oauth::ClientCredentials},
+    zoho::{
+        AccessToken, DataCentre, DeskOrgId, DeskPortal, oauth::ClientCredentials, scopes::Scope,
+    },
 };
 
 /// One app user's Zoho connection, as stored.
@@ -30,14 +34,15 @@ pub struct Connection {
     pub access_token: Option<AccessToken>,
     pub refresh_token: Option<SecretString>,
     pub expiry: ExpiryField,
-    pub api_domain: Option<String>,
+    pub api_domain: Stored<url::Url>,
+    /// The CRM organisation id, compared as text with what Zoho answers.
     pub org_id: Option<String>,
-    pub desk_org_id: Option<String>,
-    pub desk_portal: Option<String>,
-    /// The data centre as stored: a code, a host, a URL; `None` without a `dc` column.
-    pub dc: Option<String>,
+    pub desk_org_id: Stored<DeskOrgId>,
+    pub desk_portal: Stored<DeskPortal>,
+    /// The data centre as stored: a code, a host, a URL; absent without a `dc` column.
+    pub dc: Stored<DataCentre>,
     /// Granted scopes as stored (space- or comma-separated).
-    pub scopes: Option<String>,
+    pub scopes: Stored<Vec<Scope>>,
     /// The row's own OAuth client, when it has both columns filled.
     pub client: Option<ClientCredentials>,
     /// Token columns that hold ciphertext: not inspectable, never sent to Zoho.
@@ -109,16 +114,16 @@ pub enum StoreError {
 /// A source of connections.
 pub enum Store {
     Sql(SqlStore),
-    Env(EnvStore),
+    /// Boxed: it holds a whole connection, where the SQL store holds a pool handle.
+    Env(Box<EnvStore>),
 }
 
 impl Store {
     /// Opens a store URL; read-only unless `writable` (`--fix`): nothing is written otherwise.
     pub async fn open(url: &str, mapping: Mapping, writable: bool) -> Result<Store, StoreError> {
         if url == "env:" || url == "env" {
-            return Ok(Store::Env(EnvStore::open(&|name| {
-                std::env::var(name).ok()
-            })?));
+            let store = EnvStore::open(&|name| std::env::var(name).ok())?;
+            return Ok(Store::Env(Box::new(store)));
         }
         Ok(Store::Sql(SqlStore::open(url, mapping, writable).await?))
     }

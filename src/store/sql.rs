@@ -15,7 +15,7 @@ use sqlx::{
 };
 
 use super::{
-    Connection, ExpiryField, Field, Mapping, SqlValue, StoreError, WriteResult,
+    Connection, ExpiryField, Field, Mapping, SqlValue, StoreError, Stored, WriteResult, stored,
     writeback::{self, BindValue, ColumnKind, Guarded, PresentColumn, Snapshot, WriteBack},
 };
 use crate::zoho::{AccessToken, oauth::ClientCredentials};
@@ -292,12 +292,12 @@ impl SqlStore {
             access_token,
             refresh_token,
             expiry: value_of(Field::Expiry).map_or(ExpiryField::Missing, ExpiryField::read),
-            api_domain: text(Field::ApiDomain),
+            api_domain: Stored::read(text(Field::ApiDomain), stored::api_domain),
             org_id: text(Field::OrgId),
-            desk_org_id: text(Field::DeskOrgId),
-            desk_portal: text(Field::DeskPortal),
-            dc: text(Field::Dc),
-            scopes: text(Field::Scopes),
+            desk_org_id: Stored::read(text(Field::DeskOrgId), stored::desk_org_id),
+            desk_portal: Stored::read(text(Field::DeskPortal), stored::desk_portal),
+            dc: Stored::read(text(Field::Dc), stored::data_centre),
+            scopes: Stored::read(text(Field::Scopes), stored::scopes),
             client,
             encrypted,
             snapshot: Snapshot::new(
