@@ -13,6 +13,7 @@ use crate::{
     pipeline,
     redact::Redactor,
     report::{self, table::new_table},
+    secrets,
     sim::{SCENARIOS, Sim},
     store::{self, Mapping, Store},
     zoho::{
@@ -24,7 +25,16 @@ use crate::{
 
 pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
     let ui = Ui::from_cli(&cli);
-    register_environment_secrets(&redactor);
+    // Known to the redactor before anything is read or printed: a pipeline's `${…}` could
+    // expand a secret into an error message.
+    let store_url = match &cli.command {
+        Command::Run(args) => Some(args.store.store.as_str()),
+        _ => None,
+    };
+    redactor.register_all(&secrets::of_run(
+        &|name| std::env::var(name).ok(),
+        store_url,
+    ));
     match cli.command {
         Command::Run(args) => run(*args, ui, &redactor).await,
         Command::Validate(args) => validate(&args, &redactor),
@@ -45,7 +55,6 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
     }
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;
-    register_url_password(&args.store.store, redactor);
     warn_if_password_in_arguments(&args.store.store);
     let store = Store::open(&args.store.store, mapping, args.fix).await?;
     let job = Job {
@@ -55,7 +64,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         endpoints,
         force_refresh: args.force_refresh,
         fix: args.fix,
-        default_client: client_from_env(redactor),
+        default_client: client_from_env(),
     };
     let report = job::execute(job, ui, redactor).await?;
     let outputs = Outputs {
@@ -114,50 +123,19 @@ pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
     )?)
 }
 
-/// The secrets the environment may hold are known to the redactor before anything is read or
-/// printed — a pipeline's `${…}` could expand one into an error message.
-fn register_environment_secrets(redactor: &Redactor) {
-    for var in [
-        "ZOHO_CLIENT_SECRET",
-        "ZOHO_REFRESH_TOKEN",
-        "ZOHO_ACCESS_TOKEN",
-    ] {
-        if let Ok(value) = std::env::var(var) {
-            redactor.register(&value);
-        }
-    }
-    if let Ok(url) = std::env::var("ZOHO_DOCTOR_STORE") {
-        register_url_password(&url, redactor);
-    }
-}
-
 /// The app-wide OAuth client from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` (env only: never
 /// an argument, which `ps` would show).
-fn client_from_env(redactor: &Redactor) -> Option<ClientCredentials> {
+fn client_from_env() -> Option<ClientCredentials> {
     let client_id = std::env::var("ZOHO_CLIENT_ID")
         .ok()
         .filter(|v| !v.trim().is_empty())?;
     let secret = std::env::var("ZOHO_CLIENT_SECRET")
         .ok()
         .filter(|v| !v.trim().is_empty())?;
-    redactor.register(&secret);
     Some(ClientCredentials {
         client_id,
         client_secret: SecretString::from(secret),
     })
-}
-
-/// Registers a store URL's password, as written and percent-decoded, before anything prints.
-fn register_url_password(url: &str, redactor: &Redactor) {
-    let Some(password) = store::url_password(url) else {
-        return;
-    };
-    redactor.register(&password);
-    let decoded: String =
-        url::form_urlencoded::parse(format!("p={}", password.replace('+', "%2B")).as_bytes())
-            .map(|(_, value)| value.into_owned())
-            .collect();
-    redactor.register(&decoded);
 }
 
 fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<Ending, Error> {

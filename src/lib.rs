@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod secrets;
 pub mod sim;
 pub mod store;
 pub mod zoho;

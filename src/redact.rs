@@ -82,6 +82,13 @@ impl Redactor {
         self.register(secret.expose_secret());
     }
 
+    /// Registers every secret of a scope (the run's, or one connection's).
+    pub fn register_all<'a>(&self, secrets: impl IntoIterator<Item = &'a SecretString>) {
+        for secret in secrets {
+            self.register_secret(secret);
+        }
+    }
+
     /// Returns `text` with every registered secret and every credential-shaped value masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = {

@@ -130,6 +130,22 @@ pub struct Facts {
     pub profile: Vec<(String, String)>,
 }
 
+impl Discovery {
+    /// The secret a discovery carries (a minted token), for the connection's redaction scope.
+    pub fn secret(&self) -> Option<&secrecy::SecretString> {
+        match self {
+            Discovery::Token(token) => Some(token.token.secret()),
+            Discovery::ApiDomain(_)
+            | Discovery::Scopes(_)
+            | Discovery::DeskOrgId(_)
+            | Discovery::AmbiguousOrg
+            | Discovery::DeskPortal(_)
+            | Discovery::RefreshRejected(_)
+            | Discovery::Profile(_) => None,
+        }
+    }
+}
+
 impl Facts {
     /// The facts the row itself gives, before any check runs.
     pub fn from_connection(connection: Option<&Connection>, endpoints: &Endpoints) -> Facts {

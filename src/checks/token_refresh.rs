@@ -193,9 +193,6 @@ fn minted_verdict(
     evidence: String,
     implausible: Option<String>,
 ) -> Verdict {
-    ctx.env
-        .redactor
-        .register_secret(minted.access_token.secret());
     // Zoho's tokens live an hour; a lifetime beyond a day is nonsense (or milliseconds), so it is
     // capped rather than trusted into an overflow.
     let lifetime = minted

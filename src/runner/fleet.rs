@@ -27,9 +27,6 @@ pub async fn run_fleet(
     let mut loaded = Vec::with_capacity(users.len());
     for user in users {
         let connection = store.load(&user).await?;
-        if let Some(connection) = &connection {
-            connection.register_secrets(&env.redactor);
-        }
         loaded.push((user, connection));
     }
 

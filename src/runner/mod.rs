@@ -44,6 +44,11 @@ pub async fn run_connection(
     connection: Option<Connection>,
 ) -> ConnectionRun {
     let connection = connection.map(Arc::new);
+    // The connection's secrets scope: its row's, then every token a check mints, registered as
+    // the check finishes — before any later check (or its -v trace) can show it.
+    if let Some(connection) = &connection {
+        env.redactor.register_all(connection.secrets());
+    }
     let facts = Facts::from_connection(connection.as_deref(), &env.endpoints);
     let steps: Vec<Step<'_>> = pipeline
         .checks
@@ -63,7 +68,13 @@ pub async fn run_connection(
             facts,
         };
         let spec = pipeline.checks[index].spec.clone();
-        async move { spec.run(&ctx).await }
+        async move {
+            let verdict = spec.run(&ctx).await;
+            ctx.env
+                .redactor
+                .register_all(verdict.discoveries.iter().filter_map(|d| d.secret()));
+            verdict
+        }
     })
     .await;
     let checks = pipeline

@@ -20,11 +20,8 @@ pub use stored::Stored;
 pub use writeback::{Snapshot, WriteBack, looks_encrypted};
 pub use written::{EnvValue, NotStored, Shown, WriteResult};
 
-use crate::{
-    redact::Redactor,
-    zoho::{
-        AccessToken, DataCentre, DeskOrgId, DeskPortal, oauth::ClientCredentials, scopes::Scope,
-    },
+use crate::zoho::{
+    AccessToken, DataCentre, DeskOrgId, DeskPortal, oauth::ClientCredentials, scopes::Scope,
 };
 
 /// One app user's Zoho connection, as stored.
@@ -52,17 +49,11 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Makes every secret of the row known to the redactor before anything is printed.
-    pub fn register_secrets(&self, redactor: &Redactor) {
-        if let Some(token) = &self.access_token {
-            redactor.register_secret(token.secret());
-        }
-        if let Some(token) = &self.refresh_token {
-            redactor.register_secret(token);
-        }
-        if let Some(client) = &self.client {
-            redactor.register_secret(&client.client_secret);
-        }
+    /// The row's secrets: its tokens and its own client secret.
+    pub fn secrets(&self) -> impl Iterator<Item = &SecretString> {
+        let access = self.access_token.as_ref().map(AccessToken::secret);
+        let client = self.client.as_ref().map(|client| &client.client_secret);
+        access.into_iter().chain(&self.refresh_token).chain(client)
     }
 }
 
