@@ -2,8 +2,10 @@
 //! list), `/helpCenters` and `/myinfo` (orgId required), with Desk's error bodies
 //! (`{"errorCode", "message"}`) for missing tokens, bad tokens, scopes and organisations.
 
-// Handlers return axum `Response`s as errors: boxing them would only add noise to a test server.
-#![allow(clippy::result_large_err)]
+#![expect(
+    clippy::result_large_err,
+    reason = "handlers return axum `Response`s as errors; boxing them would only add noise to a test server"
+)]
 
 use axum::{
     Json,

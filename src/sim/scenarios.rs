@@ -326,14 +326,16 @@ macro_rules! scenario {
             title: $title,
             build: |world: &mut World, name: &'static str| {
                 let $world = world;
-                #[allow(unused_mut)]
-                let mut $desk = if stringify!($setup_kind) == "crm" { DeskTenant::default() } else { desk_tenant($world, name) };
-                #[allow(unused_mut)]
-                let mut $crm = crm_tenant($world, name);
-                #[allow(unused_mut)]
-                let mut $setup = Setup::$setup_kind();
-                $body
-                build($world, name, $title, $desk, $crm, $setup)
+                let mut desk = if stringify!($setup_kind) == "crm" { DeskTenant::default() } else { desk_tenant($world, name) };
+                let mut crm = crm_tenant($world, name);
+                let mut setup = Setup::$setup_kind();
+                {
+                    // The body adjusts the defaults through these; not every body uses each.
+                    let ($desk, $crm, $setup) = (&mut desk, &mut crm, &mut setup);
+                    $body
+                    let _ = ($desk, $crm, $setup);
+                }
+                build($world, name, $title, desk, crm, setup)
             },
         }
     };

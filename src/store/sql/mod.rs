@@ -3,16 +3,24 @@
 //! into `SqlValue` by their actual type, so an expiry can be an integer, text or a timestamp,
 //! and written back (`--fix`) in the type and unit the column already holds.
 
+mod decode;
+mod dialect;
+mod store_url;
+
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use secrecy::SecretString;
 use sqlx::{
-    AssertSqlSafe, Row, TypeInfo, ValueRef,
-    mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow},
-    postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow},
-    sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow},
+    AssertSqlSafe, Row,
+    mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions},
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions},
 };
+
+use decode::{database_reason, mysql_value, postgres_value, sqlite_value};
+use dialect::{bind_mysql, bind_postgres, bind_sqlite, validate_identifier};
+use store_url::target_of;
+pub use store_url::{display_url, url_password};
 
 use super::{
     Connection, ExpiryField, Field, Mapping, SqlValue, StoreError, Stored, WriteResult, stored,
@@ -32,44 +40,6 @@ pub struct SqlStore {
     url: String,
     mapping: Mapping,
     present: Vec<PresentColumn>,
-}
-
-/// The URL with any password masked, for every message — even a URL too odd to parse (a
-/// password holding `/`, say).
-pub fn display_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_owned(),
-        Err(_) => match url_password(url) {
-            Some(password) => url.replacen(&format!(":{password}@"), ":***@", 1),
-            None => url.to_owned(),
-        },
-    }
-}
-
-/// The password of a `scheme://user:password@host…` URL, found without parsing: everything
-/// between the first `:` after the user and the last `@`.
-pub fn url_password(url: &str) -> Option<String> {
-    let (_, rest) = url.split_once("://")?;
-    let (userinfo, _) = rest.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    (!password.is_empty()).then(|| password.to_owned())
-}
-
-/// `host:port/database` of a URL, for "cannot reach" messages.
-fn target_of(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(parsed) if parsed.host_str().is_some() => format!(
-            "{}{}{}",
-            parsed.host_str().unwrap_or_default(),
-            parsed.port().map(|p| format!(":{p}")).unwrap_or_default(),
-            parsed.path()
-        ),
-        _ => display_url(url),
-    }
 }
 
 impl SqlStore {
@@ -413,46 +383,6 @@ impl SqlStore {
         Ok(results)
     }
 
-    /// A column in a SELECT: types zoho-doctor does not decode (UUID, NUMERIC, JSON, BYTEA, …)
-    /// are read as their text form.
-    fn select(&self, column: &PresentColumn) -> String {
-        let quoted = self.quote(&column.name);
-        match (&self.pool, column.kind) {
-            (Pool::Postgres(_), ColumnKind::Other) => format!("{quoted}::text"),
-            (Pool::MySql(_), ColumnKind::Other) => format!("CAST({quoted} AS CHAR)"),
-            _ => quoted,
-        }
-    }
-
-    /// The key compared as text, so integer keys work with a text parameter on every database.
-    fn key_as_text(&self) -> String {
-        let key = self.quote(self.column(Field::Key).map_or("", |c| c.name.as_str()));
-        match self.pool {
-            Pool::Sqlite(_) => format!("CAST({key} AS TEXT)"),
-            Pool::Postgres(_) => format!("{key}::text"),
-            Pool::MySql(_) => format!("CAST({key} AS CHAR)"),
-        }
-    }
-
-    fn placeholder(&self, index: usize) -> String {
-        match self.pool {
-            Pool::Postgres(_) => format!("${index}"),
-            Pool::Sqlite(_) | Pool::MySql(_) => "?".to_owned(),
-        }
-    }
-
-    fn quote(&self, identifier: &str) -> String {
-        let quote = match self.pool {
-            Pool::MySql(_) => '`',
-            Pool::Sqlite(_) | Pool::Postgres(_) => '"',
-        };
-        identifier
-            .split('.')
-            .map(|part| format!("{quote}{part}{quote}"))
-            .collect::<Vec<_>>()
-            .join(".")
-    }
-
     /// Runs a query and reads every value by its actual type. Identifiers in `sql` were
     /// validated by `validate_identifier`; values are always bound, never interpolated.
     async fn fetch(
@@ -495,28 +425,6 @@ impl SqlStore {
     }
 }
 
-macro_rules! binder {
-    ($name:ident, $db:ty) => {
-        fn $name<'q>(
-            query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments>,
-            value: &BindValue,
-        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
-            match value {
-                BindValue::Null => query.bind(None::<String>),
-                BindValue::Text(text) => query.bind(text.clone()),
-                BindValue::Int(number) => query.bind(*number),
-                BindValue::Float(number) => query.bind(*number),
-                BindValue::Timestamp(at) => query.bind(*at),
-                BindValue::NaiveTimestamp(at) => query.bind(*at),
-            }
-        }
-    };
-}
-
-binder!(bind_sqlite, sqlx::Sqlite);
-binder!(bind_postgres, sqlx::Postgres);
-binder!(bind_mysql, sqlx::MySql);
-
 /// One direct connection before the pool: a pool that cannot connect only says it timed out,
 /// where the user needs the database's own reason (refused, unknown host, access denied).
 async fn probe_connection<O>(options: &O) -> Result<(), sqlx::Error>
@@ -529,143 +437,4 @@ where
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)??;
     connection.close().await
-}
-
-fn validate_identifier(identifier: &str) -> Result<(), StoreError> {
-    let parts: Vec<&str> = identifier.split('.').collect();
-    let valid = parts.len() <= 2
-        && parts.iter().all(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
-    if valid {
-        Ok(())
-    } else {
-        Err(StoreError::Identifier(identifier.to_owned()))
-    }
-}
-
-/// The database's own message, without sqlx's wrapping (which can repeat the URL).
-fn database_reason(err: &sqlx::Error) -> String {
-    match err {
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        other => other.to_string(),
-    }
-}
-
-type Decoded = Result<SqlValue, String>;
-
-fn sqlite_value(row: &SqliteRow, index: usize) -> Decoded {
-    let raw = row.try_get_raw(index).map_err(|err| err.to_string())?;
-    if raw.is_null() {
-        return Ok(SqlValue::Null);
-    }
-    // SQLite types values, not columns: read by the value's own storage class.
-    let storage = raw.type_info().name().to_owned();
-    let decoded = match storage.as_str() {
-        "INTEGER" => row.try_get_unchecked::<i64, _>(index).map(SqlValue::Int),
-        "REAL" => row.try_get_unchecked::<f64, _>(index).map(SqlValue::Float),
-        "TEXT" => row
-            .try_get_unchecked::<String, _>(index)
-            .map(SqlValue::Text),
-        "BLOB" => row
-            .try_get_unchecked::<Vec<u8>, _>(index)
-            .map(|bytes| SqlValue::Text(String::from_utf8_lossy(&bytes).into_owned())),
-        _ => return Err(storage),
-    };
-    decoded.map_err(|_| storage)
-}
-
-fn postgres_value(row: &PgRow, index: usize) -> Decoded {
-    let raw = row.try_get_raw(index).map_err(|err| err.to_string())?;
-    if raw.is_null() {
-        return Ok(SqlValue::Null);
-    }
-    let type_name = raw.type_info().name().to_owned();
-    let decoded = match type_name.as_str() {
-        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" => {
-            row.try_get::<String, _>(index).map(SqlValue::Text)
-        }
-        "INT2" => row
-            .try_get::<i16, _>(index)
-            .map(|n| SqlValue::Int(n.into())),
-        "INT4" => row
-            .try_get::<i32, _>(index)
-            .map(|n| SqlValue::Int(n.into())),
-        "INT8" => row.try_get::<i64, _>(index).map(SqlValue::Int),
-        "FLOAT4" => row
-            .try_get::<f32, _>(index)
-            .map(|n| SqlValue::Float(n.into())),
-        "FLOAT8" => row.try_get::<f64, _>(index).map(SqlValue::Float),
-        "TIMESTAMPTZ" => row
-            .try_get::<DateTime<Utc>, _>(index)
-            .map(SqlValue::Timestamp),
-        "TIMESTAMP" => row
-            .try_get::<NaiveDateTime, _>(index)
-            .map(|at| SqlValue::Timestamp(at.and_utc())),
-        _ => return Err(type_name),
-    };
-    decoded.map_err(|_| type_name)
-}
-
-fn mysql_value(row: &MySqlRow, index: usize) -> Decoded {
-    let raw = row.try_get_raw(index).map_err(|err| err.to_string())?;
-    if raw.is_null() {
-        return Ok(SqlValue::Null);
-    }
-    let type_name = raw.type_info().name().to_owned();
-    let decoded = match type_name.as_str() {
-        "VARCHAR" | "CHAR" | "TEXT" | "TINYTEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM" => {
-            row.try_get::<String, _>(index).map(SqlValue::Text)
-        }
-        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" => {
-            row.try_get::<i64, _>(index).map(SqlValue::Int)
-        }
-        "TINYINT UNSIGNED" | "SMALLINT UNSIGNED" | "MEDIUMINT UNSIGNED" | "INT UNSIGNED"
-        | "BIGINT UNSIGNED" => row
-            .try_get::<u64, _>(index)
-            .map(|n| SqlValue::Int(i64::try_from(n).unwrap_or(i64::MAX))),
-        "DOUBLE" | "FLOAT" => row.try_get::<f64, _>(index).map(SqlValue::Float),
-        "TIMESTAMP" => row
-            .try_get::<DateTime<Utc>, _>(index)
-            .map(SqlValue::Timestamp),
-        "DATETIME" => row
-            .try_get::<NaiveDateTime, _>(index)
-            .map(|at| SqlValue::Timestamp(at.and_utc())),
-        "BLOB" | "TINYBLOB" | "MEDIUMBLOB" | "LONGBLOB" | "VARBINARY" | "BINARY" => row
-            .try_get_unchecked::<Vec<u8>, _>(index)
-            .map(|bytes| SqlValue::Text(String::from_utf8_lossy(&bytes).into_owned())),
-        _ => return Err(type_name),
-    };
-    decoded.map_err(|_| type_name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identifiers_are_checked() {
-        assert!(validate_identifier("zoho_connections").is_ok());
-        assert!(validate_identifier("app.tokens").is_ok());
-        assert!(validate_identifier("x; drop table y").is_err());
-        assert!(validate_identifier("1abc").is_err());
-    }
-
-    #[test]
-    fn password_is_masked_in_the_url() {
-        assert_eq!(
-            display_url("postgres://app:hunter2@db:5432/x"),
-            "postgres://app:***@db:5432/x"
-        );
-        assert_eq!(display_url("sqlite://a.db"), "sqlite://a.db");
-        assert_eq!(
-            display_url("postgres://app:pa/ss-Secret9@127.0.0.1:1/x"),
-            "postgres://app:***@127.0.0.1:1/x"
-        );
-        assert_eq!(target_of("postgres://app:hunter2@db:5432/x"), "db:5432/x");
-    }
 }
