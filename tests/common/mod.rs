@@ -1,5 +1,6 @@
-//! Test harness: the simulator in-process, a SQLite store seeded with every scenario, and the
-//! real binary run against both, its JSON and JUnit reports read back.
+//! Test harness: the simulator in-process, a SQLite store seeded with every scenario, and a
+//! pipeline run against both — by the real binary (its JSON and JUnit reports read back) or
+//! in-process through `job::execute`.
 #![allow(dead_code)]
 
 use std::{
@@ -9,7 +10,16 @@ use std::{
 
 use serde_json::Value;
 use tempfile::TempDir;
-use zoho_doctor::{demo::write_seed_store, sim::Sim};
+use zoho_doctor::{
+    demo::write_seed_store,
+    job::{self, Job, Ui},
+    pipeline,
+    redact::Redactor,
+    report::model::RunReport,
+    sim::Sim,
+    store::{Mapping, Store},
+    zoho::endpoints::{Endpoints, Override},
+};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zoho-doctor");
 
@@ -115,6 +125,49 @@ impl Harness {
     /// The shipped Desk pipeline over one scenario's connection.
     pub async fn desk(&self, user: &str) -> Run {
         self.run(&desk_pipeline(), &["--user", user]).await
+    }
+
+    /// Every Zoho host pointed at the simulator.
+    pub fn endpoints(&self) -> Endpoints {
+        let simulator = |value: String| Override {
+            source_name: "simulator",
+            value: Some(value),
+        };
+        Endpoints::with_overrides(
+            simulator(self.sim.accounts_url()),
+            simulator(self.sim.api_url()),
+            simulator(self.sim.desk_url()),
+        )
+        .expect("simulator endpoints")
+    }
+
+    /// Runs a pipeline (`(file, text)`, as in `pipeline::shipped`) in-process over these users
+    /// of the seeded store, as `run` would without `-v`, `--fix` or a default client.
+    pub async fn execute(
+        &self,
+        (file, text): (&str, &str),
+        users: Vec<String>,
+        force_refresh: bool,
+    ) -> RunReport {
+        let job = Job {
+            pipeline: pipeline::load_str(text, file, &|_| None).expect("pipeline loads"),
+            store: Store::open(&self.store, Mapping::seed(), false)
+                .await
+                .expect("store opens"),
+            users: Some(users),
+            endpoints: self.endpoints(),
+            force_refresh,
+            fix: false,
+            default_client: None,
+        };
+        let ui = Ui {
+            verbose: false,
+            colour: false,
+            width: None,
+        };
+        job::execute(job, ui, &Redactor::new())
+            .await
+            .expect("job runs")
     }
 }
 
