@@ -4,80 +4,33 @@
 //! change of what users see cannot pass unnoticed. After an intended change:
 //! `INSTA_UPDATE=always cargo test --test snapshots`, then review the diff.
 
-use std::sync::Arc;
+mod common;
 
+use common::Harness;
 use zoho_doctor::{
-    demo,
-    job::{self, Job, Ui},
     pipeline,
-    redact::Redactor,
     report::{self, model::RunReport, table::TableOptions},
-    sim::Sim,
-    store::{Mapping, Store},
-    zoho::endpoints::{Endpoints, Override},
 };
 
 /// The demo's two runs (Desk over the Desk scenarios, CRM over the CRM ones), normalised.
 async fn demo_reports() -> Vec<RunReport> {
-    let sim = Sim::start().await.expect("simulator starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("demo.db");
-    demo::write_seed_store(&db, sim.seeds())
-        .await
-        .expect("seed store");
-    let endpoints = Endpoints::with_overrides(
-        Override {
-            source_name: "simulator",
-            value: Some(sim.accounts_url()),
-        },
-        Override {
-            source_name: "simulator",
-            value: Some(sim.api_url()),
-        },
-        Override {
-            source_name: "simulator",
-            value: Some(sim.desk_url()),
-        },
-    )
-    .expect("simulator endpoints");
-    let ui = Ui {
-        verbose: false,
-        colour: false,
-        width: Some(100),
-    };
+    let h = Harness::start().await;
     let mut reports = Vec::new();
-    for (app, (file, text)) in [
+    for (app, shipped) in [
         ("desk", pipeline::shipped::DESK),
         ("crm", pipeline::shipped::CRM),
     ] {
-        let users: Vec<String> = sim
+        let users: Vec<String> = h
+            .sim
             .seeds()
             .iter()
             .filter(|seed| seed.app == app)
             .map(|seed| seed.user_id.clone())
             .collect();
-        let job = Job {
-            pipeline: pipeline::load_str(text, file, &|_| None).expect("shipped pipeline"),
-            store: Store::open(
-                &format!("sqlite://{}", db.display()),
-                Mapping::seed(),
-                false,
-            )
-            .await
-            .expect("store opens"),
-            users: Some(users),
-            endpoints: endpoints.clone(),
-            force_refresh: false,
-            fix: false,
-            default_client: None,
-        };
-        let mut report = job::execute(job, ui, &Redactor::new())
-            .await
-            .expect("demo job runs");
+        let mut report = h.execute(shipped, users, false).await;
         normalise(&mut report);
         reports.push(report);
     }
-    sim.stop().await;
     reports
 }
 
@@ -123,7 +76,7 @@ fn table(reports: &[RunReport], verbose: bool) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_outputs_are_unchanged() {
-    let reports = Arc::new(demo_reports().await);
+    let reports = demo_reports().await;
     insta::assert_snapshot!("table", table(&reports, false));
     insta::assert_snapshot!("table_verbose", table(&reports, true));
     let json: Vec<String> = reports.iter().map(report::json::render).collect();
