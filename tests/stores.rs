@@ -305,7 +305,7 @@ async fn zoho_sdk_token_table_is_read() {
     for db in Db::all().await {
         let table = "sdk_oauthtoken";
         db.exec(&format!("DROP TABLE IF EXISTS {table}")).await;
-        // The CREATE TABLE of Zoho's Python SDK 8 README (reference/zoho-api.md §7).
+        // The CREATE TABLE of Zoho's Python SDK 8 README (zohocrm-python-sdk-8.0, DBStore).
         db.exec(&format!(
             "CREATE TABLE {table} (id varchar(10) NOT NULL, user_name varchar(255) NOT NULL, client_id varchar(255), \
              client_secret varchar(255), refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \

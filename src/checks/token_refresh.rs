@@ -1,5 +1,5 @@
 //! `token-refresh`: settles on the access token later checks use, spending Zoho's token budget
-//! (about 10 mints per refresh token per 10 minutes, DESIGN.md §9) only when needed: the stored
+//! (Zoho allows about 10 mints per refresh token per 10 minutes) only when needed: the stored
 //! token is kept while it is outside the refresh skew; otherwise (or with `--force-refresh`)
 //! one refresh is made. An answer with an `error` key — even HTTP 200 — or without
 //! `access_token` fails, naming Zoho's error and what it means.

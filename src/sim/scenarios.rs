@@ -287,7 +287,8 @@ fn build(
     let refresh_token = match &setup.refresh_token {
         Stored::Right => Some(world.grants[grant].refresh_token.clone()),
         Stored::Blank => None,
-        // A refresh answer's access token written over the refresh token (reference §9.4).
+        // A refresh answer's access token written over the refresh token: apps that save the whole
+        // refresh answer do this, since Zoho's refresh answer carries no refresh token.
         Stored::Value(_) => Some(access_token.clone()),
     };
     // An app stores the API domain of the data centre it believes in.

@@ -88,7 +88,8 @@ fn column(field: Field, names: &[&str], required: bool) -> Column {
 impl Mapping {
     pub const PRESETS: [&'static str; 2] = ["seed", "zoho-sdk"];
 
-    /// The seed's `zoho_connections` table (DESIGN.md §5).
+    /// The seed's `zoho_connections` table: `user_id`, the tokens, `token_expires_at`, `api_domain`,
+    /// `org_id`, `desk_org_id`, `desk_portal`, and optionally `dc`, `scopes` and the client.
     pub fn seed() -> Mapping {
         Mapping {
             preset: "seed".to_owned(),
@@ -111,7 +112,7 @@ impl Mapping {
         }
     }
 
-    /// The token store of Zoho's official SDKs (reference/zoho-api.md §7): table `oauthtoken`,
+    /// The token store of Zoho's official SDKs (their DBStore, MySQL `zohooauth` by default): table `oauthtoken`,
     /// keyed by `user_name` (SDKs for API v5–v8) or `user_mail` (older ones), expiry in epoch
     /// milliseconds in `expiry_time`.
     pub fn zoho_sdk() -> Mapping {

@@ -1,6 +1,7 @@
 //! Every Zoho error code the checks can meet, in one table: what it means, the likely cause and
 //! the fix. Checks look codes up here instead of carrying their own `if`s; `explain` prints it.
-//! Sources are in reference/zoho-api.md (§1 accounts, §3 user info, §5 Desk, §6 CRM).
+//! The codes and their meanings come from Zoho's OAuth, user-info, Desk and CRM API documentation
+//! and Zoho's published API specifications (zoho/zohodesk-oas, zoho/crm-oas).
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
-//! Zoho's data centres and their hosts (reference/zoho-api.md §2), and reading a data centre
-//! from whatever an app stored: a region code, a domain suffix, an accounts host, a URL or only
-//! the `api_domain`.
+//! Zoho's data centres and their hosts (accounts, API and Desk; Canada's are on `zohocloud.ca`),
+//! and reading a data centre from whatever an app stored: a region code, a domain suffix, an
+//! accounts host, a URL or only the `api_domain`.
 
 use std::fmt;
 

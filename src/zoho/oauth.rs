@@ -23,7 +23,8 @@ pub struct ClientCredentials {
 #[derive(Clone, Debug)]
 pub struct MintedToken {
     pub access_token: AccessToken,
-    /// `None` when Zoho left `expires_in` out (it happens, reference §9.2).
+    /// `None` when Zoho left `expires_in` out (it happens: integrations report sporadic answers
+    /// without it).
     pub expires_in: Option<Duration>,
     pub api_domain: Option<String>,
     /// Space-separated, when Zoho sends it (newer answers do, older ones do not).

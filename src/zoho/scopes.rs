@@ -1,5 +1,5 @@
-//! Zoho OAuth scope grammar and coverage (reference/zoho-api.md §4): `Service.entity[.sub].OP`,
-//! where `ALL` covers every operation, `WRITE` covers create/update/delete, and a parent scope
+//! Zoho OAuth scope grammar and coverage, as Zoho's scope documentation gives it:
+//! `Service.entity[.sub].OP`, where `ALL` covers every operation, `WRITE` covers create/update/delete, and a parent scope
 //! (`ZohoCRM.settings.ALL`) covers its children (`ZohoCRM.settings.profiles.READ`). Zoho spells
 //! the same scope in several cases (`AaaServer.profile.Read`, `aaaserver.profile.read`), so
 //! every comparison ignores case.
