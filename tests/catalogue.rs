@@ -3,6 +3,7 @@
 //! concurrently, in-process, each against its own simulator and store; an unknown code and
 //! `explain` go through the real binary.
 
+#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
 
 use common::Harness;

@@ -1,6 +1,7 @@
 //! The command line without Zoho: pipeline validation (golden error files), exit codes, store
 //! errors, colour rules, help and the kind list.
 
+#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
 
 use std::{fs, path::Path};

@@ -2,6 +2,7 @@
 //! check, with the status and the finding `demo::EXPECTED` names for it, by its app's shipped
 //! pipeline.
 
+#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
 
 use common::Harness;

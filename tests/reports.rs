@@ -1,6 +1,7 @@
 //! The reports themselves: the demo's JUnit validates against junit-10.xsd and reads back in a
 //! JUnit reader; no secret appears in any output; colour follows the TTY and NO_COLOR rules.
 
+#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
 
 use common::{Harness, desk_pipeline};

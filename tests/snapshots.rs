@@ -4,6 +4,7 @@
 //! change of what users see cannot pass unnoticed. After an intended change:
 //! `INSTA_UPDATE=always cargo test --test snapshots`, then review the diff.
 
+#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
 
 use common::Harness;

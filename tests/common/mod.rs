@@ -1,7 +1,9 @@
 //! Test harness: the simulator in-process, a SQLite store seeded with every scenario, and a
 //! pipeline run against both — by the real binary (its JSON and JUnit reports read back) or
 //! in-process through `job::execute`.
-#![allow(dead_code)]
+//!
+//! Every test crate declares it with `#[expect(dead_code, reason = "…")] mod common;`: each uses
+//! a different subset, and the crate that comes to use every helper drops its `expect`.
 
 use std::{
     path::{Path, PathBuf},
