@@ -97,3 +97,210 @@ impl CheckKind for ConnectionExists {
         outcome.verdict()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::{
+        checks::{Status, testing::*},
+        store::stored,
+        zoho::AccessToken,
+    };
+
+    /// A row that can work: a refresh token, another access token, a data centre.
+    fn working_row() -> Connection {
+        Connection {
+            access_token: Some(AccessToken::new("1000.access.token")),
+            refresh_token: Some(SecretString::from("1000.refresh.token")),
+            dc: stored_as("eu", stored::data_centre),
+            ..row("ada")
+        }
+    }
+
+    async fn verdict_for(connection: Option<Connection>) -> Verdict {
+        let ctx = match connection {
+            Some(connection) => row_context(offline_env(App::Desk), connection),
+            None => context(offline_env(App::Desk), None, Default::default()),
+        };
+        ConnectionExists.run(&ctx).await
+    }
+
+    #[tokio::test]
+    async fn a_user_without_a_row_fails_with_no_connection_and_how_to_connect() {
+        let verdict = verdict_for(None).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.message, "no connection row for user `ada`");
+        assert_eq!(outcome.code.as_deref(), Some("no_connection"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("OAuth consent flow"),
+            "{:?}",
+            outcome.hint
+        );
+        assert!(discovered(&verdict).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_dc_zoho_does_not_have_fails_naming_it_and_the_codes_zoho_has() {
+        let verdict = verdict_for(Some(Connection {
+            dc: stored_as("mars", stored::data_centre),
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            "the row's dc `mars` is not a Zoho data centre"
+        );
+        assert_eq!(outcome.code.as_deref(), Some("unknown_dc"));
+        let hint = outcome.hint.as_deref().unwrap();
+        assert!(hint.starts_with("store one of us, eu, in,"), "{hint}");
+        assert!(hint.contains("accounts.zoho.eu"), "{hint}");
+    }
+
+    #[tokio::test]
+    async fn an_encrypted_token_column_fails_without_sending_anything() {
+        let verdict = verdict_for(Some(Connection {
+            encrypted: vec!["refresh_token".to_owned()],
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome
+                .message
+                .starts_with("`refresh_token` holds an encrypted value, not a Zoho token"),
+            "{}",
+            outcome.message
+        );
+        assert!(outcome.message.contains("sent nothing to Zoho"));
+        assert_eq!(outcome.code.as_deref(), Some("token_encrypted"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("a view that decrypts them")
+        );
+    }
+
+    #[tokio::test]
+    async fn two_encrypted_columns_are_both_named() {
+        let verdict = verdict_for(Some(Connection {
+            encrypted: vec!["access_token".to_owned(), "refresh_token".to_owned()],
+            ..working_row()
+        }))
+        .await;
+        assert!(
+            verdict
+                .outcome
+                .message
+                .starts_with("`access_token` and `refresh_token` hold an encrypted value"),
+            "{}",
+            verdict.outcome.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_without_a_refresh_token_fails_and_asks_for_an_offline_grant() {
+        let verdict = verdict_for(Some(Connection {
+            refresh_token: None,
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.message.contains("no refresh token"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("no_refresh_token"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("access_type=offline and prompt=consent")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_equal_to_the_access_token_fails_as_overwritten() {
+        let verdict = verdict_for(Some(Connection {
+            access_token: Some(AccessToken::new("1000.same.token")),
+            refresh_token: Some(SecretString::from("1000.same.token")),
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome
+                .message
+                .starts_with("the stored refresh token equals the access token"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("refresh_token_overwritten"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("keep the stored refresh token")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_working_row_passes_showing_its_data_centre_and_expiry() {
+        let expiry = expiring_in(TimeDelta::minutes(30));
+        let ExpiryField::Known(known) = &expiry else {
+            panic!("epoch seconds read as an expiry");
+        };
+        let at = known.at.to_rfc3339();
+        let verdict = verdict_for(Some(Connection {
+            expiry,
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass);
+        assert_eq!(outcome.message, "found the connection row for user `ada`");
+        assert_eq!(
+            outcome.details,
+            [
+                ("data centre".to_owned(), "eu".to_owned()),
+                ("token expiry".to_owned(), format!("{at} (epoch seconds)")),
+            ]
+        );
+        assert_eq!((outcome.code.as_ref(), outcome.hint.as_ref()), (None, None));
+        assert!(discovered(&verdict).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_expiry_is_shown_as_such_and_the_row_still_passes() {
+        let verdict = verdict_for(Some(Connection {
+            expiry: ExpiryField::Unreadable("soon".to_owned()),
+            dc: Stored::Absent,
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass);
+        assert_eq!(
+            outcome.details,
+            [("token expiry".to_owned(), "unreadable: `soon`".to_owned())],
+            "no dc stored, so no data centre detail"
+        );
+    }
+}

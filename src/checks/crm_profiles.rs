@@ -256,6 +256,10 @@ pub fn key_fields(profile: &Map<String, Value>) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        checks::{Status, testing::*},
+        sim::Sim,
+    };
 
     #[test]
     fn seed_sample_profile_is_shown_readable() {
@@ -283,5 +287,240 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// The scenario's row with its live token, against the simulator.
+    fn crm(sim: &Sim, name: &str) -> CheckContext {
+        scenario_context(sim, App::Crm, name, |_| {})
+    }
+
+    /// The id of one of the three profiles `sim/scenarios.rs` gives a CRM organisation: the
+    /// organisation's id (the row's `org_id`) + 11 (Administrator), 14 (Standard) or 23 (sample).
+    fn profile_id(sim: &Sim, name: &str, offset: u64) -> String {
+        let org: u64 = seed(sim, name).org_id.as_deref().unwrap().parse().unwrap();
+        (org + offset).to_string()
+    }
+
+    fn check(profile_id: Option<&str>, if_modified_since: Option<&str>) -> CrmProfilesCheck {
+        CrmProfilesCheck {
+            profile_id: profile_id.map(str::to_owned),
+            if_modified_since: if_modified_since.map(str::to_owned),
+        }
+    }
+
+    /// `profile_id` and `if_modified_since` as configured.
+    type Configured = (Option<String>, Option<String>);
+
+    fn options(yaml: &str) -> (Option<Configured>, Vec<String>) {
+        let (check, problems) = configure::<CrmProfilesCheck>(yaml, Some(App::Crm));
+        (
+            check.map(|check| (check.profile_id, check.if_modified_since)),
+            problems.iter().map(located).collect(),
+        )
+    }
+
+    #[test]
+    fn by_default_the_first_profile_is_read_unconditionally() {
+        assert_eq!(options("check: {}\n"), (Some((None, None)), vec![]));
+    }
+
+    #[test]
+    fn a_numeric_profile_id_and_an_rfc_3339_time_are_taken() {
+        assert_eq!(
+            options(
+                "check:\n  profile_id: 4150868000000026011\n  if_modified_since: 2026-03-19T17:59:50+05:30\n"
+            ),
+            (
+                Some((
+                    Some("4150868000000026011".to_owned()),
+                    Some("2026-03-19T17:59:50+05:30".to_owned())
+                )),
+                vec![]
+            )
+        );
+    }
+
+    #[test]
+    fn a_profile_name_for_an_id_is_a_located_problem() {
+        assert_eq!(
+            options("check:\n  profile_id: Administrator\n"),
+            (
+                None,
+                vec!["2:15 `profile_id: Administrator` is not a CRM profile id".to_owned()]
+            )
+        );
+    }
+
+    #[test]
+    fn a_time_that_is_not_rfc_3339_is_a_located_problem_with_an_example() {
+        let (check, problems) = configure::<CrmProfilesCheck>(
+            "check:\n  if_modified_since: yesterday\n",
+            Some(App::Crm),
+        );
+        assert!(check.is_none());
+        assert_eq!(
+            problems.iter().map(located).collect::<Vec<_>>(),
+            ["2:22 `if_modified_since: yesterday` is not an RFC 3339 time"]
+        );
+        assert!(
+            problems[0]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("2026-03-19T17:59:50+05:30")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_profiles_are_listed_and_the_first_read_by_id_with_its_key_fields() {
+        let sim = simulator().await;
+        let verdict = check(None, None).run(&crm(&sim, "crm-healthy")).await;
+        let admin = profile_id(&sim, "crm-healthy", 11);
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
+        assert_eq!(
+            outcome.message,
+            format!("3 profile(s) listed; profile `Administrator` ({admin}) read by id")
+        );
+        assert_eq!(outcome.evidence.len(), 2);
+        assert!(outcome.evidence[0].contains("/crm/v2/settings/profiles → 200"));
+        assert!(
+            outcome.evidence[1].contains(&format!("/crm/v2/settings/profiles/{admin} → 200")),
+            "{:?}",
+            outcome.evidence
+        );
+        assert_eq!(
+            outcome.details[..2],
+            [
+                ("Display label".to_owned(), "Administrator".to_owned()),
+                ("Name".to_owned(), "Administrator".to_owned()),
+            ]
+        );
+        assert_eq!(discovered(&verdict), ["profile"]);
+        let Discovery::Profile(fields) = &verdict.discoveries[0] else {
+            unreachable!("checked above");
+        };
+        assert_eq!(fields, &outcome.details);
+    }
+
+    #[tokio::test]
+    async fn a_configured_profile_id_is_the_one_read() {
+        let sim = simulator().await;
+        let standard = profile_id(&sim, "crm-healthy", 14);
+        let verdict = check(Some(&standard), None)
+            .run(&crm(&sim, "crm-healthy"))
+            .await;
+        assert_eq!(verdict.outcome.status, Status::Pass);
+        assert_eq!(
+            verdict.outcome.message,
+            format!("3 profile(s) listed; profile `Standard` ({standard}) read by id")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_profile_id_that_is_not_listed_fails_listing_the_ids_there_are() {
+        let sim = simulator().await;
+        let verdict = check(Some("123"), None)
+            .run(&crm(&sim, "crm-healthy"))
+            .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            format!(
+                "profile id 123 is not among the 3 listed profiles: `Administrator` ({}); `Standard` ({}); `sample` ({})",
+                profile_id(&sim, "crm-healthy", 11),
+                profile_id(&sim, "crm-healthy", 14),
+                profile_id(&sim, "crm-healthy", 23)
+            )
+        );
+        assert_eq!(outcome.code.as_deref(), Some("unknown_profile_id"));
+        assert_eq!(sim.requests("/api"), 1, "no read by id");
+    }
+
+    #[tokio::test]
+    async fn unchanged_profiles_since_if_modified_since_pass_on_304() {
+        let sim = simulator().await;
+        let verdict = check(None, Some("2026-01-01T00:00:00+00:00"))
+            .run(&crm(&sim, "crm-healthy"))
+            .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
+        assert_eq!(
+            outcome.message,
+            "GET /settings/profiles: unchanged since 2026-01-01T00:00:00+00:00 (HTTP 304)"
+        );
+        assert!(
+            outcome.evidence[0].contains("→ 304"),
+            "{:?}",
+            outcome.evidence
+        );
+        assert!(discovered(&verdict).is_empty(), "nothing was read");
+        assert_eq!(sim.requests("/api"), 1);
+    }
+
+    #[tokio::test]
+    async fn profiles_changed_since_if_modified_since_are_read_as_usual() {
+        // The scenario's profiles last changed on 2020-04-01.
+        let sim = simulator().await;
+        let verdict = check(None, Some("2019-01-01T00:00:00+00:00"))
+            .run(&crm(&sim, "crm-healthy"))
+            .await;
+        assert_eq!(verdict.outcome.status, Status::Pass);
+        assert!(verdict.outcome.message.starts_with("3 profile(s) listed"));
+        assert_eq!(discovered(&verdict), ["profile"]);
+    }
+
+    #[tokio::test]
+    async fn no_profiles_fail_on_204() {
+        let sim = simulator().await;
+        let verdict = check(None, None).run(&crm(&sim, "crm-no-profiles")).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            "GET /settings/profiles answered with no profiles (HTTP 204)"
+        );
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("Administrator and Standard profiles")
+        );
+        assert_eq!(outcome.code.as_deref(), Some("no_profiles"));
+        assert!(outcome.evidence[0].contains("→ 204"));
+    }
+
+    #[tokio::test]
+    async fn a_user_who_may_not_read_profiles_fails_with_zohos_code() {
+        let sim = simulator().await;
+        let verdict = check(None, None).run(&crm(&sim, "crm-no-permission")).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome
+                .message
+                .starts_with("GET /settings/profiles: crm answered NO_PERMISSION (HTTP 403)"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("NO_PERMISSION"));
+    }
+
+    #[tokio::test]
+    async fn without_a_token_the_check_skips_and_calls_nothing() {
+        let sim = simulator().await;
+        let mut ctx = crm(&sim, "crm-healthy");
+        ctx.facts.token = None;
+        let verdict = check(None, None).run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Skip);
+        assert!(
+            verdict
+                .outcome
+                .message
+                .starts_with("no usable access token")
+        );
+        assert_eq!(sim.requests("/api"), 0);
     }
 }

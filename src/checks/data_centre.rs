@@ -328,3 +328,7 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
     .evidence_lines(evidence)
     .verdict()
 }
+
+#[cfg(test)]
+#[path = "data_centre_tests.rs"]
+mod tests;

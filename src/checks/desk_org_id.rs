@@ -185,3 +185,257 @@ fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict 
     .evidence(listed)
     .verdict()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        checks::{Facts, Status, testing::*},
+        sim::{Fault, Sim},
+        store::stored,
+    };
+
+    /// The scenario's row, its facts and its live stored token, against the simulator.
+    fn scenario(sim: &Sim, name: &str) -> CheckContext {
+        scenario_context(sim, App::Desk, name, |_| {})
+    }
+
+    fn org_id_of(verdict: &Verdict) -> &str {
+        verdict
+            .discoveries
+            .iter()
+            .find_map(|discovery| match discovery {
+                Discovery::DeskOrgId(id) => Some(id.0.as_str()),
+                _ => None,
+            })
+            .expect("an org id was discovered")
+    }
+
+    #[tokio::test]
+    async fn a_stored_org_id_among_the_users_organisations_passes_and_is_used() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "healthy")).await;
+        let stored = seed(&sim, "healthy").desk_org_id.clone().unwrap();
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
+        assert_eq!(
+            outcome.message,
+            format!(
+                "stored org id {stored} (healthy Support, portal healthy, default) is one of the user's 1 organisation(s)"
+            )
+        );
+        assert!(
+            outcome.evidence[0].ends_with(": 1 organisation(s)"),
+            "{:?}",
+            outcome.evidence
+        );
+        assert_eq!(discovered(&verdict), ["desk_org_id"]);
+        assert_eq!(org_id_of(&verdict), stored);
+    }
+
+    #[tokio::test]
+    async fn a_stored_org_id_the_user_does_not_belong_to_fails_as_stale_naming_the_right_one() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "org-stale")).await;
+        let real = first_desk_org_id(seed(&sim, "org-stale"));
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            format!(
+                "stored org id 60999999 is not among the user's organisations ({real} (org-stale Support, portal orgstale, default)); Desk will answer OAUTH_ORG_MISMATCH"
+            )
+        );
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some(
+                format!(
+                    "store {real} in desk_org_id (or clear it and run with --fix to rediscover it)"
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(outcome.code.as_deref(), Some("stale_org_id"));
+        assert!(discovered(&verdict).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_portal_name_in_the_org_id_column_fails_naming_both_columns() {
+        let sim = simulator().await;
+        let ctx = scenario_context(&sim, App::Desk, "healthy", |row| {
+            row.desk_org_id = stored_as("Healthy", stored::desk_org_id);
+        });
+        let verdict = DeskOrgIdCheck.run(&ctx).await;
+        let id = seed(&sim, "healthy").desk_org_id.clone().unwrap();
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            "desk_org_id holds `Healthy`, which is not a numeric organisation id (a portal name in the wrong column?)"
+        );
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some(format!("`Healthy` is the portal of organisation {id} (healthy Support, portal healthy, default): store {id} in desk_org_id and `Healthy` in desk_portal").as_str())
+        );
+        assert_eq!(outcome.code.as_deref(), Some("org_id_is_portal"));
+    }
+
+    #[tokio::test]
+    async fn a_blank_org_id_is_discovered_and_unsaved_without_fix() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "org-blank")).await;
+        let id = first_desk_org_id(seed(&sim, "org-blank")).to_string();
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(
+            outcome.message,
+            format!(
+                "discovered org id {id} (org-blank Support, portal orgblank, default) from /organizations; the discovered org id is not stored in the connection row yet; run with --fix to save it"
+            )
+        );
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .starts_with("run with --fix to store it")
+        );
+        assert_eq!(discovered(&verdict), ["desk_org_id"]);
+        assert_eq!(org_id_of(&verdict), id);
+    }
+
+    #[tokio::test]
+    async fn with_fix_a_discovered_org_id_from_a_bare_list_passes() {
+        let sim = simulator().await;
+        let mut env = sim_env(&sim, App::Desk);
+        env.fix = true;
+        let seeded = seed(&sim, "orgs-bare-list");
+        let mut ctx = row_context(env, connection_of(seeded));
+        ctx.facts.token = Some(stored_token(seeded));
+        let verdict = DeskOrgIdCheck.run(&ctx).await;
+        let id = first_desk_org_id(seeded);
+        assert_eq!(verdict.outcome.status, Status::Pass);
+        assert_eq!(
+            verdict.outcome.message,
+            format!(
+                "discovered org id {id} (orgs-bare-list Support, portal orgsbarelist, default) from /organizations"
+            )
+        );
+        assert_eq!(org_id_of(&verdict), id.to_string());
+    }
+
+    #[tokio::test]
+    async fn among_several_organisations_the_default_is_picked_with_a_warning() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "several-orgs")).await;
+        let first = first_desk_org_id(seed(&sim, "several-orgs"));
+        let default = (first + 1).to_string();
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome.message.contains(&format!(
+                "; the user belongs to 3 organisations: {first} (several-orgs Support, portal severalorgs); {default} (Several Main, portal severalmain, default); {} (Several Lab, portal severallab)",
+                first + 2
+            )),
+            "{}",
+            outcome.message
+        );
+        assert!(!outcome.message.contains("none is marked default"));
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some(format!("picked {default} (the default organisation); if the app should use another, store that id in desk_org_id").as_str())
+        );
+        assert_eq!(
+            discovered(&verdict),
+            ["desk_org_id"],
+            "the default is no guess"
+        );
+        assert_eq!(org_id_of(&verdict), default);
+    }
+
+    #[tokio::test]
+    async fn several_organisations_with_none_default_are_a_guess_marked_ambiguous() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "orgs-no-default")).await;
+        let first = first_desk_org_id(seed(&sim, "orgs-no-default")).to_string();
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome
+                .message
+                .contains("; the user belongs to 2 organisations: ")
+        );
+        assert!(
+            outcome.message.ends_with("; none is marked default"),
+            "{}",
+            outcome.message
+        );
+        assert!(
+            outcome.hint.as_deref().unwrap().starts_with(&format!(
+                "picked {first} (the first, since none is marked default; --fix does not store a guess)"
+            )),
+            "{:?}",
+            outcome.hint
+        );
+        assert_eq!(discovered(&verdict), ["desk_org_id", "ambiguous_org"]);
+        assert_eq!(org_id_of(&verdict), first);
+    }
+
+    #[tokio::test]
+    async fn a_refused_organisations_call_is_that_failure_not_an_empty_list() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck
+            .run(&scenario(&sim, "desk-invalid-oauth"))
+            .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.message.starts_with("listing Desk organisations failed (this is not an empty list): desk answered INVALID_OAUTH (HTTP 401)"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("INVALID_OAUTH"));
+        assert!(
+            outcome.evidence[0].ends_with(": INVALID_OAUTH"),
+            "{:?}",
+            outcome.evidence
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_json_is_an_error() {
+        let sim = simulator().await;
+        sim.set_fault("healthy", Fault::Malformed);
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "healthy")).await;
+        assert_eq!(verdict.outcome.status, Status::Error);
+        assert_eq!(
+            verdict.outcome.message,
+            "listing Desk organisations: the answer is not JSON"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_token_the_check_skips_and_calls_nothing() {
+        let sim = simulator().await;
+        let ctx = row_context(
+            sim_env(&sim, App::Desk),
+            connection_of(seed(&sim, "healthy")),
+        );
+        let verdict = DeskOrgIdCheck.run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Skip);
+        assert_eq!(
+            verdict.outcome.message,
+            "no usable access token: a `token-refresh` check must pass before this one"
+        );
+        assert_eq!(sim.requests("/desk"), 0);
+    }
+
+    #[tokio::test]
+    async fn without_a_connection_row_the_check_skips() {
+        let verdict = DeskOrgIdCheck
+            .run(&context(offline_env(App::Desk), None, Facts::default()))
+            .await;
+        assert_eq!(verdict.outcome.status, Status::Skip);
+        assert_eq!(verdict.outcome.message, "no connection row to check");
+    }
+}

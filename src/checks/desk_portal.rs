@@ -235,6 +235,11 @@ fn discover(help_centre: Option<&Map<String, Value>>, org: Option<&Organisation>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        checks::{Facts, Status, testing::*},
+        sim::Sim,
+        store::stored,
+    };
 
     fn help_centre(json: &str) -> Map<String, Value> {
         serde_json::from_str(json).unwrap()
@@ -284,5 +289,226 @@ mod tests {
             ("7001", "the help centre's `id`")
         );
         assert!(discover(None, Some(&org(None, None))).is_none());
+    }
+
+    /// The scenario's row, its facts and its live stored token, against the simulator.
+    fn scenario(sim: &Sim, name: &str) -> CheckContext {
+        scenario_context(sim, App::Desk, name, |_| {})
+    }
+
+    fn portal_of(verdict: &Verdict) -> &str {
+        verdict
+            .discoveries
+            .iter()
+            .find_map(|discovery| match discovery {
+                Discovery::DeskPortal(portal) => Some(portal.0.as_str()),
+                _ => None,
+            })
+            .expect("a portal was discovered")
+    }
+
+    #[tokio::test]
+    async fn a_stored_portal_matching_the_organisation_passes_and_is_used() {
+        let sim = simulator().await;
+        let verdict = DeskPortalCheck.run(&scenario(&sim, "healthy")).await;
+        assert_eq!(verdict.outcome.status, Status::Pass);
+        assert_eq!(verdict.outcome.message, "stored portal `healthy`");
+        assert!(verdict.outcome.evidence[0].ends_with(": 1 organisation(s)"));
+        assert_eq!(discovered(&verdict), ["portal"]);
+        assert_eq!(portal_of(&verdict), "healthy");
+    }
+
+    #[tokio::test]
+    async fn a_stored_portal_matches_whatever_its_case() {
+        let sim = simulator().await;
+        let ctx = scenario_context(&sim, App::Desk, "healthy", |row| {
+            row.desk_portal = stored_as("HEALTHY", stored::desk_portal);
+        });
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Pass);
+        assert_eq!(
+            portal_of(&verdict),
+            "HEALTHY",
+            "the stored spelling is kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stored_portal_other_than_the_organisations_warns_and_is_kept() {
+        let sim = simulator().await;
+        let ctx = scenario_context(&sim, App::Desk, "healthy", |row| {
+            row.desk_portal = stored_as("acme", stored::desk_portal);
+        });
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome.message.starts_with(
+                "stored portal `acme` differs from the organisation's portal `healthy`"
+            ),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some("if links to the portal break, store `healthy` in desk_portal")
+        );
+        assert_eq!(portal_of(&verdict), "acme");
+    }
+
+    #[tokio::test]
+    async fn the_org_id_stored_as_the_portal_fails_naming_the_real_portal() {
+        let sim = simulator().await;
+        let verdict = DeskPortalCheck
+            .run(&scenario(&sim, "portal-is-org-id"))
+            .await;
+        let id = first_desk_org_id(seed(&sim, "portal-is-org-id"));
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            format!("desk_portal holds `{id}`, which is a Desk organisation id, not a portal name")
+        );
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some("store `portalisorgid` in desk_portal; the org id belongs in desk_org_id")
+        );
+        assert_eq!(outcome.code.as_deref(), Some("portal_is_org_id"));
+        assert!(discovered(&verdict).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_numeric_stored_portal_that_is_no_org_id_still_fails() {
+        let sim = simulator().await;
+        let ctx = scenario_context(&sim, App::Desk, "healthy", |row| {
+            row.desk_portal = stored_as("12345", stored::desk_portal);
+        });
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Fail);
+        assert_eq!(
+            verdict.outcome.message,
+            "desk_portal holds `12345`, which is a numeric id, not a portal name"
+        );
+        assert_eq!(verdict.outcome.code.as_deref(), Some("portal_is_org_id"));
+    }
+
+    #[tokio::test]
+    async fn a_blank_portal_is_discovered_from_the_organisation_and_unsaved_without_fix() {
+        let sim = simulator().await;
+        let verdict = DeskPortalCheck.run(&scenario(&sim, "portal-missing")).await;
+        let id = first_desk_org_id(seed(&sim, "portal-missing"));
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(
+            outcome.message,
+            format!(
+                "discovered portal `portalmissing` from organisation {id}'s `portalName`; the discovered portal is not stored in the connection row yet; run with --fix to save it"
+            )
+        );
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some("run with --fix to store it, so the app's Desk links work")
+        );
+        assert_eq!(outcome.evidence.len(), 2, "{:?}", outcome.evidence);
+        assert!(
+            outcome.evidence[1].ends_with(": 1 help centre(s)"),
+            "{:?}",
+            outcome.evidence
+        );
+        assert_eq!(discovered(&verdict), ["portal"]);
+        assert_eq!(portal_of(&verdict), "portalmissing");
+    }
+
+    #[tokio::test]
+    async fn with_fix_a_discovered_portal_passes() {
+        let sim = simulator().await;
+        let mut env = sim_env(&sim, App::Desk);
+        env.fix = true;
+        let seeded = seed(&sim, "portal-missing");
+        let mut ctx = row_context(env, connection_of(seeded));
+        ctx.facts.token = Some(stored_token(seeded));
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Pass);
+        assert!(
+            verdict
+                .outcome
+                .message
+                .starts_with("discovered portal `portalmissing` from organisation ")
+        );
+        assert!(!verdict.outcome.message.contains("--fix"));
+    }
+
+    #[tokio::test]
+    async fn the_portal_follows_the_org_id_an_earlier_check_settled_on() {
+        let sim = simulator().await;
+        let mut ctx = scenario(&sim, "orgs-no-default");
+        let first = first_desk_org_id(seed(&sim, "orgs-no-default"));
+        assert!(ctx.facts.desk_org_id.is_none(), "no org id stored");
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        assert_eq!(
+            portal_of(&verdict),
+            "orgsnodefault",
+            "without an org id fact: the first"
+        );
+        ctx.facts.desk_org_id = Some(DeskOrgId((first + 1).to_string()));
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        assert!(
+            verdict.outcome.message.starts_with(&format!(
+                "discovered portal `nodefaultother` from organisation {}'s `portalName`",
+                first + 1
+            )),
+            "{}",
+            verdict.outcome.message
+        );
+        assert_eq!(portal_of(&verdict), "nodefaultother");
+    }
+
+    #[tokio::test]
+    async fn an_org_id_the_user_lacks_leaves_no_portal_to_discover() {
+        let sim = simulator().await;
+        let mut ctx = scenario(&sim, "portal-missing");
+        ctx.facts.desk_org_id = Some(DeskOrgId("60999999".to_owned()));
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.message.starts_with("no portal could be discovered"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("no_portal"));
+        assert!(
+            outcome.evidence[1].contains("OAUTH_ORG_MISMATCH"),
+            "the refused help-centre call is evidence: {:?}",
+            outcome.evidence
+        );
+        assert!(discovered(&verdict).is_empty());
+    }
+
+    #[tokio::test]
+    async fn without_a_token_the_check_skips_and_calls_nothing() {
+        let sim = simulator().await;
+        let ctx = row_context(
+            sim_env(&sim, App::Desk),
+            connection_of(seed(&sim, "portal-missing")),
+        );
+        let verdict = DeskPortalCheck.run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Skip);
+        assert!(
+            verdict
+                .outcome
+                .message
+                .starts_with("no usable access token")
+        );
+        assert_eq!(sim.requests("/desk"), 0);
+    }
+
+    #[tokio::test]
+    async fn without_a_connection_row_the_check_skips() {
+        let verdict = DeskPortalCheck
+            .run(&context(offline_env(App::Desk), None, Facts::default()))
+            .await;
+        assert_eq!(verdict.outcome.status, Status::Skip);
+        assert_eq!(verdict.outcome.message, "no connection row to check");
     }
 }

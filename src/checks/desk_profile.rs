@@ -232,6 +232,11 @@ fn humanise(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{
+        checks::{Status, testing::*},
+        sim::{Fault, Sim},
+        zoho::DeskOrgId,
+    };
 
     #[test]
     fn key_fields_lead_and_ids_and_empties_are_left_out() {
@@ -251,6 +256,186 @@ mod tests {
                 ("Profile".to_owned(), "Administrator".to_owned()),
                 ("Time zone".to_owned(), "Europe/London".to_owned()),
             ]
+        );
+    }
+
+    fn path_of(yaml: &str) -> (Option<String>, Vec<String>) {
+        let (check, problems) = configure::<DeskProfileCheck>(yaml, Some(App::Desk));
+        (
+            check.map(|check| check.path),
+            problems.iter().map(located).collect(),
+        )
+    }
+
+    fn at(path: &str) -> DeskProfileCheck {
+        DeskProfileCheck {
+            path: path.to_owned(),
+        }
+    }
+
+    /// The healthy scenario: its row, its stored org id and its live token.
+    fn healthy(sim: &Sim) -> CheckContext {
+        scenario_context(sim, App::Desk, "healthy", |_| {})
+    }
+
+    #[test]
+    fn the_profile_path_defaults_to_myinfo_and_takes_any_path_under_the_api() {
+        assert_eq!(path_of("check: {}\n"), (Some("/myinfo".to_owned()), vec![]));
+        assert_eq!(
+            path_of("check:\n  path: /agents/123\n"),
+            (Some("/agents/123".to_owned()), vec![])
+        );
+    }
+
+    #[test]
+    fn a_path_that_is_not_under_the_api_is_a_located_problem_with_an_example() {
+        assert_eq!(
+            path_of("check:\n  path: myinfo\n"),
+            (
+                None,
+                vec!["2:9 `path: myinfo` must be a path under /api/v1".to_owned()]
+            )
+        );
+        let (check, problems) = configure::<DeskProfileCheck>(
+            "check:\n  path: /x/https://desk.zoho.com/api/v1/myinfo\n",
+            Some(App::Desk),
+        );
+        assert!(check.is_none(), "a URL is refused even behind a slash");
+        assert_eq!(
+            problems[0].fix.as_deref(),
+            Some("write it like `/myinfo` or `/agents/123`")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_agents_profile_passes_showing_its_key_fields() {
+        let sim = simulator().await;
+        let ctx = healthy(&sim);
+        let org_id = ctx
+            .facts
+            .desk_org_id
+            .clone()
+            .expect("healthy stores its org id");
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
+        assert_eq!(
+            outcome.message,
+            "GET /myinfo returned the profile of Ada Lovelace, healthy@example.test, ACTIVE"
+        );
+        let pair = |key: &str, value: &str| (key.to_owned(), value.to_owned());
+        assert_eq!(
+            outcome.details[..3],
+            [
+                pair("Name", "Ada Lovelace"),
+                pair("Email", "healthy@example.test"),
+                pair("Status", "ACTIVE"),
+            ]
+        );
+        // The rest in the answer's key order; ids and empty values are left out.
+        let mut rest = outcome.details[3..].to_vec();
+        rest.sort();
+        assert_eq!(
+            rest,
+            [
+                pair("Is confirmed", "yes"),
+                pair("Lang code", "en_US"),
+                pair("Time zone", "Europe/London"),
+            ]
+        );
+        assert!(
+            outcome.evidence[0].ends_with(&format!("(orgId {org_id})")),
+            "{:?}",
+            outcome.evidence
+        );
+        assert_eq!(discovered(&verdict), ["profile"]);
+        let Discovery::Profile(fields) = &verdict.discoveries[0] else {
+            unreachable!("checked above");
+        };
+        assert_eq!(
+            fields, &outcome.details,
+            "the profile fact is what is shown"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_token_the_check_skips_and_calls_nothing() {
+        let sim = simulator().await;
+        let mut ctx = healthy(&sim);
+        ctx.facts.token = None;
+        let verdict = at("/myinfo").run(&ctx).await;
+        assert_eq!(verdict.outcome.status, Status::Skip);
+        assert_eq!(
+            verdict.outcome.message,
+            "no usable access token: a `token-refresh` check must pass before this one"
+        );
+        assert_eq!(sim.requests("/desk"), 0);
+    }
+
+    #[tokio::test]
+    async fn without_an_org_id_the_check_fails_before_calling_desk() {
+        let sim = simulator().await;
+        let mut ctx = healthy(&sim);
+        ctx.facts.desk_org_id = None;
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.message.starts_with("no Desk org id is known"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(
+            outcome.hint.as_deref(),
+            Some("add a `desk-org-id` check before this one, or store desk_org_id")
+        );
+        assert_eq!(outcome.code.as_deref(), Some("no_org_id"));
+        assert_eq!(sim.requests("/desk"), 0);
+    }
+
+    #[tokio::test]
+    async fn an_org_id_the_agent_lacks_fails_with_desks_org_mismatch() {
+        let sim = simulator().await;
+        let mut ctx = healthy(&sim);
+        ctx.facts.desk_org_id = Some(DeskOrgId("60999999".to_owned()));
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome
+                .message
+                .starts_with("GET /myinfo: desk answered OAUTH_ORG_MISMATCH (HTTP 403)"),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("OAUTH_ORG_MISMATCH"));
+        assert!(outcome.evidence[0].ends_with("(orgId 60999999): OAUTH_ORG_MISMATCH"));
+        assert!(discovered(&verdict).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_path_desk_does_not_have_fails_with_its_code() {
+        let sim = simulator().await;
+        let verdict = at("/agents/1").run(&healthy(&sim)).await;
+        assert_eq!(verdict.outcome.status, Status::Fail);
+        assert!(
+            verdict
+                .outcome
+                .message
+                .starts_with("GET /agents/1: desk answered URL_NOT_FOUND (HTTP 404)")
+        );
+        assert_eq!(verdict.outcome.code.as_deref(), Some("URL_NOT_FOUND"));
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_json_is_an_error() {
+        let sim = simulator().await;
+        sim.set_fault("healthy", Fault::Malformed);
+        let verdict = at("/myinfo").run(&healthy(&sim)).await;
+        assert_eq!(verdict.outcome.status, Status::Error);
+        assert_eq!(
+            verdict.outcome.message,
+            "GET /myinfo: expected a JSON object"
         );
     }
 }

@@ -9,6 +9,8 @@ pub mod options;
 pub mod outcome;
 #[macro_use]
 mod registry;
+#[cfg(test)]
+mod testing;
 mod words;
 
 pub use context::{CheckContext, Missing, RunEnv};

@@ -257,3 +257,7 @@ fn minted_verdict(
     }
     verdict
 }
+
+#[cfg(test)]
+#[path = "token_refresh_tests.rs"]
+mod tests;
