@@ -62,6 +62,21 @@ fn crate_modules_used(text: &str) -> BTreeSet<String> {
     used
 }
 
+/// Test scaffolding (`testing.rs`, `*_tests.rs`) may use anything, the simulator included.
+fn is_test_only(file: &Path) -> bool {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name == "testing.rs" || name.ends_with("_tests.rs")
+}
+
+/// A file without its trailing `#[cfg(test)] mod tests { … }`.
+fn production_part(text: &str) -> &str {
+    text.find("#[cfg(test)]\nmod tests")
+        .map_or(text, |at| &text[..at])
+}
+
 fn first_segment(path: &str) -> String {
     path.trim()
         .chars()
@@ -78,11 +93,15 @@ fn imports_outside(layer: &str, allowed: &[&str]) -> Vec<(String, String)> {
         vec![root().join("src").join(format!("{layer}.rs"))]
     };
     let mut found = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).expect("readable source file");
-        for module in crate_modules_used(&text) {
+    for file in files.iter().filter(|file| !is_test_only(file)) {
+        let text = std::fs::read_to_string(file).expect("readable source file");
+        for module in crate_modules_used(production_part(&text)) {
             if module != layer && !allowed.contains(&module.as_str()) {
-                let shown = file.strip_prefix(root()).unwrap_or(&file).display().to_string();
+                let shown = file
+                    .strip_prefix(root())
+                    .unwrap_or(file)
+                    .display()
+                    .to_string();
                 found.push((shown, module));
             }
         }
@@ -95,6 +114,16 @@ fn the_module_scanner_reads_groups_and_paths() {
     let text = "use crate::{\n    checks::{Kind, outcome::Status},\n    zoho::App,\n};\nlet x = crate::redact::MASK;";
     let found: Vec<String> = crate_modules_used(text).into_iter().collect();
     assert_eq!(found, ["checks", "redact", "zoho"]);
+    let with_tests =
+        "use crate::zoho::App;\n#[cfg(test)]\nmod tests {\n    use crate::sim::Sim;\n}\n";
+    let found: Vec<String> = crate_modules_used(production_part(with_tests))
+        .into_iter()
+        .collect();
+    assert_eq!(
+        found,
+        ["zoho"],
+        "a file's test module is not its production code"
+    );
 }
 
 #[test]
@@ -105,7 +134,10 @@ fn dependencies_point_one_way() {
         ("checks", &["zoho", "store", "redact"]),
         ("pipeline", &["checks", "zoho"]),
         ("report", &["checks", "redact"]),
-        ("runner", &["checks", "pipeline", "report", "store", "zoho", "redact"]),
+        (
+            "runner",
+            &["checks", "pipeline", "report", "store", "zoho", "redact"],
+        ),
         ("sim", &[]),
     ];
     let mut wrong = Vec::new();
@@ -114,7 +146,11 @@ fn dependencies_point_one_way() {
             wrong.push(format!("{file} imports `crate::{module}`"));
         }
     }
-    assert!(wrong.is_empty(), "imports against the layering:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the layering:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -149,7 +185,10 @@ fn no_source_file_grows_past_600_lines() {
             }
         }
     }
-    assert!(long.is_empty(), "split these before they grow further: {long:?}");
+    assert!(
+        long.is_empty(),
+        "split these before they grow further: {long:?}"
+    );
 }
 
 #[test]
@@ -164,7 +203,10 @@ fn lint_exceptions_are_expectations_with_a_reason() {
             }
         }
     }
-    assert!(loose.is_empty(), "use #[expect(lint, reason = \"…\")] at {loose:?}");
+    assert!(
+        loose.is_empty(),
+        "use #[expect(lint, reason = \"…\")] at {loose:?}"
+    );
 }
 
 #[test]
@@ -175,11 +217,19 @@ fn exit_codes_are_decided_in_exit_rs_alone() {
             continue;
         }
         let text = std::fs::read_to_string(&file).expect("readable source file");
-        for name in ["exit::SUCCESS", "exit::CHECK_FAILED", "exit::USAGE", "process::exit"] {
+        for name in [
+            "exit::SUCCESS",
+            "exit::CHECK_FAILED",
+            "exit::USAGE",
+            "process::exit",
+        ] {
             if text.contains(name) {
                 elsewhere.push(format!("{}: {name}", file.display()));
             }
         }
     }
-    assert!(elsewhere.is_empty(), "exit codes decided outside exit.rs: {elsewhere:?}");
+    assert!(
+        elsewhere.is_empty(),
+        "exit codes decided outside exit.rs: {elsewhere:?}"
+    );
 }

@@ -1,7 +1,7 @@
 //! `connection-exists`: the user has a connection row, and the row can work at all — a refresh
 //! token that is there and is not the access token, and a data centre Zoho has.
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::zoho::App;
 use crate::{
     store::{Connection, ExpiryField, Stored},

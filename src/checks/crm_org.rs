@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::zoho::App;
 use crate::zoho::{
     crm::{self, Body},

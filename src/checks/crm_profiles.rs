@@ -5,13 +5,13 @@
 
 use serde_json::{Map, Value};
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::{
     checks::facts::Discovery,
     zoho::{
+        App,
         crm::{self, Body},
         desk,
-        App,
         http::Reading,
         token::looks_like_numeric_id,
     },
@@ -132,7 +132,10 @@ impl CheckKind for CrmProfilesCheck {
                 options.problem(
                     since.at,
                     format!("{} is not an RFC 3339 time", since.quoted()),
-                    Some("write it like `2026-03-19T17:59:50+05:30`, as Zoho's samples send it".to_owned()),
+                    Some(
+                        "write it like `2026-03-19T17:59:50+05:30`, as Zoho's samples send it"
+                            .to_owned(),
+                    ),
                 );
                 return None;
             }

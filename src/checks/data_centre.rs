@@ -5,7 +5,7 @@
 
 use tokio::task::JoinSet;
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::zoho::App;
 use crate::{
     checks::outcome::Status,

@@ -3,7 +3,7 @@
 //! or a bare list), preferring the `isDefault` organisation and warning when there are several.
 //! A failed organisations call is reported as that failure, never as "no organisations".
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::zoho::App;
 use crate::{
     checks::facts::Discovery,

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict, desk_org_id};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict, desk_org_id};
 use crate::zoho::App;
 use crate::{
     checks::facts::Discovery,

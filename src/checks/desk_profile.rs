@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::{
     checks::facts::Discovery,
     zoho::App,
@@ -30,7 +30,8 @@ const MAX_FIELDS: usize = 12;
 
 impl CheckKind for DeskProfileCheck {
     const NAME: &'static str = "desk-profile";
-    const ABOUT: &'static str = "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields";
+    const ABOUT: &'static str =
+        "the Desk profile endpoint (/myinfo by default) returns data; shows its key fields";
     const OPTIONS: &'static [OptionDoc] = &[OptionDoc {
         name: "path",
         about: "the profile endpoint under /api/v1 (default /myinfo)",

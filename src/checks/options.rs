@@ -247,8 +247,8 @@ impl<'a> Options<'a> {
         }
     }
 
-    /// A list of text options, each `${NAME}` expanded; `at` is where the list is.
-    pub fn text_list(&mut self, key: &'static str) -> Option<(Location, Vec<Text>)> {
+    /// A list of text options, each `${NAME}` expanded.
+    pub fn text_list(&mut self, key: &'static str) -> Option<TextList> {
         let value = self.raw(key)?;
         let RawValue::List(items) = &value.value else {
             self.wrong_shape(key, value, "a list");
@@ -258,8 +258,21 @@ impl<'a> Options<'a> {
             .iter()
             .filter_map(|item| self.expand_at(key, item))
             .collect();
-        Some((value.referenced, texts))
+        Some(TextList {
+            at: value.referenced,
+            written: items.len(),
+            items: texts,
+        })
     }
+}
+
+/// A list option: where it is, how many items the file has, and those that read as text.
+#[derive(Debug, Clone)]
+pub struct TextList {
+    pub at: Location,
+    /// Items as written, read or not: an empty list is `written == 0`.
+    pub written: usize,
+    pub items: Vec<Text>,
 }
 
 #[cfg(test)]
@@ -301,10 +314,10 @@ mod tests {
             ("/x", 2, 9)
         );
         assert_eq!(options.flag("probe"), Some(false));
-        let (at, list) = options.text_list("require").expect("require");
-        assert_eq!(at.line(), 4);
-        assert_eq!(list[1].value, "b");
-        assert_eq!(list[1].at.column(), 16);
+        let list = options.text_list("require").expect("require");
+        assert_eq!((list.at.line(), list.written), (4, 2));
+        assert_eq!(list.items[1].value, "b");
+        assert_eq!(list.items[1].at.column(), 16);
         assert!(options.into_problems().is_empty());
     }
 

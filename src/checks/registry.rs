@@ -35,11 +35,11 @@ pub trait CheckKind: Sized + Clone + std::fmt::Debug + Send + Sync + 'static {
     fn run(&self, ctx: &CheckContext) -> impl Future<Output = Verdict> + Send;
 }
 
-/// `registry! { Variant: module::Type, … }` declares each kind's module and generates `Kind`
-/// (the kinds by name) and `CheckSpec` (a configured check) from the one list.
+/// `registry! { Variant: module::Type, … }` generates `Kind` (the kinds by name) and `CheckSpec`
+/// (a configured check) from the one list. The modules are declared beside it, outside the macro,
+/// so rustfmt (which does not look inside macros) formats the kinds' files.
 macro_rules! registry {
     ($($variant:ident: $module:ident::$check:ident),+ $(,)?) => {
-        $(mod $module;)+
         $(pub use $module::$check;)+
 
         /// A check kind, by its YAML name.

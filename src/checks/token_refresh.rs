@@ -6,7 +6,7 @@
 
 use chrono::{TimeDelta, Utc};
 
-use super::{CheckKind, Fact, OptionDoc, Options, CheckContext, Outcome, Verdict, words};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict, words};
 use crate::zoho::App;
 use crate::{
     checks::facts::{Discovery, GrantedScopes, ScopeSource, TokenFact},
@@ -33,7 +33,12 @@ impl CheckKind for TokenRefresh {
     const OPTIONS: &'static [OptionDoc] = &[];
     const APP: Option<App> = None;
     const NEEDS: &'static [Fact] = &[];
-    const PROVIDES: &'static [Fact] = &[Fact::Token, Fact::ApiDomain, Fact::GrantedScopes, Fact::RefreshRejection];
+    const PROVIDES: &'static [Fact] = &[
+        Fact::Token,
+        Fact::ApiDomain,
+        Fact::GrantedScopes,
+        Fact::RefreshRejection,
+    ];
 
     fn from_options(_options: &mut Options<'_>) -> Option<Self> {
         Some(TokenRefresh)
