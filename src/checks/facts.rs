@@ -75,6 +75,19 @@ impl Fact {
             Fact::Profile => "profile",
         }
     }
+
+    /// The fact in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fact::Token => "a usable access token",
+            Fact::ApiDomain => "the token's api_domain",
+            Fact::GrantedScopes => "the granted scopes",
+            Fact::DeskOrgId => "the Desk organisation id",
+            Fact::DeskPortal => "the Desk portal",
+            Fact::RefreshRejection => "why a refresh was rejected",
+            Fact::Profile => "a profile",
+        }
+    }
 }
 
 /// The pipeline's `settings:` block, with defaults filled in: what checks read of the pipeline.

@@ -4,6 +4,7 @@
 mod duration;
 mod error;
 mod graph;
+mod provision;
 mod raw;
 mod suggest;
 mod template;

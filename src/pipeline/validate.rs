@@ -8,6 +8,7 @@ use super::{
     CheckDef, Pipeline, PipelineError, PipelineErrors, Settings,
     duration::parse_duration,
     graph::find_cycle,
+    provision::{kinds_providing, unprovided},
     raw::{RawCheck, RawPipeline, S},
     suggest::closest,
     template::expand_env,
@@ -135,6 +136,8 @@ pub fn validate(
 
     let mut defs = Vec::new();
     let mut edges: Vec<Vec<usize>> = Vec::new();
+    let mut kinds: Vec<Option<Kind>> = Vec::new();
+    let mut needs_of: Vec<Vec<usize>> = Vec::new();
     let mut refreshes = 0;
     for (index, check) in checks.iter().enumerate() {
         let needs = match &check.needs {
@@ -148,6 +151,8 @@ pub fn validate(
             .map(|after| resolve(&mut v, after, &ids, "after"))
             .unwrap_or_default();
         edges.push(needs.iter().chain(&after).copied().collect());
+        needs_of.push(needs.clone());
+        kinds.push(Kind::from_name(&check.kind.value));
         let timeout = check
             .timeout
             .as_ref()
@@ -207,6 +212,31 @@ pub fn validate(
             format!("checks {} wait for each other", path.join(" -> ")),
             "remove one of these `needs`/`after` entries".to_owned(),
         );
+    } else if let Some(kinds) = kinds.into_iter().collect::<Option<Vec<Kind>>>() {
+        // Only over a graph that is whole: an unknown kind or a cycle is already reported.
+        for missing in unprovided(&kinds, &needs_of) {
+            let check = &checks[missing.check];
+            let fix = match missing.providers.first() {
+                Some(&provider) => format!(
+                    "add `{}` to its `needs` (`after` only orders, it does not pass facts on)",
+                    ids[provider]
+                ),
+                None => format!(
+                    "add a `{}` check before it and name it in `needs`",
+                    kinds_providing(missing.fact).join("` or `")
+                ),
+            };
+            v.error(
+                &check.kind,
+                format!(
+                    "check `{}` ({}) needs {}, which none of the checks it needs provides: it could only be skipped",
+                    check.id.value,
+                    kinds[missing.check].name(),
+                    missing.fact.describe()
+                ),
+                fix,
+            );
+        }
     }
     if !v.errors.is_empty() {
         // In file order, as the user reads the file.
@@ -431,10 +461,11 @@ mod tests {
     #[test]
     fn environment_values_are_expanded_at_load() {
         let env = |name: &str| (name == "AGENT").then(|| "42".to_owned());
-        let yaml =
-            format!("{HEAD}  - id: p\n    kind: desk-profile\n    path: /agents/${{AGENT}}\n");
+        let yaml = format!(
+            "{HEAD}  - id: r\n    kind: token-refresh\n  - id: p\n    kind: desk-profile\n    path: /agents/${{AGENT}}\n"
+        );
         let pipeline = load_str(&yaml, "p", &env).unwrap();
-        let CheckSpec::DeskProfile(check) = &pipeline.checks[0].spec else {
+        let CheckSpec::DeskProfile(check) = &pipeline.checks[1].spec else {
             panic!("profile")
         };
         assert_eq!(check.path, "/agents/42");
@@ -476,12 +507,26 @@ mod tests {
     }
 
     #[test]
+    fn a_check_whose_facts_nothing_provides_is_refused_but_one_that_needs_none_is_fine() {
+        let found = errors(&format!("{HEAD}  - id: p\n    kind: desk-profile\n"));
+        assert_eq!(
+            found,
+            [
+                "p.yaml:5:11: check `p` (desk-profile) needs a usable access token, which none of the checks it needs provides: it could only be skipped; add a `token-refresh` check before it and name it in `needs`"
+            ]
+        );
+        assert!(errors(&format!("{HEAD}  - id: c\n    kind: connection-exists\n")).is_empty());
+    }
+
+    #[test]
     fn bad_profile_path_is_rejected() {
         let found = errors(&format!(
             "{HEAD}  - id: p\n    kind: desk-profile\n    path: https://evil.example/x\n"
         ));
         assert!(
-            found[0].contains("must be a path under /api/v1"),
+            found
+                .iter()
+                .any(|e| e.contains("must be a path under /api/v1")),
             "{found:?}"
         );
     }
