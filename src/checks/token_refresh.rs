@@ -13,7 +13,7 @@ use crate::{
     store::ExpiryField,
     zoho::{
         catalogue::ZohoCode,
-        oauth::{self, MintedToken, RefreshAnswer},
+        oauth::{self, ExpiresIn, MintedToken, RefreshAnswer},
         scopes,
     },
 };
@@ -198,12 +198,7 @@ fn minted_verdict(
     evidence: String,
     implausible: Option<String>,
 ) -> Verdict {
-    // Zoho's tokens live an hour; a lifetime beyond a day is nonsense (or milliseconds), so it is
-    // capped rather than trusted into an overflow.
-    let lifetime = minted
-        .expires_in
-        .filter(|lifetime| *lifetime <= std::time::Duration::from_secs(86_400))
-        .unwrap_or(std::time::Duration::from_secs(3600));
+    let lifetime = minted.expires_in.lifetime();
     let expires_at = ctx.now() + TimeDelta::from_std(lifetime).unwrap_or(TimeDelta::hours(1));
     let mut fields = vec!["access_token=***".to_owned()];
     if let Some(domain) = &minted.api_domain {
@@ -212,9 +207,10 @@ fn minted_verdict(
     if let Some(scope) = &minted.scope {
         fields.push(format!("scope={scope}"));
     }
-    match minted.expires_in {
-        Some(expires) => fields.push(format!("expires_in={}", expires.as_secs())),
-        None => fields.push("no expires_in (one hour assumed)".to_owned()),
+    match &minted.expires_in {
+        ExpiresIn::Given(expires) => fields.push(format!("expires_in={}", expires.as_secs())),
+        ExpiresIn::Missing => fields.push("no expires_in (one hour assumed)".to_owned()),
+        ExpiresIn::Implausible(sent) => fields.push(sent.clone()),
     }
     let mut message = format!(
         "refreshed because {reason}: the new access token is valid for {}",
@@ -227,6 +223,12 @@ fn minted_verdict(
             None => "; the answer had no api_domain and none is stored, so API calls use the data centre's default host".to_owned(),
         });
         hints.push("when saving a refresh answer without api_domain, keep the stored one — never fall back to the US host");
+    }
+    if let ExpiresIn::Implausible(sent) = &minted.expires_in {
+        message.push_str(&format!(
+            "; the answer's `{sent}` is not a token lifetime in seconds (Zoho's tokens live an hour), so one hour is assumed"
+        ));
+        hints.push("check what answers for the accounts server (a proxy or a mock can rewrite the answer); Zoho sends expires_in as whole seconds");
     }
     if let Some(implausible) = &implausible {
         message.push_str(&format!("; {implausible}"));

@@ -501,3 +501,37 @@ async fn without_a_connection_row_the_check_skips() {
     assert_eq!(verdict.outcome.message, "no connection row to check");
     assert!(discovered(&verdict).is_empty());
 }
+
+#[test]
+fn an_implausible_expires_in_is_a_warning_naming_the_value_sent() {
+    // With --fix the mint is stored, so the lifetime alone makes the warning.
+    let mut env = offline_env(App::Desk);
+    env.fix = true;
+    let ctx = row_context(env, row("u1"));
+    let minted = MintedToken {
+        access_token: AccessToken::new("1000.minted.token".to_owned()),
+        expires_in: ExpiresIn::Implausible("expires_in=-5".to_owned()),
+        api_domain: Some("https://www.zohoapis.com".to_owned()),
+        scope: None,
+    };
+    let verdict = minted_verdict(&ctx, "the test asked", minted, "POST …".to_owned(), None);
+    let outcome = &verdict.outcome;
+    assert_eq!(outcome.status, Status::Warn, "{}", outcome.message);
+    assert!(
+        outcome
+            .message
+            .contains("the answer's `expires_in=-5` is not a token lifetime in seconds"),
+        "{}",
+        outcome.message
+    );
+    assert!(
+        outcome.message.contains("valid for 60 min"),
+        "{}",
+        outcome.message
+    );
+    assert!(
+        outcome.evidence[0].contains("expires_in=-5"),
+        "{:?}",
+        outcome.evidence
+    );
+}

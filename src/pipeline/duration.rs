@@ -9,9 +9,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .find(|c: char| !c.is_ascii_digit())
         .ok_or_else(|| format!("`{text}` has no unit"))?;
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` does not start with a whole number"))?;
+    let number: u64 = match number.parse() {
+        Ok(number) => number,
+        // Digits that overflow are a number too large, not "no number".
+        Err(_) if !number.is_empty() => return Err(format!("`{text}` is too long")),
+        Err(_) => return Err(format!("`{text}` does not start with a whole number")),
+    };
     let seconds_per_unit = match unit.trim() {
         "ms" => return Ok(Duration::from_millis(number)),
         "s" => 1,
@@ -28,6 +31,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_too_large_is_too_long_not_missing() {
+        assert_eq!(
+            parse_duration("99999999999999999999h"),
+            Err("`99999999999999999999h` is too long".to_owned())
+        );
+        assert_eq!(
+            parse_duration("h"),
+            Err("`h` does not start with a whole number".to_owned())
+        );
+    }
 
     #[test]
     fn units_are_read() {

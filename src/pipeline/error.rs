@@ -23,8 +23,8 @@ impl PipelineError {
             file: file.to_owned(),
             line: location.line(),
             column: location.column(),
-            message: message.into(),
-            fix,
+            message: shorten_quoted(&message.into()),
+            fix: fix.map(|fix| shorten_quoted(&fix)),
         }
     }
 
@@ -33,10 +33,33 @@ impl PipelineError {
             file: file.to_owned(),
             line: 0,
             column: 0,
-            message: message.into(),
-            fix,
+            message: shorten_quoted(&message.into()),
+            fix: fix.map(|fix| shorten_quoted(&fix)),
         }
     }
+}
+
+/// A value quoted in a message is shown up to this many characters.
+const LONGEST_QUOTE: usize = 60;
+
+/// Messages quote what the file says in backticks; a 1 MB id or key is shown by its start and
+/// length, not echoed whole.
+fn shorten_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    for (index, part) in message.split('`').enumerate() {
+        if index > 0 {
+            out.push('`');
+        }
+        let quoted = index % 2 == 1;
+        let length = part.chars().count();
+        if quoted && length > LONGEST_QUOTE {
+            out.extend(part.chars().take(LONGEST_QUOTE));
+            out.push_str(&format!("… ({length} characters)"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 impl fmt::Display for PipelineError {
@@ -71,5 +94,26 @@ impl fmt::Display for PipelineErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
         f.write_str(&lines.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_quoted_value_is_shown_by_its_start_and_length() {
+        let id = "x".repeat(1_000_000);
+        let error =
+            PipelineError::whole_file("p.yaml", format!("check id `{id}` is not usable"), None);
+        assert_eq!(
+            error.message,
+            format!(
+                "check id `{}… (1000000 characters)` is not usable",
+                "x".repeat(60)
+            )
+        );
+        let short = PipelineError::whole_file("p.yaml", "unknown app `books`", None);
+        assert_eq!(short.message, "unknown app `books`");
     }
 }

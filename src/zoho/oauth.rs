@@ -23,12 +23,59 @@ pub struct ClientCredentials {
 #[derive(Clone, Debug)]
 pub struct MintedToken {
     pub access_token: AccessToken,
-    /// `None` when Zoho left `expires_in` out (it happens: integrations report sporadic answers
-    /// without it).
-    pub expires_in: Option<Duration>,
+    pub expires_in: ExpiresIn,
     pub api_domain: Option<String>,
     /// Space-separated, when Zoho sends it (newer answers do, older ones do not).
     pub scope: Option<String>,
+}
+
+/// The lifetime a token answer gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpiresIn {
+    /// Seconds, as Zoho documents (or milliseconds beside the legacy `expires_in_sec`, read as
+    /// Zoho's SDKs do), at most a day: Zoho's tokens live an hour.
+    Given(Duration),
+    /// Left out (it happens: integrations report sporadic answers without it).
+    Missing,
+    /// Present but not a plausible lifetime: negative, not a number, or beyond a day. The value
+    /// as sent, for the message.
+    Implausible(String),
+}
+
+/// A token lifetime beyond this is nonsense (or milliseconds): Zoho's tokens live an hour.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(86_400);
+
+impl ExpiresIn {
+    /// The lifetime to count on: the given one, else Zoho's hour.
+    pub fn lifetime(&self) -> Duration {
+        match self {
+            ExpiresIn::Given(lifetime) => *lifetime,
+            ExpiresIn::Missing | ExpiresIn::Implausible(_) => Duration::from_secs(3600),
+        }
+    }
+
+    /// Reads `expires_in` (and the legacy `expires_in_sec`, which makes `expires_in`
+    /// milliseconds) from a token answer.
+    fn read(fields: &serde_json::Map<String, Value>) -> ExpiresIn {
+        let (key, value) = match (fields.get("expires_in_sec"), fields.get("expires_in")) {
+            (Some(seconds), _) => ("expires_in_sec", seconds),
+            (None, Some(value)) => ("expires_in", value),
+            (None, None) => return ExpiresIn::Missing,
+        };
+        let seconds = value
+            .as_u64()
+            .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+        match seconds.map(Duration::from_secs) {
+            Some(lifetime) if lifetime <= LONGEST_LIFETIME => ExpiresIn::Given(lifetime),
+            Some(_) | None => {
+                let shown = match value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                ExpiresIn::Implausible(format!("{key}={shown}"))
+            }
+        }
+    }
 }
 
 /// What the accounts server said to a refresh.
@@ -57,13 +104,6 @@ pub fn read_refresh_answer(status: u16, body: &str) -> RefreshAnswer {
             .filter(|value| !value.is_empty())
             .map(str::to_owned)
     };
-    let number = |key: &str| {
-        fields.get(key).and_then(|value| {
-            value
-                .as_u64()
-                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-        })
-    };
     if let Some(error) = text("error") {
         let description = text("error_description");
         // The throttle answer's texts can be localised ("拒绝访问"), so it is recognised by
@@ -89,11 +129,7 @@ pub fn read_refresh_answer(status: u16, body: &str) -> RefreshAnswer {
             known: Some(ZohoCode::NoAccessToken),
         });
     };
-    // With the legacy `expires_in_sec` present, Zoho's SDKs read `expires_in` as milliseconds.
-    let expires_in = match number("expires_in_sec") {
-        Some(seconds) => Some(Duration::from_secs(seconds)),
-        None => number("expires_in").map(Duration::from_secs),
-    };
+    let expires_in = ExpiresIn::read(&fields);
     RefreshAnswer::Minted(MintedToken {
         access_token: AccessToken::new(access_token),
         expires_in,
@@ -222,10 +258,45 @@ mod tests {
         let body = r#"{"access_token":"t","expires_in":3600000,"expires_in_sec":3600}"#;
         match read_refresh_answer(200, body) {
             RefreshAnswer::Minted(token) => {
-                assert_eq!(token.expires_in, Some(Duration::from_secs(3600)))
+                assert_eq!(
+                    token.expires_in,
+                    ExpiresIn::Given(Duration::from_secs(3600))
+                )
             }
             other => panic!("expected a token, got {other:?}"),
         }
+    }
+
+    fn expires_in_of(body: &str) -> ExpiresIn {
+        match read_refresh_answer(200, body) {
+            RefreshAnswer::Minted(token) => token.expires_in,
+            other => panic!("expected a token, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_garbage_negative_or_huge_expires_in_is_implausible_and_named() {
+        assert_eq!(
+            expires_in_of(r#"{"access_token":"t","expires_in":"soon"}"#),
+            ExpiresIn::Implausible("expires_in=soon".to_owned())
+        );
+        assert_eq!(
+            expires_in_of(r#"{"access_token":"t","expires_in":-5}"#),
+            ExpiresIn::Implausible("expires_in=-5".to_owned())
+        );
+        assert_eq!(
+            expires_in_of(r#"{"access_token":"t","expires_in":3600000}"#),
+            ExpiresIn::Implausible("expires_in=3600000".to_owned())
+        );
+        assert_eq!(
+            expires_in_of(r#"{"access_token":"t","expires_in":"3600"}"#),
+            ExpiresIn::Given(Duration::from_secs(3600))
+        );
+        assert_eq!(expires_in_of(r#"{"access_token":"t"}"#), ExpiresIn::Missing);
+        assert_eq!(
+            ExpiresIn::Implausible("expires_in=-5".to_owned()).lifetime(),
+            Duration::from_secs(3600)
+        );
     }
 
     #[test]
