@@ -13,6 +13,21 @@ use std::{
 
 use tokio::task::JoinSet;
 
+tokio::task_local! {
+    /// Set while a check runs: a panic there is reported as that check's error, so the panic
+    /// hook stays quiet (`panics_are_reported`).
+    static CHECKING: ();
+}
+
+/// Whether a panic at this point becomes a check's (or connection's) reported error, so the
+/// panic hook need not print it.
+pub fn panics_are_reported() -> bool {
+    CHECKING.try_with(|_| ()).is_ok()
+}
+
+/// What a check that panicked reports.
+pub const INTERNAL_ERROR: &str = "internal error (a bug; please report it)";
+
 use crate::checks::{Facts, Outcome, Status, Verdict};
 
 /// One check as the scheduler sees it.
@@ -82,7 +97,7 @@ where
                 }
                 let check = start(index, facts.clone());
                 let timeout = step.timeout;
-                let handle = running.spawn(async move {
+                let handle = running.spawn(CHECKING.scope((), async move {
                     let started = Instant::now();
                     let verdict = match tokio::time::timeout(timeout, check).await {
                         Ok(verdict) => verdict,
@@ -94,7 +109,7 @@ where
                         .verdict(),
                     };
                     (index, verdict, started.elapsed())
-                });
+                }));
                 task_index.insert(handle.id(), index);
                 states[index] = State::Running;
             }
@@ -108,7 +123,7 @@ where
                 // A crashing check must not take the run down: it becomes that check's Error.
                 let index = task_index[&join_error.id()];
                 let outcome = if join_error.is_panic() {
-                    Outcome::error("the check crashed (a bug in zoho-doctor; please report it)")
+                    Outcome::error(INTERNAL_ERROR)
                 } else {
                     Outcome::error("the check was cancelled")
                 };
@@ -300,14 +315,22 @@ mod tests {
     async fn a_panicking_check_is_that_checks_error_and_the_others_run() {
         let steps = [step("bad", &[], &[]), step("good", &[], &[])];
         let (results, _) = schedule(&steps, Facts::default(), |index, _| async move {
+            assert!(
+                panics_are_reported(),
+                "a check runs where its panic is reported"
+            );
             assert!(index != 0, "a bug in a check");
             Outcome::pass("fine").verdict()
         })
         .await;
+        assert!(
+            !panics_are_reported(),
+            "outside a check a panic is the hook's"
+        );
         assert_eq!(
             summary(&results),
             [
-                "ERROR: the check crashed (a bug in zoho-doctor; please report it)",
+                "ERROR: internal error (a bug; please report it)",
                 "PASS: fine"
             ]
         );
