@@ -118,7 +118,8 @@ async fn admit(
                 details,
             ));
         }
-        Some(Fault::ZohoError { .. }) | None => {}
+        // Hostile answers are the layer's (`sim/hostile.rs`).
+        Some(Fault::ZohoError { .. } | Fault::Hostile { .. }) | None => {}
     }
     Ok(account)
 }

@@ -82,7 +82,8 @@ async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
             code,
             "Simulated Zoho Desk error.",
         )),
-        Some(Fault::ZohoError { .. }) | None => None,
+        // Hostile answers are the layer's (`sim/hostile.rs`).
+        Some(Fault::ZohoError { .. } | Fault::Hostile { .. }) | None => None,
         Some(Fault::Slow(delay)) => {
             tokio::time::sleep(*delay).await;
             None

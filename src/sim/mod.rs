@@ -6,10 +6,16 @@
 //!
 //! URLs: `{base}/accounts/{dc}/…`, `{base}/api/{dc}/…`, `{base}/desk/{dc}/api/v1/…`, which is
 //! what the `{dc}` placeholder in `ZOHO_*_URL` overrides is for.
+//!
+//! Hostile answers (`Fault::Hostile`): not JSON, an HTML 502, truncated JSON, a huge body, escapes
+//! in every text field — and, on the raw port beside axum (`Sim::raw`), a slow drip past the
+//! timeout and a reset mid-body.
 
 mod accounts;
 mod crm;
 mod desk;
+mod hostile;
+mod raw;
 mod scenarios;
 mod world;
 
@@ -25,7 +31,7 @@ use axum::{
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 pub use scenarios::{SCENARIOS, ScenarioInfo};
-pub use world::{Fault, MintHook, SeededConnection, Service};
+pub use world::{ESCAPES, Fault, Hostile, MintHook, SeededConnection, Service};
 
 use world::World;
 
@@ -34,10 +40,12 @@ pub type Shared = Arc<Mutex<World>>;
 /// A running simulator. Dropping it stops the server.
 pub struct Sim {
     addr: SocketAddr,
+    raw_addr: SocketAddr,
     world: Shared,
     seeds: Vec<SeededConnection>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    raw_task: JoinHandle<()>,
 }
 
 impl Sim {
@@ -56,6 +64,9 @@ impl Sim {
             .map(|scenario| (scenario.build)(&mut world, scenario.name))
             .collect();
         let world: Shared = Arc::new(Mutex::new(world));
+        let raw_listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let raw_addr = raw_listener.local_addr()?;
+        let raw_task = tokio::spawn(raw::serve(raw_listener, Arc::clone(&world), addr));
         let router = router(Arc::clone(&world));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -67,10 +78,12 @@ impl Sim {
         });
         Ok(Sim {
             addr,
+            raw_addr,
             world,
             seeds,
             stop: Some(stop),
             task: Some(task),
+            raw_task,
         })
     }
 
@@ -97,6 +110,17 @@ impl Sim {
         format!("{}/desk/{{dc}}", self.base_url())
     }
 
+    /// The raw port (`sim/raw.rs`): it plays `Hostile::SlowDrip` and `Hostile::ResetMidBody`
+    /// and passes every other request through to the simulator.
+    pub fn raw_addr(&self) -> SocketAddr {
+        self.raw_addr
+    }
+
+    /// One of this simulator's URLs (`desk_url()`, …) through the raw port instead.
+    pub fn raw(&self, url: &str) -> String {
+        url.replacen(&self.base_url(), &format!("http://{}", self.raw_addr), 1)
+    }
+
     /// The connection rows of every scenario, in catalogue order.
     pub fn seeds(&self) -> &[SeededConnection] {
         &self.seeds
@@ -121,7 +145,8 @@ impl Sim {
         self.lock().mint_hook = Some(hook);
     }
 
-    /// Makes one user's answers misbehave (slow, malformed, rate limited, a Zoho error code).
+    /// Makes one user's answers misbehave (slow, malformed, rate limited, a Zoho error code,
+    /// hostile).
     pub fn set_fault(&self, user: &str, fault: Fault) {
         self.lock().set_fault(user, fault);
     }
@@ -144,6 +169,7 @@ impl Sim {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.raw_task.abort();
     }
 }
 
@@ -171,5 +197,9 @@ fn router(world: Shared) -> Router {
         )
         .route("/api/{dc}/crm/{version}/users", get(crm::users))
         .fallback(desk::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&world),
+            hostile::layer,
+        ))
         .with_state(world)
 }

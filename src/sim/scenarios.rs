@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::world::{CrmTenant, DeskTenant, SeededConnection, World, new_token, now_secs};
+use super::world::{CrmTenant, DeskTenant, SeededConnection, World, now_secs};
 
 /// One scenario of the catalogue.
 pub struct ScenarioInfo {
@@ -260,7 +260,7 @@ fn build(
     let (access_token, expires_at) = match setup.token {
         Token::Live => (world.issue(grant, now + 3300), now + 3300),
         Token::Expired => (world.issue(grant, now - 600), now - 600),
-        Token::Evicted => (new_token(), now + 3000),
+        Token::Evicted => (world.evicted_token(account), now + 3000),
     };
     let token_expires_at = match setup.expiry {
         Expiry::Seconds => expires_at.to_string(),

@@ -54,7 +54,71 @@ pub enum Fault {
         status: u16,
         code: String,
     },
+    /// One service answers every call with a hostile answer (`sim/hostile.rs`). `SlowDrip` and
+    /// `ResetMidBody` need the service's URL pointed at the raw port (`Sim::raw`).
+    Hostile { service: Service, answer: Hostile },
 }
+
+/// What a hostile service answers instead of playing Zoho.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostile {
+    /// HTTP 200 with a plain-text body.
+    NotJson,
+    /// HTTP 502 with a proxy's HTML error page.
+    Html502,
+    /// The service's own answer cut in half (status and type kept, `Content-Length` matching the
+    /// cut body): JSON that stops mid-value.
+    Truncated,
+    /// HTTP 200, `application/json`: one JSON string this many bytes long.
+    Huge(usize),
+    /// The service's own answer (success or Zoho error) with `ESCAPES` appended to every text
+    /// field except ids (keys ending in `id`) and tokens; to `scope` as one more scope.
+    Escapes,
+    /// Raw port only: the head at once, then the body one byte every 100 ms, past any timeout.
+    SlowDrip,
+    /// Raw port only: the head and part of the promised body, then a TCP reset (RST).
+    ResetMidBody,
+}
+
+impl Hostile {
+    /// The names `Hostile::parse` reads, for a command-line flag or a test table.
+    pub const NAMES: [&'static str; 7] = [
+        "not-json",
+        "html-502",
+        "truncated",
+        "huge",
+        "escapes",
+        "slow-drip",
+        "reset-mid-body",
+    ];
+
+    /// `huge` is 32 MiB; `huge:N` is N bytes.
+    pub fn parse(name: &str) -> Option<Hostile> {
+        if let Some(bytes) = name.strip_prefix("huge:") {
+            return bytes.parse().ok().map(Hostile::Huge);
+        }
+        Some(match name {
+            "not-json" => Hostile::NotJson,
+            "html-502" => Hostile::Html502,
+            "truncated" => Hostile::Truncated,
+            "huge" => Hostile::Huge(32 << 20),
+            "escapes" => Hostile::Escapes,
+            "slow-drip" => Hostile::SlowDrip,
+            "reset-mid-body" => Hostile::ResetMidBody,
+            _ => return None,
+        })
+    }
+
+    /// Whether only the raw port can play it (axum cannot reset a connection or starve a body).
+    pub fn needs_raw_port(self) -> bool {
+        matches!(self, Hostile::SlowDrip | Hostile::ResetMidBody)
+    }
+}
+
+/// What `Hostile::Escapes` appends to every text field: ANSI colour, an OSC window-title change,
+/// BEL, NUL, backspace, CR, TAB, DEL, C1 controls (NEL, CSI, OSC) and every bidirectional
+/// control (U+202A–E, U+200E/F, U+2066–9, U+061C). No line feed: output may contain those.
+pub const ESCAPES: &str = "\u{1b}[31m\u{1b}]0;pwned\u{7}\u{7}\u{0}\u{8}\r\t\u{7f}\u{85}\u{9b}\u{9d}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{200e}\u{200f}\u{2066}\u{2067}\u{2068}\u{2069}\u{61c}\u{1b}[0m";
 
 /// A simulated service, for faults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +129,19 @@ pub enum Service {
     UserInfo,
     Desk,
     Crm,
+}
+
+impl Service {
+    /// `token`, `user-info`, `desk` or `crm`.
+    pub fn parse(name: &str) -> Option<Service> {
+        Some(match name {
+            "token" => Service::Token,
+            "user-info" => Service::UserInfo,
+            "desk" => Service::Desk,
+            "crm" => Service::Crm,
+            _ => return None,
+        })
+    }
 }
 
 pub struct Client {
@@ -162,6 +239,9 @@ pub struct World {
     pub grants: Vec<Grant>,
     pub live: Vec<Live>,
     pub accounts: Vec<Account>,
+    /// Access tokens Zoho no longer knows (evicted by later mints), with their accounts: Zoho
+    /// refuses them, but a hostile fault still finds whose they were.
+    pub evicted: Vec<(String, usize)>,
     requests: HashMap<String, usize>,
 }
 
@@ -181,6 +261,7 @@ impl World {
             grants: Vec::new(),
             live: Vec::new(),
             accounts: Vec::new(),
+            evicted: Vec::new(),
             requests: HashMap::new(),
         };
         world.add_client(None);
@@ -215,6 +296,35 @@ impl World {
             fault: None,
         });
         index
+    }
+
+    /// The account an access token was issued to: live, expired or evicted.
+    pub fn account_of_token(&self, token: &str) -> Option<usize> {
+        self.live
+            .iter()
+            .map(|live| (&live.token, live.account))
+            .chain(
+                self.evicted
+                    .iter()
+                    .map(|(evicted, account)| (evicted, *account)),
+            )
+            .find(|(issued, _)| *issued == token)
+            .map(|(_, account)| account)
+    }
+
+    /// An access token of `account` that Zoho has already forgotten.
+    pub fn evicted_token(&mut self, account: usize) -> String {
+        let token = new_token();
+        self.evicted.push((token.clone(), account));
+        token
+    }
+
+    /// The account a refresh token belongs to, on any data centre, revoked or not.
+    pub fn account_of_grant(&self, refresh_token: &str) -> Option<usize> {
+        self.grants
+            .iter()
+            .find(|grant| grant.refresh_token == refresh_token)
+            .map(|grant| grant.account)
     }
 
     /// The fault of the account a refresh token belongs to.
