@@ -51,6 +51,9 @@ pub fn read(answer: &Answer) -> Reading<Body> {
         304 => return Reading::Data(Body::NotModified),
         _ => {}
     }
+    if let Some(outage) = super::outage(answer, "code") {
+        return Reading::Unreadable(outage);
+    }
     let json = answer.json();
     let is_error_body = json
         .as_ref()

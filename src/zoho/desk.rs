@@ -43,6 +43,9 @@ pub fn list_items(answer: &Answer) -> Reading<Vec<Map<String, Value>>> {
     if answer.status == 204 {
         return Reading::Data(Vec::new());
     }
+    if let Some(outage) = super::outage(answer, "errorCode") {
+        return Reading::Unreadable(outage);
+    }
     if !answer.is_success() {
         return Reading::Rejected(error_of(answer));
     }
@@ -71,6 +74,9 @@ pub fn list_items(answer: &Answer) -> Reading<Vec<Map<String, Value>>> {
 
 /// The single object of a Desk GET answer.
 pub fn object(answer: &Answer) -> Reading<Map<String, Value>> {
+    if let Some(outage) = super::outage(answer, "errorCode") {
+        return Reading::Unreadable(outage);
+    }
     if !answer.is_success() {
         return Reading::Rejected(error_of(answer));
     }
@@ -161,6 +167,21 @@ mod tests {
             retry_after: None,
             elapsed: Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn a_5xx_from_a_proxy_is_unreadable_but_zohos_own_5xx_is_its_error() {
+        let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        assert!(matches!(
+            list_items(&answer(502, html)),
+            Reading::Unreadable(why) if why.starts_with("HTTP 502 without Zoho's error body")
+        ));
+        assert!(matches!(object(&answer(503, "")), Reading::Unreadable(_)));
+        let zoho = r#"{"errorCode":"INTERNAL_SERVER_ERROR","message":"oops"}"#;
+        assert!(matches!(
+            list_items(&answer(500, zoho)),
+            Reading::Rejected(error) if error.wire_code == "INTERNAL_SERVER_ERROR"
+        ));
     }
 
     #[test]
