@@ -1,12 +1,103 @@
-//! `connection-exists`: the user has a connection row, and the row can work at all — a refresh
-//! token that is there and is not the access token, and a data centre Zoho has.
+//! `connection-exists`: the user has a connection row, and the row can work at all — values that
+//! read as text, a refresh token that is there and is not the access token, and a data centre
+//! Zoho has — and it is the only row with its key, and holds no time that is none.
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Status, Verdict};
 use crate::zoho::App;
 use crate::{
-    store::{Connection, ExpiryField, Stored},
+    store::{Connection, ExpiryField, Stored, Unreadable},
     zoho::DataCentre,
 };
+
+/// The row for messages: `user_id `u2``, by its key column.
+fn row_named(connection: &Connection) -> String {
+    match connection.key() {
+        Some(key) => format!("{} `{}`", key.column, connection.user_id),
+        None => format!("user `{}`", connection.user_id),
+    }
+}
+
+/// Columns holding bytes that are not UTF-8 text: unreadable to the app too, so a failure.
+fn not_text(connection: &Connection) -> Option<Verdict> {
+    let columns: Vec<String> = connection
+        .unreadable()
+        .iter()
+        .filter_map(|value| match value {
+            Unreadable::NotText { column } => Some(format!("`{column}`")),
+            Unreadable::Time { .. } => None,
+        })
+        .collect();
+    if columns.is_empty() {
+        return None;
+    }
+    Some(
+        Outcome::fail(format!(
+            "the row with {} holds bytes that are not UTF-8 text in {}: zoho-doctor cannot read {}, and neither can an app that reads text",
+            row_named(connection),
+            columns.join(" and "),
+            if columns.len() == 1 { "it" } else { "them" }
+        ))
+        .hint("rewrite the value as UTF-8 text (for a token, re-authorise the user); if the app stores it encrypted, point zoho-doctor at a view that decrypts it")
+        .code("value_not_text")
+        .verdict(),
+    )
+}
+
+/// What the row holds that works but should not: a time that is none, a key other rows share.
+/// Each is a message, a hint and a code.
+fn warnings(connection: &Connection) -> Vec<(String, &'static str, &'static str)> {
+    let mut warnings = Vec::new();
+    for value in connection.unreadable() {
+        if let Unreadable::Time { column, raw } = value {
+            warnings.push((
+                format!(
+                    "`{column}` holds `{raw}` ({}), which is no point in time: an app comparing it with the clock refreshes the access token always or never, and Zoho expires it after an hour",
+                    row_named(connection)
+                ),
+                "store the token's real expiry (now + expires_in seconds); --fix stores a fresh token with its expiry",
+                "time_out_of_range",
+            ));
+        }
+    }
+    if let Some(key) = connection.key().filter(|key| key.rows > 1) {
+        warnings.push((
+            format!(
+                "{} rows share {} `{}`; the app reads whichever its query returns first",
+                key.rows, key.column, connection.user_id
+            ),
+            "delete the stale rows and make the key column unique; until then --fix writes to none of them",
+            "duplicate_key",
+        ));
+    }
+    warnings
+}
+
+/// A pass becomes a warning with the row's warnings; a failure keeps its message and carries
+/// them as evidence.
+fn with_warnings(
+    mut verdict: Verdict,
+    warnings: Vec<(String, &'static str, &'static str)>,
+) -> Verdict {
+    let Some((_, _, code)) = warnings.first() else {
+        return verdict;
+    };
+    let outcome = &mut verdict.outcome;
+    if outcome.status != Status::Pass {
+        outcome
+            .evidence
+            .extend(warnings.into_iter().map(|(message, _, _)| message));
+        return verdict;
+    }
+    outcome.status = Status::Warn;
+    outcome.code = Some((*code).to_owned());
+    let (messages, hints): (Vec<String>, Vec<&str>) = warnings
+        .into_iter()
+        .map(|(message, hint, _)| (message, hint))
+        .unzip();
+    outcome.message = messages.join("; ");
+    outcome.hint = Some(hints.join("; "));
+    verdict
+}
 
 /// A token column holding ciphertext fails the check that meets it; the value is never sent.
 pub(super) fn not_inspectable(connection: &Connection) -> Option<Verdict> {
@@ -51,6 +142,16 @@ impl CheckKind for ConnectionExists {
                 .code("no_connection")
                 .verdict();
         };
+        with_warnings(Self::judge(ctx, connection), warnings(connection))
+    }
+}
+
+impl ConnectionExists {
+    /// The row's first failure, or its pass with what it holds.
+    fn judge(ctx: &CheckContext, connection: &Connection) -> Verdict {
+        if let Some(verdict) = not_text(connection) {
+            return verdict;
+        }
         if let Stored::Invalid { raw, .. } = &connection.dc {
             return Outcome::fail(format!("the row's dc `{raw}` is not a Zoho data centre"))
                 .hint(format!(
@@ -104,6 +205,7 @@ mod tests {
     use secrecy::SecretString;
 
     use super::*;
+    use crate::store::{Field, RowKey, Snapshot, SqlValue};
     use crate::{
         checks::{Status, testing::*},
         store::stored,
@@ -301,6 +403,112 @@ mod tests {
             outcome.details,
             [("token expiry".to_owned(), "unreadable: `soon`".to_owned())],
             "no dc stored, so no data centre detail"
+        );
+    }
+
+    /// The row as the SQL store reads it: keyed on `user_id`, shared by `rows` rows.
+    fn read_as(values: Vec<(Field, &str, SqlValue)>, rows: usize) -> Snapshot {
+        let values = values
+            .into_iter()
+            .map(|(field, column, value)| (field, column.to_owned(), value))
+            .collect();
+        let key = RowKey {
+            column: "user_id".to_owned(),
+            rows: 1,
+        };
+        let mut snapshot = Snapshot::read(values, key);
+        snapshot.shared_by(rows);
+        snapshot
+    }
+
+    #[tokio::test]
+    async fn a_value_that_is_not_text_fails_naming_the_column_and_the_key_never_the_bytes() {
+        let verdict = verdict_for(Some(Connection {
+            refresh_token: None,
+            snapshot: read_as(
+                vec![(
+                    Field::RefreshToken,
+                    "refresh_token",
+                    SqlValue::Bytes(vec![0x31, 0xff, 0x2e]),
+                )],
+                1,
+            ),
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            "the row with user_id `ada` holds bytes that are not UTF-8 text in `refresh_token`: zoho-doctor cannot read it, and neither can an app that reads text"
+        );
+        assert_eq!(outcome.code.as_deref(), Some("value_not_text"));
+        assert!(!format!("{outcome:?}").contains("ff"), "{outcome:?}");
+    }
+
+    #[tokio::test]
+    async fn a_time_that_is_none_warns_naming_the_column_and_its_text() {
+        let verdict = verdict_for(Some(Connection {
+            expiry: ExpiryField::Unreadable("infinity".to_owned()),
+            snapshot: read_as(
+                vec![(
+                    Field::Expiry,
+                    "token_expires_at",
+                    SqlValue::OutOfRange("infinity".to_owned()),
+                )],
+                1,
+            ),
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome.message.starts_with(
+                "`token_expires_at` holds `infinity` (user_id `ada`), which is no point in time"
+            ),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("time_out_of_range"));
+        assert!(outcome.hint.as_deref().unwrap().contains("real expiry"));
+    }
+
+    #[tokio::test]
+    async fn a_key_other_rows_share_warns_and_a_failing_row_carries_it_as_evidence() {
+        let shared = read_as(
+            vec![(Field::Key, "user_id", SqlValue::Text("ada".into()))],
+            2,
+        );
+        let verdict = verdict_for(Some(Connection {
+            snapshot: shared.clone(),
+            ..working_row()
+        }))
+        .await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(
+            outcome.message,
+            "2 rows share user_id `ada`; the app reads whichever its query returns first"
+        );
+        assert_eq!(outcome.code.as_deref(), Some("duplicate_key"));
+        assert!(
+            outcome
+                .details
+                .iter()
+                .any(|(name, _)| name == "data centre")
+        );
+
+        let failing = verdict_for(Some(Connection {
+            refresh_token: None,
+            snapshot: shared,
+            ..working_row()
+        }))
+        .await;
+        assert_eq!(failing.outcome.code.as_deref(), Some("no_refresh_token"));
+        assert_eq!(
+            failing.outcome.evidence,
+            ["2 rows share user_id `ada`; the app reads whichever its query returns first"]
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Runs a pipeline over many connections, a few at a time, keeping the users' order. Every
 //! connection is read before any is checked, so a store that fails to read stops the run
-//! before anything was written; a write-back that fails is reported on its connection.
+//! before anything was written; a write-back that fails is reported on its connection. Rows
+//! that share a key are each checked, and told apart in the report: `u1`, `u1#2`, …
 
 use std::sync::Arc;
 
@@ -26,8 +27,18 @@ pub async fn run_fleet(
 ) -> Result<Vec<ConnectionRun>, StoreError> {
     let mut loaded = Vec::with_capacity(users.len());
     for user in users {
-        let connection = store.load(&user).await?;
-        loaded.push((user, connection));
+        let rows = store.load(&user).await?;
+        if rows.is_empty() {
+            loaded.push((user, None));
+            continue;
+        }
+        for (index, connection) in rows.into_iter().enumerate() {
+            let label = match index {
+                0 => user.clone(),
+                _ => format!("{user}#{}", index + 1),
+            };
+            loaded.push((label, Some(connection)));
+        }
     }
 
     let permits = Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE));

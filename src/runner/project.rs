@@ -91,7 +91,36 @@ fn word(result: &WriteResult) -> String {
         WriteResult::NotStored(NotStored::NoRow(EnvValue::DeskPortal(portal))) => {
             format!("env: would store desk portal {portal}: set ZOHO_DESK_PORTAL={portal}")
         }
+        WriteResult::NotStored(NotStored::Implausible {
+            field,
+            discovered,
+            expected,
+        }) => format!(
+            "`{field}`: not stored — Zoho sent `{}`, but {expected}",
+            escaped(discovered)
+        ),
+        WriteResult::NotStored(NotStored::SharedKey { column, key, rows }) => format!(
+            "nothing written — {rows} rows share {column} `{key}`, and a write keyed on it would change all of them; remove the extra rows, then run --fix again"
+        ),
         WriteResult::Failed { reason } => format!("not written: {reason}"),
+    }
+}
+
+/// A value from outside, fit for one line: anything but printable ASCII escaped (control and
+/// invisible characters show as `\u{7}`), at most 80 characters.
+fn escaped(value: &str) -> String {
+    let mut escaped = String::new();
+    for c in value.chars() {
+        if c.is_ascii_graphic() || c == ' ' {
+            escaped.push(c);
+        } else {
+            escaped.extend(c.escape_default());
+        }
+    }
+    if escaped.chars().count() > 80 {
+        format!("{}…", escaped.chars().take(80).collect::<String>())
+    } else {
+        escaped
     }
 }
 
@@ -100,5 +129,42 @@ fn shown(value: &Shown) -> String {
         Shown::Empty => "(empty)".to_owned(),
         Shown::Secret => "***".to_owned(),
         Shown::Value(value) => format!("`{value}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_implausible_value_is_worded_with_its_control_characters_escaped() {
+        let line = word(&WriteResult::NotStored(NotStored::Implausible {
+            field: "desk_portal",
+            discovered: "ac\u{7}me\n".to_owned(),
+            expected: "a portal name has only letters, digits, `-` and `_`",
+        }));
+        assert_eq!(
+            line,
+            "`desk_portal`: not stored — Zoho sent `ac\\u{7}me\\n`, but a portal name has only letters, digits, `-` and `_`"
+        );
+        assert!(!line.chars().any(char::is_control));
+        let long = word(&WriteResult::NotStored(NotStored::Implausible {
+            field: "desk_portal",
+            discovered: "x".repeat(500),
+            expected: "…",
+        }));
+        assert!(long.len() < 200, "{long}");
+    }
+
+    #[test]
+    fn a_shared_key_is_worded_naming_the_column_key_and_rows() {
+        assert_eq!(
+            word(&WriteResult::NotStored(NotStored::SharedKey {
+                column: "user_id".to_owned(),
+                key: "u1".to_owned(),
+                rows: 2,
+            })),
+            "nothing written — 2 rows share user_id `u1`, and a write keyed on it would change all of them; remove the extra rows, then run --fix again"
+        );
     }
 }

@@ -5,8 +5,8 @@
 use secrecy::SecretString;
 
 use super::{
-    Connection, ExpiryField, StoreError, Stored, stored,
-    writeback::{Snapshot, WriteBack},
+    Connection, ExpiryField, Snapshot, StoreError, Stored, stored,
+    writeback::WriteBack,
     written::{EnvValue, NotStored, WriteResult},
 };
 use crate::zoho::oauth::ClientCredentials;

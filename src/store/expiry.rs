@@ -11,20 +11,48 @@ pub enum SqlValue {
     Int(i64),
     Float(f64),
     Text(String),
+    /// A blob, or text that is not UTF-8: read as text when it is UTF-8, shown in hex otherwise.
+    Bytes(Vec<u8>),
     Timestamp(DateTime<Utc>),
+    /// A time the database holds but no calendar arithmetic here can: `infinity`, `-infinity`,
+    /// MySQL's zero date, a year past 262142. The database's own text for it.
+    OutOfRange(String),
 }
 
 impl SqlValue {
-    /// The value as text, `None` for NULL or an empty string.
+    /// The value as text, `None` for NULL, an empty string or bytes that are not UTF-8.
     pub fn text(&self) -> Option<String> {
+        let trimmed = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         match self {
             SqlValue::Null => None,
             SqlValue::Int(n) => Some(n.to_string()),
             SqlValue::Float(f) => Some(f.to_string()),
-            SqlValue::Text(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+            SqlValue::Text(s) => trimmed(s),
+            SqlValue::Bytes(bytes) => std::str::from_utf8(bytes).ok().and_then(trimmed),
             SqlValue::Timestamp(at) => Some(at.to_rfc3339()),
+            SqlValue::OutOfRange(raw) => Some(raw.clone()),
         }
     }
+
+    /// Bytes that are not UTF-8 text: what no app reading the column as text can read.
+    pub fn is_not_text(&self) -> bool {
+        matches!(self, SqlValue::Bytes(bytes) if std::str::from_utf8(bytes).is_err())
+    }
+
+    /// The value for a message: its text, or `x'…'` (hex) for bytes that are not UTF-8. Never
+    /// call it on a token column.
+    pub fn shown(&self) -> Option<String> {
+        match self {
+            SqlValue::Bytes(bytes) if self.is_not_text() => Some(hex_literal(bytes)),
+            other => other.text(),
+        }
+    }
+}
+
+/// Bytes as an SQL hex literal, `x'ff01'`: how a key that is not text is named.
+pub fn hex_literal(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("x'{hex}'")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +99,7 @@ impl ExpiryField {
         match value {
             SqlValue::Null => ExpiryField::Missing,
             SqlValue::Int(n) => from_epoch(*n, n.to_string()),
+            SqlValue::Float(f) if !f.is_finite() => ExpiryField::Unreadable(f.to_string()),
             SqlValue::Float(f) => from_epoch(*f as i64, f.to_string()),
             SqlValue::Timestamp(at) => ExpiryField::Known(Expiry {
                 at: *at,
@@ -78,6 +107,14 @@ impl ExpiryField {
                 raw: at.to_rfc3339(),
             }),
             SqlValue::Text(text) => from_text(text.trim()),
+            SqlValue::Bytes(_) => match value.text() {
+                Some(text) => from_text(&text),
+                None if value.is_not_text() => {
+                    ExpiryField::Unreadable(value.shown().unwrap_or_default())
+                }
+                None => ExpiryField::Missing,
+            },
+            SqlValue::OutOfRange(raw) => ExpiryField::Unreadable(raw.clone()),
         }
     }
 }
@@ -108,6 +145,9 @@ fn from_text(text: &str) -> ExpiryField {
         return from_epoch(number, text.to_owned());
     }
     if let Ok(number) = text.parse::<f64>() {
+        if !number.is_finite() {
+            return ExpiryField::Unreadable(text.to_owned());
+        }
         return from_epoch(number as i64, text.to_owned());
     }
     let known = |at: DateTime<Utc>| {
@@ -230,6 +270,39 @@ mod tests {
             ExpiryField::read(&SqlValue::Text("-9223372036854775808".into())),
             ExpiryField::Unreadable(_)
         ));
+    }
+
+    #[test]
+    fn times_no_calendar_holds_are_unreadable_with_their_text() {
+        for (value, raw) in [
+            (SqlValue::OutOfRange("infinity".into()), "infinity"),
+            (SqlValue::OutOfRange("-infinity".into()), "-infinity"),
+            (
+                SqlValue::OutOfRange("0000-00-00 00:00:00".into()),
+                "0000-00-00 00:00:00",
+            ),
+            (SqlValue::Float(f64::NAN), "NaN"),
+            (SqlValue::Float(f64::INFINITY), "inf"),
+            (SqlValue::Text("NaN".into()), "NaN"),
+        ] {
+            assert_eq!(
+                ExpiryField::read(&value),
+                ExpiryField::Unreadable(raw.into())
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_read_as_text_when_they_are_text_and_show_in_hex_when_not() {
+        let (when, _) = at(ExpiryField::read(&SqlValue::Bytes(b"1800000000".to_vec())));
+        assert_eq!(when.timestamp(), 1_800_000_000);
+        assert_eq!(
+            ExpiryField::read(&SqlValue::Bytes(vec![0xff, 0x01])),
+            ExpiryField::Unreadable("x'ff01'".into())
+        );
+        assert!(SqlValue::Bytes(vec![0xff]).is_not_text());
+        assert!(!SqlValue::Bytes(b"u1".to_vec()).is_not_text());
+        assert_eq!(SqlValue::Bytes(vec![0xff]).text(), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod env;
 mod expiry;
 mod presets;
+mod row;
 mod sql;
 pub mod stored;
 mod writeback;
@@ -13,11 +14,12 @@ use secrecy::SecretString;
 use thiserror::Error;
 
 pub use env::{ENV_USER, EnvStore};
-pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue};
+pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue, hex_literal};
 pub use presets::{Column, Field, Mapping};
+pub use row::{RowKey, Snapshot, Unreadable};
 pub use sql::{SqlStore, display_url, url_password};
 pub use stored::Stored;
-pub use writeback::{Snapshot, WriteBack, looks_encrypted};
+pub use writeback::{WriteBack, looks_encrypted};
 pub use written::{EnvValue, NotStored, Shown, WriteResult};
 
 use crate::zoho::{
@@ -44,7 +46,7 @@ pub struct Connection {
     pub client: Option<ClientCredentials>,
     /// Token columns that hold ciphertext: not inspectable, never sent to Zoho.
     pub encrypted: Vec<String>,
-    /// The values as read, for `--fix`'s compare-and-swap.
+    /// The row as read: its values for `--fix`'s compare-and-swap, its key, what did not read.
     pub snapshot: Snapshot,
 }
 
@@ -54,6 +56,16 @@ impl Connection {
         let access = self.access_token.as_ref().map(AccessToken::secret);
         let client = self.client.as_ref().map(|client| &client.client_secret);
         access.into_iter().chain(&self.refresh_token).chain(client)
+    }
+
+    /// The row's key column and how many rows share its key (none for `env:`).
+    pub fn key(&self) -> Option<&RowKey> {
+        self.snapshot.key()
+    }
+
+    /// Values of the row no app can read as they are: not UTF-8 text, or no point in time.
+    pub fn unreadable(&self) -> &[Unreadable] {
+        self.snapshot.unreadable()
     }
 }
 
@@ -135,10 +147,12 @@ impl Store {
         }
     }
 
-    pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
+    /// Every row keyed `user_id`, in the order the database returns them: none, one, or
+    /// several that share the key (each knows how many).
+    pub async fn load(&self, user_id: &str) -> Result<Vec<Connection>, StoreError> {
         match self {
             Store::Sql(store) => store.load(user_id).await,
-            Store::Env(store) => Ok(store.load(user_id)),
+            Store::Env(store) => Ok(store.load(user_id).into_iter().collect()),
         }
     }
 

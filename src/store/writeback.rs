@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use secrecy::ExposeSecret;
 
 use super::{
-    ExpiryField, ExpiryUnit, Field, SqlValue,
+    ExpiryField, ExpiryUnit, Field, Snapshot, SqlValue,
     written::{NotStored, Shown, WriteResult},
 };
 use crate::zoho::AccessToken;
@@ -22,6 +22,8 @@ pub enum ColumnKind {
     Float,
     Timestamp,
     NaiveTimestamp,
+    /// MySQL's and SQLite's BLOB and BINARY types: bytes, read as text when they are UTF-8.
+    Binary,
     Other,
 }
 
@@ -39,6 +41,8 @@ impl ColumnKind {
             ColumnKind::Text
         } else if ["real", "double", "float"].iter().any(|t| name.contains(t)) {
             ColumnKind::Float
+        } else if name.contains("blob") || name.contains("binary") {
+            ColumnKind::Binary
         } else {
             ColumnKind::Other
         }
@@ -53,7 +57,7 @@ pub struct PresentColumn {
     pub kind: ColumnKind,
 }
 
-/// A value bound into a statement. `Debug` hides text: it may be a token.
+/// A value bound into a statement. `Debug` hides text and bytes: they may be a token.
 #[derive(Clone)]
 pub enum BindValue {
     Null,
@@ -62,6 +66,10 @@ pub enum BindValue {
     Float(f64),
     Timestamp(DateTime<Utc>),
     NaiveTimestamp(NaiveDateTime),
+    /// Only in a guard: the column's bytes are these (text that is not UTF-8, a blob).
+    Bytes(Vec<u8>),
+    /// Only in a guard: the column holds the time the database writes as this text.
+    TimeText(String),
 }
 
 impl BindValue {
@@ -76,10 +84,12 @@ impl BindValue {
             SqlValue::Int(n) => BindValue::Int(*n),
             SqlValue::Float(f) => BindValue::Float(*f),
             SqlValue::Text(t) => BindValue::Text(t.clone()),
+            SqlValue::Bytes(bytes) => BindValue::Bytes(bytes.clone()),
             SqlValue::Timestamp(at) if kind == ColumnKind::NaiveTimestamp => {
                 BindValue::NaiveTimestamp(at.naive_utc())
             }
             SqlValue::Timestamp(at) => BindValue::Timestamp(*at),
+            SqlValue::OutOfRange(raw) => BindValue::TimeText(raw.clone()),
         }
     }
 }
@@ -93,32 +103,9 @@ impl fmt::Debug for BindValue {
             BindValue::Float(x) => write!(f, "Float({x})"),
             BindValue::Timestamp(at) => write!(f, "Timestamp({at})"),
             BindValue::NaiveTimestamp(at) => write!(f, "NaiveTimestamp({at})"),
+            BindValue::Bytes(_) => f.write_str("Bytes(..)"),
+            BindValue::TimeText(raw) => write!(f, "TimeText({raw})"),
         }
-    }
-}
-
-/// The row's values as read, for compare-and-swap. `Debug` hides them: they hold tokens.
-#[derive(Clone, Default)]
-pub struct Snapshot {
-    values: Vec<(Field, SqlValue)>,
-}
-
-impl Snapshot {
-    pub fn new(values: Vec<(Field, SqlValue)>) -> Snapshot {
-        Snapshot { values }
-    }
-
-    pub fn get(&self, field: Field) -> &SqlValue {
-        self.values
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map_or(&SqlValue::Null, |(_, value)| value)
-    }
-}
-
-impl fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Snapshot { .. }")
     }
 }
 
@@ -137,6 +124,8 @@ pub struct WriteBack {
     /// The org id was picked among several organisations with none the default: a guess, so
     /// neither it nor the portal is stored.
     pub ambiguous_org: bool,
+    /// Found, but not stored: the plan judged it implausible.
+    pub refused: Vec<NotStored>,
 }
 
 /// One compare-and-swap group: set these, where those still hold what was read.
@@ -155,15 +144,19 @@ impl WriteBack {
             && self.desk_org_id.is_none()
             && self.desk_portal.is_none()
             && !self.ambiguous_org
+            && self.refused.is_empty()
     }
 
     /// What is deliberately not written, whatever the store.
     pub fn not_stored(&self) -> Vec<WriteResult> {
-        if self.ambiguous_org {
-            vec![WriteResult::NotStored(NotStored::AmbiguousOrganisation)]
-        } else {
-            Vec::new()
-        }
+        let ambiguous = self
+            .ambiguous_org
+            .then_some(NotStored::AmbiguousOrganisation);
+        ambiguous
+            .into_iter()
+            .chain(self.refused.iter().cloned())
+            .map(WriteResult::NotStored)
+            .collect()
     }
 
     /// The groups to write for the columns the table has, and what is not stored (the table
@@ -306,20 +299,24 @@ fn expiry_value(
     match original {
         SqlValue::Int(_) => BindValue::Int(epoch),
         SqlValue::Float(_) => BindValue::Float(epoch as f64),
-        SqlValue::Timestamp(_) => timestamp(),
-        SqlValue::Text(_) if unit == ExpiryUnit::Timestamp => BindValue::Text(at.to_rfc3339()),
-        SqlValue::Text(_) => BindValue::Text(epoch.to_string()),
+        SqlValue::Timestamp(_) | SqlValue::OutOfRange(_) => timestamp(),
+        SqlValue::Text(_) | SqlValue::Bytes(_) if unit == ExpiryUnit::Timestamp => {
+            BindValue::Text(at.to_rfc3339())
+        }
+        SqlValue::Text(_) | SqlValue::Bytes(_) => BindValue::Text(epoch.to_string()),
         SqlValue::Null => match kind {
             ColumnKind::Integer => BindValue::Int(epoch),
             ColumnKind::Float => BindValue::Float(epoch as f64),
             ColumnKind::Timestamp | ColumnKind::NaiveTimestamp => timestamp(),
-            ColumnKind::Text | ColumnKind::Other => BindValue::Text(epoch.to_string()),
+            ColumnKind::Text | ColumnKind::Binary | ColumnKind::Other => {
+                BindValue::Text(epoch.to_string())
+            }
         },
     }
 }
 
 fn shown(value: &SqlValue) -> Shown {
-    value.text().map_or(Shown::Empty, Shown::Value)
+    value.shown().map_or(Shown::Empty, Shown::Value)
 }
 
 fn shown_bind(value: &BindValue) -> Shown {
@@ -330,6 +327,10 @@ fn shown_bind(value: &BindValue) -> Shown {
         BindValue::Float(x) => Shown::Value(x.to_string()),
         BindValue::Timestamp(at) => Shown::Value(at.to_rfc3339()),
         BindValue::NaiveTimestamp(at) => Shown::Value(at.to_string()),
+        BindValue::Bytes(bytes) => SqlValue::Bytes(bytes.clone())
+            .shown()
+            .map_or(Shown::Empty, Shown::Value),
+        BindValue::TimeText(raw) => Shown::Value(raw.clone()),
     }
 }
 
@@ -498,5 +499,7 @@ mod tests {
         assert_eq!(ColumnKind::from_type_name("uuid"), ColumnKind::Other);
         assert_eq!(ColumnKind::from_type_name("numeric"), ColumnKind::Other);
         assert_eq!(ColumnKind::from_type_name("bytea"), ColumnKind::Other);
+        assert_eq!(ColumnKind::from_type_name("varbinary"), ColumnKind::Binary);
+        assert_eq!(ColumnKind::from_type_name("BLOB"), ColumnKind::Binary);
     }
 }

@@ -44,6 +44,19 @@ pub enum NotStored {
     },
     /// The `env:` store has no row to write to.
     NoRow(EnvValue),
+    /// Discovered from Zoho, but not what such a value looks like (`expected` says what does):
+    /// stored, it would break what the app builds from it. `discovered` is as Zoho sent it.
+    Implausible {
+        field: &'static str,
+        discovered: String,
+        expected: &'static str,
+    },
+    /// Several rows share the row's key: a write keyed on it would change all of them.
+    SharedKey {
+        column: String,
+        key: String,
+        rows: usize,
+    },
 }
 
 /// What the `env:` store would have stored.

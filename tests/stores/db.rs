@@ -129,6 +129,19 @@ impl Db {
         .await;
     }
 
+    /// A seed-preset table without a primary key (rows may share a key), with these types for
+    /// the key, the token columns and the expiry.
+    pub async fn loose_table(&self, table: &str, key: &str, tokens: &str, expiry: &str) {
+        self.exec(&format!("DROP TABLE IF EXISTS {table}")).await;
+        let t = self.text_type();
+        self.exec(&format!(
+            "CREATE TABLE {table} (user_id {key}, access_token {tokens}, refresh_token {tokens}, \
+             token_expires_at {expiry}, api_domain {t}, org_id {t}, desk_org_id {t}, desk_portal {t}, \
+             dc {t}, scopes {t}, client_id {t}, client_secret {t})"
+        ))
+        .await;
+    }
+
     /// Inserts a scenario's row; `expiry` is SQL (a literal or an expression).
     pub async fn insert(&self, table: &str, user: &str, seed: &SeededConnection, expiry: &str) {
         let quote = |value: &Option<String>| match value {

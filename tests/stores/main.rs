@@ -2,7 +2,7 @@
 //! ZOHO_DOCTOR_TEST_POSTGRES_URL / ZOHO_DOCTOR_TEST_MYSQL_URL. Every test runs on every backend.
 //! One test binary: `db` is the shared harness, `reading` covers presets, expiry formats and
 //! mappings, `fix` the `--fix` write-back with compare-and-swap, `urls` the `env:` store and store
-//! URL hygiene.
+//! URL hygiene, `hostile` odd rows (times that are none, bytes that are not text, shared keys).
 
 #[path = "../common/mod.rs"]
 #[expect(dead_code, reason = "each test crate uses only some of the helpers")]
@@ -10,5 +10,6 @@ mod common;
 
 mod db;
 mod fix;
+mod hostile;
 mod reading;
 mod urls;

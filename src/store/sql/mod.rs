@@ -18,13 +18,14 @@ use sqlx::{
 };
 
 use decode::{database_reason, mysql_value, postgres_value, sqlite_value};
-use dialect::{bind_mysql, bind_postgres, bind_sqlite, validate_identifier};
+use dialect::{bind_mysql, bind_postgres, bind_sqlite, key_label, same_key, validate_identifier};
 use store_url::target_of;
 pub use store_url::{display_url, url_password};
 
 use super::{
-    Connection, ExpiryField, Field, Mapping, SqlValue, StoreError, Stored, WriteResult, stored,
-    writeback::{self, BindValue, ColumnKind, Guarded, PresentColumn, Snapshot, WriteBack},
+    Connection, ExpiryField, Field, Mapping, NotStored, RowKey, Snapshot, SqlValue, StoreError,
+    Stored, WriteResult, stored,
+    writeback::{self, BindValue, ColumnKind, Guarded, PresentColumn, WriteBack},
 };
 use crate::zoho::{AccessToken, oauth::ClientCredentials};
 
@@ -197,35 +198,54 @@ impl SqlStore {
             .collect())
     }
 
+    /// Every key in the table, once: its text, or `x'…'` (hex) for a key stored as bytes.
     pub async fn users(&self) -> Result<Vec<String>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM {} ORDER BY 1",
+            "SELECT {}, {} FROM {} GROUP BY 1, 2 ORDER BY 1",
             self.key_as_text(),
+            self.key_as_stored(),
             self.quote(&self.mapping.table)
         );
         let rows = self.fetch(sql, Vec::new()).await?;
+        let mut seen = std::collections::HashSet::new();
         Ok(rows
-            .into_iter()
-            .filter_map(|row| row.into_iter().next().and_then(|value| value.text()))
+            .iter()
+            .filter_map(|row| key_label(value_at(row, 0), value_at(row, 1)))
+            .filter(|label| seen.insert(label.clone()))
             .collect())
     }
 
-    pub async fn load(&self, user_id: &str) -> Result<Option<Connection>, StoreError> {
+    /// Every row keyed `user_id` (a key as `users` names it), in the order the database
+    /// returns them: more than one, and each says how many share the key.
+    pub async fn load(&self, user_id: &str) -> Result<Vec<Connection>, StoreError> {
         let columns: Vec<String> = self.present.iter().map(|c| self.select(c)).collect();
+        let (condition, params) = self.key_condition(user_id, 1);
         let sql = format!(
-            "SELECT {} FROM {} WHERE {} = {}",
+            "SELECT {}, {} FROM {} WHERE {condition}",
+            self.key_as_text(),
             columns.join(", "),
             self.quote(&self.mapping.table),
-            self.key_as_text(),
-            self.placeholder(1)
         );
-        let rows = self
-            .fetch(sql, vec![BindValue::Text(user_id.to_owned())])
-            .await?;
-        let Some(values) = rows.into_iter().next() else {
-            return Ok(None);
-        };
-        Ok(Some(self.connection_from(user_id, values)))
+        let raw_key = 1 + self
+            .present
+            .iter()
+            .position(|column| column.field == Field::Key)
+            .unwrap_or_default();
+        let mut connections: Vec<Connection> = self
+            .fetch(sql, params)
+            .await?
+            .into_iter()
+            .filter(|row| {
+                key_label(value_at(row, 0), value_at(row, raw_key))
+                    .is_some_and(|label| same_key(&label, user_id))
+            })
+            .map(|row| self.connection_from(user_id, row.into_iter().skip(1).collect()))
+            .collect();
+        let rows = connections.len();
+        for connection in &mut connections {
+            connection.snapshot.shared_by(rows);
+        }
+        Ok(connections)
     }
 
     fn connection_from(&self, user_id: &str, values: Vec<SqlValue>) -> Connection {
@@ -270,12 +290,16 @@ impl SqlStore {
             scopes: Stored::read(text(Field::Scopes), stored::scopes),
             client,
             encrypted,
-            snapshot: Snapshot::new(
+            snapshot: Snapshot::read(
                 self.present
                     .iter()
                     .zip(values)
-                    .map(|(column, value)| (column.field, value))
+                    .map(|(column, value)| (column.field, column.name.clone(), value))
                     .collect(),
+                RowKey {
+                    column: self.key_name().to_owned(),
+                    rows: 1,
+                },
             ),
         }
     }
@@ -292,6 +316,16 @@ impl SqlStore {
         connection: &Connection,
         plan: &WriteBack,
     ) -> Result<Vec<WriteResult>, StoreError> {
+        // A write keyed on a key several rows share would change every one of them.
+        if let Some(key) = connection.key().filter(|key| key.rows > 1) {
+            let mut results = plan.not_stored();
+            results.push(WriteResult::NotStored(NotStored::SharedKey {
+                column: key.column.clone(),
+                key: connection.user_id.clone(),
+                rows: key.rows,
+            }));
+            return Ok(results);
+        }
         let (groups, mut results) = plan.groups(
             &connection.snapshot,
             |field| self.column(field).cloned(),
@@ -317,26 +351,14 @@ impl SqlStore {
                         )
                     })
                     .collect();
-                params.push(BindValue::Text(key.clone()));
-                let mut conditions = vec![format!(
-                    "{} = {}",
-                    self.key_as_text(),
-                    self.placeholder(params.len())
-                )];
+                let (key_condition, key_params) = self.key_condition(&key, params.len() + 1);
+                params.extend(key_params);
+                let mut conditions = vec![key_condition];
                 for (column, original) in &group.guards {
-                    match original {
-                        BindValue::Null => {
-                            conditions.push(format!("{} IS NULL", self.quote(&column.name)))
-                        }
-                        value => {
-                            params.push(value.clone());
-                            conditions.push(format!(
-                                "{} = {}",
-                                self.quote(&column.name),
-                                self.placeholder(params.len())
-                            ));
-                        }
+                    if !matches!(original, BindValue::Null) {
+                        params.push(original.clone());
                     }
+                    conditions.push(self.guard(column, original, params.len()));
                 }
                 let sql = format!(
                     "UPDATE {} SET {} WHERE {}",
@@ -423,6 +445,11 @@ impl SqlStore {
             Pool::MySql(pool) => run!(pool, mysql_value, bind_mysql),
         }
     }
+}
+
+/// The value in column `index` of a row read by `fetch` (NULL past its end).
+fn value_at(row: &[SqlValue], index: usize) -> &SqlValue {
+    row.get(index).unwrap_or(&SqlValue::Null)
 }
 
 /// One direct connection before the pool: a pool that cannot connect only says it timed out,
