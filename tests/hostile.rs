@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use zoho_doctor::sim::{ESCAPES, Hostile, Service};
 
-/// The pipelines, with a 2 s timeout and one retry so the drip's timeout comes quickly.
+/// The pipelines, with a 2 s request timeout and one retry so the drip's timeout comes quickly.
 #[derive(Clone, Copy)]
 enum Pipe {
     Desk,
@@ -91,11 +91,12 @@ async fn meet(case: Case) -> Met {
     let text = std::fs::read_to_string(common::repo_file(shipped)).expect("shipped pipeline");
     assert!(text.contains("timeout: 10s, retries: 2"), "{shipped}");
     let pipeline = h.path(file);
-    std::fs::write(
-        &pipeline,
-        text.replace("timeout: 10s, retries: 2", "timeout: 2s, retries: 1"),
-    )
-    .expect("pipeline written");
+    // Each HTTP request times out after 2 s; each check gets far longer, so a slow drip is the
+    // request's timeout, never a race with the check's on a loaded machine.
+    let text = text
+        .replace("timeout: 10s, retries: 2", "timeout: 2s, retries: 1")
+        .replace("\n    kind: ", "\n    timeout: 30s\n    kind: ");
+    std::fs::write(&pipeline, text).expect("pipeline written");
     let mut args = vec!["--user".to_owned(), case.user.to_owned(), "-v".to_owned()];
     if case.service == Service::Token {
         args.push("--force-refresh".to_owned());
