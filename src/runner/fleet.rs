@@ -3,13 +3,19 @@
 //! before anything was written; a write-back that fails is reported on its connection. Rows
 //! that share a key are each checked, and told apart in the report: `u1`, `u1#2`, …
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use tokio::{sync::Semaphore, task::JoinSet};
+use tokio::{
+    sync::Semaphore,
+    task::{JoinError, JoinSet},
+};
 
-use super::{ConnectionRun, run_connection};
+use super::{
+    CheckRun, ConnectionRun, run_connection,
+    schedule::{INTERNAL_ERROR, reporting_panics},
+};
 use crate::{
-    checks::RunEnv,
+    checks::{Facts, Outcome, RunEnv},
     pipeline::Pipeline,
     store::{Store, StoreError, WriteResult},
 };
@@ -43,14 +49,16 @@ pub async fn run_fleet(
 
     let permits = Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE));
     let mut tasks: JoinSet<(usize, ConnectionRun)> = JoinSet::new();
+    let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
     for (index, (user, connection)) in loaded.into_iter().enumerate() {
+        let label = user.clone();
         let (pipeline, env, store, permits) = (
             Arc::clone(&pipeline),
             Arc::clone(&env),
             Arc::clone(&store),
             Arc::clone(&permits),
         );
-        tasks.spawn(async move {
+        let handle = tasks.spawn(reporting_panics(async move {
             let _permit = permits.acquire_owned().await;
             let fix = env.fix;
             let mut run = run_connection(pipeline, env, user, connection).await;
@@ -65,18 +73,83 @@ pub async fn run_fleet(
                 }
             }
             (index, run)
-        });
+        }));
+        task_of.insert(handle.id(), (index, label));
     }
     let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        let (index, run) = joined.map_err(|err| StoreError::Query {
-            url: store.describe(),
-            reason: format!("a connection task stopped unexpectedly: {err}"),
-        })?;
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (index, run) = match joined {
+            Ok((_, done)) => done,
+            Err(error) => {
+                let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
+                (index, internal_error(&pipeline, user, &error))
+            }
+        };
         if runs.len() <= index {
             runs.resize_with(index + 1, || None);
         }
         runs[index] = Some(run);
     }
     Ok(runs.into_iter().flatten().collect())
+}
+
+/// A connection whose task died (a bug): every check of the pipeline reports the internal error,
+/// and the other connections go on.
+fn internal_error(pipeline: &Pipeline, user: String, error: &JoinError) -> ConnectionRun {
+    let message = if error.is_panic() {
+        INTERNAL_ERROR
+    } else {
+        "the connection's task was cancelled"
+    };
+    ConnectionRun {
+        user,
+        connection: None,
+        checks: pipeline
+            .checks
+            .iter()
+            .map(|def| CheckRun {
+                id: def.id.clone(),
+                kind: def.spec.kind(),
+                outcome: Outcome::error(message),
+                duration: Duration::ZERO,
+            })
+            .collect(),
+        facts: Facts::default(),
+        changes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+
+    #[tokio::test]
+    async fn a_connection_whose_task_panicked_is_that_connections_internal_error() {
+        let pipeline = crate::pipeline::load_str(
+            "name: t\napp: desk\nchecks:\n  - id: connection\n    kind: connection-exists\n  - id: refresh\n    kind: token-refresh\n",
+            "t.yaml",
+            &|_| None,
+        )
+        .expect("pipeline");
+        let task = tokio::spawn(reporting_panics(async {
+            assert!(super::super::schedule::panics_are_reported());
+            panic!("a bug while checking u1");
+        }));
+        let error = task.await.expect_err("the task panicked");
+        let run = internal_error(&pipeline, "u1".to_owned(), &error);
+        assert_eq!(run.user, "u1");
+        let statuses: Vec<(Status, &str)> = run
+            .checks
+            .iter()
+            .map(|check| (check.outcome.status, check.outcome.message.as_str()))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                (Status::Error, INTERNAL_ERROR),
+                (Status::Error, INTERNAL_ERROR)
+            ]
+        );
+    }
 }

@@ -14,15 +14,20 @@ use std::{
 use tokio::task::JoinSet;
 
 tokio::task_local! {
-    /// Set while a check runs: a panic there is reported as that check's error, so the panic
-    /// hook stays quiet (`panics_are_reported`).
-    static CHECKING: ();
+    /// Set while a connection or a check runs: a panic there is reported as that connection's
+    /// (or check's) error, so the panic hook stays quiet (`panics_are_reported`).
+    static REPORTED: ();
 }
 
 /// Whether a panic at this point becomes a check's (or connection's) reported error, so the
 /// panic hook need not print it.
 pub fn panics_are_reported() -> bool {
-    CHECKING.try_with(|_| ()).is_ok()
+    REPORTED.try_with(|_| ()).is_ok()
+}
+
+/// Runs `work` where a panic is reported as an error of its own (by whoever joins it).
+pub async fn reporting_panics<F: Future>(work: F) -> F::Output {
+    REPORTED.scope((), work).await
 }
 
 /// What a check that panicked reports.
@@ -97,7 +102,7 @@ where
                 }
                 let check = start(index, facts.clone());
                 let timeout = step.timeout;
-                let handle = running.spawn(CHECKING.scope((), async move {
+                let handle = running.spawn(reporting_panics(async move {
                     let started = Instant::now();
                     let verdict = match tokio::time::timeout(timeout, check).await {
                         Ok(verdict) => verdict,
