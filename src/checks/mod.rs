@@ -10,7 +10,7 @@ pub mod outcome;
 #[macro_use]
 mod registry;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod words;
 
 pub use context::{CheckContext, Missing, RunEnv};

@@ -11,7 +11,9 @@ use tokio::{
 };
 
 use super::{
-    CheckRun, ConnectionRun, run_connection,
+    CheckRun, ConnectionRun,
+    interrupt::Interrupt,
+    run_connection,
     schedule::{INTERNAL_ERROR, reporting_panics},
 };
 use crate::{
@@ -31,6 +33,18 @@ pub async fn run_fleet(
     store: Arc<Store>,
     users: Vec<String>,
 ) -> Result<Vec<ConnectionRun>, StoreError> {
+    run_fleet_until(pipeline, env, store, users, &Interrupt::none()).await
+}
+
+/// As `run_fleet`, but once `interrupt` has a signal no new connection starts: the ones in flight
+/// finish (their write-back included) and only the finished ones are returned, in order.
+pub async fn run_fleet_until(
+    pipeline: Arc<Pipeline>,
+    env: Arc<RunEnv>,
+    store: Arc<Store>,
+    users: Vec<String>,
+    interrupt: &Interrupt,
+) -> Result<Vec<ConnectionRun>, StoreError> {
     let mut loaded = Vec::with_capacity(users.len());
     for user in users {
         let rows = store.load(&user).await?;
@@ -48,18 +62,22 @@ pub async fn run_fleet(
     }
 
     let permits = Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE));
-    let mut tasks: JoinSet<(usize, ConnectionRun)> = JoinSet::new();
+    let mut tasks: JoinSet<(usize, Option<ConnectionRun>)> = JoinSet::new();
     let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
     for (index, (user, connection)) in loaded.into_iter().enumerate() {
         let label = user.clone();
-        let (pipeline, env, store, permits) = (
+        let (pipeline, env, store, permits, interrupt) = (
             Arc::clone(&pipeline),
             Arc::clone(&env),
             Arc::clone(&store),
             Arc::clone(&permits),
+            interrupt.clone(),
         );
         let handle = tasks.spawn(reporting_panics(async move {
             let _permit = permits.acquire_owned().await;
+            if interrupt.signal().is_some() {
+                return (index, None);
+            }
             let fix = env.fix;
             let mut run = run_connection(pipeline, env, user, connection).await;
             if fix && let Some(connection) = run.connection.clone() {
@@ -72,7 +90,7 @@ pub async fn run_fleet(
                     }
                 }
             }
-            (index, run)
+            (index, Some(run))
         }));
         task_of.insert(handle.id(), (index, label));
     }
@@ -82,13 +100,13 @@ pub async fn run_fleet(
             Ok((_, done)) => done,
             Err(error) => {
                 let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
-                (index, internal_error(&pipeline, user, &error))
+                (index, Some(internal_error(&pipeline, user, &error)))
             }
         };
         if runs.len() <= index {
             runs.resize_with(index + 1, || None);
         }
-        runs[index] = Some(run);
+        runs[index] = run;
     }
     Ok(runs.into_iter().flatten().collect())
 }
@@ -122,7 +140,50 @@ fn internal_error(pipeline: &Pipeline, user: String, error: &JoinError) -> Conne
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Status;
+    use crate::{
+        checks::{Status, testing::offline_env},
+        runner::interrupt::Signal,
+        store::{ENV_USER, EnvStore},
+        zoho::App,
+    };
+
+    fn connection_only() -> Pipeline {
+        crate::pipeline::load_str(
+            "name: t\napp: desk\nchecks:\n  - id: connection\n    kind: connection-exists\n",
+            "t.yaml",
+            &|_| None,
+        )
+        .expect("pipeline")
+    }
+
+    async fn fleet_of_one(interrupt: &Interrupt) -> Vec<ConnectionRun> {
+        let lookup = |name: &str| match name {
+            "ZOHO_CLIENT_ID" => Some("1000.client".to_owned()),
+            "ZOHO_CLIENT_SECRET" => Some("client-secret".to_owned()),
+            "ZOHO_REFRESH_TOKEN" => Some("1000.refresh.token".to_owned()),
+            _ => None,
+        };
+        let store = Store::Env(Box::new(EnvStore::open(&lookup).expect("env store")));
+        run_fleet_until(
+            Arc::new(connection_only()),
+            Arc::new(offline_env(App::Desk)),
+            Arc::new(store),
+            vec![ENV_USER.to_owned()],
+            interrupt,
+        )
+        .await
+        .expect("fleet runs")
+    }
+
+    #[tokio::test]
+    async fn after_a_signal_no_new_connection_starts() {
+        let runs = fleet_of_one(&Interrupt::none()).await;
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].checks[0].outcome.status, Status::Pass);
+        let interrupted = Interrupt::none();
+        interrupted.request(Signal::Interrupt);
+        assert!(fleet_of_one(&interrupted).await.is_empty());
+    }
 
     #[tokio::test]
     async fn a_connection_whose_task_panicked_is_that_connections_internal_error() {

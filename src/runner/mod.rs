@@ -4,6 +4,7 @@
 
 mod fix_plan;
 pub mod fleet;
+pub mod interrupt;
 mod project;
 pub mod schedule;
 
