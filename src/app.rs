@@ -1,5 +1,6 @@
 //! Wires each subcommand: cli -> pipeline -> store -> job (runner, reporters). Errors go back to
-//! `main`, which prints them once; how a command ended goes to `exit` for its code.
+//! `main`, which prints them once; how a command ended goes to `exit` for its code. Everything
+//! printed on stdout goes through `job::stdout` (a reader that has gone stops it quietly).
 
 use secrecy::SecretString;
 
@@ -9,19 +10,23 @@ use crate::{
     cli::{Cli, Command, EndpointArgs, RunArgs, SimArgs, StoreArgs, ValidateArgs},
     demo,
     exit::Ending,
-    job::{self, Job, Outputs, Ui},
+    job::{self, Job, Outputs, Ui, stdout},
     pipeline,
     redact::Redactor,
-    report::{self, table::new_table},
+    report::table::new_table,
     secrets,
     sim::{SCENARIOS, Sim},
     store::{self, Mapping, Store},
+    text,
     zoho::{
         catalogue::ZohoCode,
         endpoints::{Endpoints, Override},
         oauth::ClientCredentials,
     },
 };
+
+/// The most characters of a value the user gave that a message echoes.
+const ECHO_CHARS: usize = 100;
 
 pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
     let ui = Ui::from_cli(&cli);
@@ -39,7 +44,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
         Command::Run(args) => run(*args, ui, &redactor).await,
         Command::Validate(args) => validate(&args, &redactor),
         Command::List => {
-            print!("{}", list(ui));
+            stdout(&list(ui));
             Ok(Ending::Passed)
         }
         Command::Explain(args) => explain(args.code.as_deref(), ui),
@@ -50,9 +55,12 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
 
 async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
     let pipeline = pipeline::load_file(&args.pipeline)?;
-    for path in args.output.junit.iter().chain(&args.output.json) {
-        report::check_writable(path)?;
-    }
+    // Every report target is checked before the first request and the first write.
+    let outputs = Outputs::check(
+        args.output.format,
+        args.output.junit.as_deref(),
+        args.output.json.as_deref(),
+    )?;
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;
     warn_if_password_in_arguments(&args.store.store);
@@ -67,13 +75,8 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         default_client: client_from_env(),
     };
     let report = job::execute(job, ui, redactor).await?;
-    let outputs = Outputs {
-        format: args.output.format,
-        junit: args.output.junit,
-        json: args.output.json,
-    };
-    job::emit(&report, &outputs, ui)?;
-    Ok(Ending::of_checks(report.has_failures()))
+    job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
+    Ok(job::ending(&report))
 }
 
 /// The preset named by `--schema`, adjusted by `--table` and `--column`.
@@ -81,7 +84,7 @@ fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
     let mut mapping = Mapping::preset(&args.schema).ok_or_else(|| {
         Error::Usage(format!(
             "unknown --schema `{}`; the presets are: {}",
-            args.schema,
+            text::echo(&args.schema, ECHO_CHARS),
             Mapping::PRESETS.join(", ")
         ))
     })?;
@@ -100,8 +103,8 @@ fn warn_if_password_in_arguments(url: &str) {
     let from_env = std::env::var("ZOHO_DOCTOR_STORE").is_ok_and(|env| env == url);
     let has_password = store::url_password(url).is_some();
     if has_password && !from_env {
-        eprintln!(
-            "zoho-doctor: warning: the --store URL holds a password, which `ps` shows to every user; pass it in ZOHO_DOCTOR_STORE instead"
+        job::stderr(
+            "zoho-doctor: warning: the --store URL holds a password, which `ps` shows to every user; pass it in ZOHO_DOCTOR_STORE instead\n",
         );
     }
 }
@@ -142,24 +145,25 @@ fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<Ending, Error> {
     let mut failed = 0;
     for file in &args.files {
         match pipeline::load_file(file) {
-            Ok(pipeline) => println!(
-                "ok  {}: `{}` ({} app, {} checks)",
-                file.display(),
-                pipeline.name,
+            Ok(pipeline) => stdout(&format!(
+                "ok  {}: `{}` ({} app, {} checks)\n",
+                text::safe(&file.display().to_string()),
+                text::echo(&pipeline.name, ECHO_CHARS),
                 pipeline.app.name(),
                 pipeline.checks.len()
-            ),
+            )),
             Err(errors) => {
                 failed += 1;
-                eprintln!("{}", redactor.redact(&errors.to_string()));
+                let shown = redactor.redact(&errors.to_string());
+                job::stderr(&format!("{}\n", text::safe_lines(&shown)));
             }
         }
     }
     if failed > 0 {
-        eprintln!(
-            "{failed} of {} pipeline file(s) are invalid",
+        job::stderr(&format!(
+            "{failed} of {} pipeline file(s) are invalid\n",
             args.files.len()
-        );
+        ));
         Ok(Ending::PipelinesInvalid)
     } else {
         Ok(Ending::Passed)
@@ -192,7 +196,9 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {
                 entry.diagnosis.to_owned(),
             ]);
         }
-        println!("{table}\n`zoho-doctor explain CODE` shows the likely cause and the fix.");
+        stdout(&format!(
+            "{table}\n`zoho-doctor explain CODE` shows the likely cause and the fix.\n"
+        ));
         return Ok(Ending::Passed);
     };
     let found = ZohoCode::find(code);
@@ -203,18 +209,16 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {
             None => "`zoho-doctor explain` lists the codes it knows; for others, Zoho's own message in the report is the lead".to_owned(),
         };
         return Err(Error::Usage(format!(
-            "unknown Zoho error code `{code}`; {fix}"
+            "unknown Zoho error code `{}`; {fix}",
+            text::echo(code, ECHO_CHARS)
         )));
     }
     for code in found {
         let entry = code.entry();
-        println!(
-            "{} ({} answers it with HTTP {})",
-            entry.wire, entry.service, entry.http
-        );
-        println!("  diagnosis:    {}", entry.diagnosis);
-        println!("  likely cause: {}", entry.cause);
-        println!("  fix:          {}", entry.fix);
+        stdout(&format!(
+            "{} ({} answers it with HTTP {})\n  diagnosis:    {}\n  likely cause: {}\n  fix:          {}\n",
+            entry.wire, entry.service, entry.http, entry.diagnosis, entry.cause, entry.fix
+        ));
     }
     Ok(Ending::Passed)
 }
@@ -222,31 +226,28 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {
 async fn sim(args: SimArgs) -> Result<Ending, Error> {
     if args.list {
         for scenario in SCENARIOS {
-            println!("{:<20} {}", scenario.name, scenario.title);
+            stdout(&format!("{:<20} {}\n", scenario.name, scenario.title));
         }
         return Ok(Ending::Passed);
     }
     let sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
         .await
         .map_err(|err| Error::Sim(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
-    println!(
-        "zoho-doctor simulator on {} (Ctrl-C stops it)",
-        sim.base_url()
-    );
-    println!("export ZOHO_ACCOUNTS_URL='{}'", sim.accounts_url());
-    println!("export ZOHO_API_URL='{}'", sim.api_url());
-    println!("export ZOHO_DESK_URL='{}'", sim.desk_url());
+    stdout(&format!(
+        "zoho-doctor simulator on {} (Ctrl-C stops it)\nexport ZOHO_ACCOUNTS_URL='{}'\nexport ZOHO_API_URL='{}'\nexport ZOHO_DESK_URL='{}'\n",
+        sim.base_url(),
+        sim.accounts_url(),
+        sim.api_url(),
+        sim.desk_url()
+    ));
     if let Some(path) = &args.seed_store {
         demo::write_seed_store(path, sim.seeds()).await?;
-        println!(
-            "seeded {} connections (one per scenario, with their OAuth client) into sqlite://{}",
+        stdout(&format!(
+            "seeded {} connections (one per scenario, with their OAuth client) into sqlite://{}\ntry: zoho-doctor run -p checks/desk.yaml --store sqlite://{} --all\n",
             sim.seeds().len(),
+            path.display(),
             path.display()
-        );
-        println!(
-            "try: zoho-doctor run -p checks/desk.yaml --store sqlite://{} --all",
-            path.display()
-        );
+        ));
     }
     std::future::pending::<()>().await;
     Ok(Ending::Passed)

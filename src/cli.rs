@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  every check passed (warnings and skips allowed)
-  1  a check failed or errored
-  2  usage, pipeline, configuration or store error: nothing was checked
+  1  a check failed or errored, every check was skipped (nothing was checked), or a report
+     could not be written after --fix had written to the store
+  2  usage, pipeline, configuration or store error, a report target that cannot be written,
+     or no connection selected: nothing was checked
 
 Secrets are never read from arguments: set ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET (or store them
 per row), and pass a store URL with a password in ZOHO_DOCTOR_STORE.";
@@ -120,11 +122,13 @@ pub struct StoreArgs {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Also write a JUnit XML report to FILE (atomically)
+    /// Also write a JUnit XML report to FILE (atomically; a device or FIFO is written
+    /// straight); `-` prints it on stdout and the table on stderr
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Also write the JSON report to FILE (atomically)
+    /// Also write the JSON report to FILE (atomically; a device or FIFO is written straight);
+    /// `-` prints it on stdout and the table on stderr
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
@@ -169,11 +173,11 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to write the JUnit report
+    /// Where to write the JUnit report (`-`: on stdout, and the rest on stderr)
     #[arg(long, value_name = "FILE", default_value = "zoho-doctor-demo.xml")]
     pub junit: PathBuf,
 
-    /// Also write the JSON report to FILE
+    /// Also write the JSON report to FILE (`-`: on stdout, and the rest on stderr)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 

@@ -1,7 +1,8 @@
 //! `zoho-doctor demo`: the main job on the embedded default — the simulator in-process, a
 //! temporary SQLite store seeded with one connection per scenario, the shipped Desk pipeline
 //! over all of them, the tables, a JUnit file — and a last word on whether every scenario was
-//! diagnosed at the check and with the finding it should be.
+//! diagnosed at the check and with the finding it should be. With `--junit -` (or `--json -`)
+//! the report takes stdout and the rest goes to stderr.
 
 use std::path::Path;
 
@@ -13,10 +14,10 @@ use crate::{
     checks::Status,
     cli::{DemoArgs, Format},
     exit::Ending,
-    job::{self, Job, Outputs, Ui},
+    job::{self, Job, Outputs, Screen, Ui},
     pipeline,
     redact::Redactor,
-    report::{self, ReportError, junit, model::RunReport},
+    report::{self, ReportError, junit, model::RunReport, target::Target},
     sim::{SeededConnection, Sim},
     store::{Mapping, Store},
     zoho::endpoints::{Endpoints, Override},
@@ -204,14 +205,14 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
             "unknown scenario(s) {}; `zoho-doctor sim --list` lists them",
             unknown
                 .iter()
-                .map(|s| format!("`{s}`"))
+                .map(|s| format!("`{}`", crate::text::echo(s, 100)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
     }
-    for path in std::iter::once(&args.junit).chain(&args.json) {
-        report::check_writable(path)?;
-    }
+    // Every report target is checked before the simulator starts.
+    let outputs = Outputs::check(Format::Table, Some(&args.junit), args.json.as_deref())?;
+    let screen = outputs.screen();
     let sim = Sim::start()
         .await
         .map_err(|err| Error::Sim(format!("cannot start the simulator: {err}")))?;
@@ -227,11 +228,11 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         .cloned()
         .collect();
     write_seed_store(&db, &seeds).await?;
-    eprintln!(
-        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, pipelines checks/desk.yaml and checks/crm.yaml",
+    job::stderr(&format!(
+        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, pipelines checks/desk.yaml and checks/crm.yaml\n",
         sim.base_url(),
         seeds.len()
-    );
+    ));
 
     let endpoints = Endpoints::with_overrides(
         Override {
@@ -271,32 +272,28 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
             default_client: None,
         };
         let report = job::execute(job, ui, redactor).await?;
-        let outputs = Outputs {
-            format: Format::Table,
-            junit: None,
-            json: None,
-        };
-        job::emit(&report, &outputs, ui)?;
+        screen.print(&report::table::render(&report, &ui.table()));
         reports.push(report);
     }
     let all: Vec<&RunReport> = reports.iter().collect();
-    let xml = junit::render_all(&all).map_err(ReportError::Render)?;
-    report::write_atomically(&args.junit, xml.as_bytes())?;
-    let junit_path = std::fs::canonicalize(&args.junit).unwrap_or(args.junit.clone());
-    println!("JUnit report: {}", junit_path.display());
-    if let Some(json) = &args.json {
+    if let Some(target) = &outputs.junit {
+        let xml = junit::render_all(&all).map_err(ReportError::Render)?;
+        job::write_report(target, &xml)?;
+        written(screen, "JUnit report", target, &args.junit);
+    }
+    if let (Some(target), Some(json)) = (&outputs.json, &args.json) {
         let reports: Vec<serde_json::Value> = reports
             .iter()
             .map(|report| serde_json::to_value(report).unwrap_or_default())
             .collect();
         let text = serde_json::to_string_pretty(&reports).unwrap_or_default();
-        report::write_atomically(json, text.as_bytes())?;
-        println!("JSON reports: {}", json.display());
+        job::write_report(target, &text)?;
+        written(screen, "JSON reports", target, json);
     }
     sim.stop().await;
 
     colored::control::set_override(ui.colour);
-    let misses = verdict(&reports, &seeds);
+    let misses = verdict(screen, &reports, &seeds);
     colored::control::unset_override();
     Ok(if misses == 0 {
         Ending::Passed
@@ -305,9 +302,19 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
     })
 }
 
+/// Says where a report was written (a report on stdout speaks for itself).
+fn written(screen: Screen, what: &str, target: &Target, given: &Path) {
+    let shown = match target {
+        Target::Stdout => return,
+        Target::File(path) => std::fs::canonicalize(path).unwrap_or(path.clone()),
+        Target::Stream(_) => given.to_owned(),
+    };
+    screen.print(&format!("{what}: {}\n", shown.display()));
+}
+
 /// Prints, per scenario, where it was diagnosed; returns how many were not as expected.
-fn verdict(reports: &[RunReport], seeds: &[SeededConnection]) -> usize {
-    println!("\nDiagnoses:");
+fn verdict(screen: Screen, reports: &[RunReport], seeds: &[SeededConnection]) -> usize {
+    screen.print("\nDiagnoses:\n");
     let mut misses = 0;
     for seed in seeds {
         let Some(expected) = EXPECTED.iter().find(|e| e.scenario == seed.scenario) else {
@@ -331,19 +338,19 @@ fn verdict(reports: &[RunReport], seeds: &[SeededConnection]) -> usize {
         if !hit {
             misses += 1;
         }
-        println!(
-            "  {mark} {:<20} {:<62} → {} {}",
+        screen.print(&format!(
+            "  {mark} {:<20} {:<62} → {} {}\n",
             seed.scenario,
             seed.title,
             expected.check,
             check.map_or("missing".to_owned(), |c| c.status.label().to_owned())
-        );
+        ));
     }
-    println!(
-        "{} of {} scenarios diagnosed at the expected check",
+    screen.print(&format!(
+        "{} of {} scenarios diagnosed at the expected check\n",
         seeds.len() - misses,
         seeds.len()
-    );
+    ));
     misses
 }
 

@@ -1,13 +1,15 @@
 //! The exit codes, as named constants, and the one mapping from how a command ended — or the
 //! error that stopped it — to its code.
 
-use crate::Error;
+use crate::{Error, report::ReportError};
 
 /// Every check passed (warnings and skips allowed).
 pub const SUCCESS: u8 = 0;
-/// At least one check failed or errored: the finding CI should stop on.
+/// At least one check failed or errored, or every check was skipped, or a report was lost
+/// after `--fix` wrote: the finding CI should stop on.
 pub const CHECK_FAILED: u8 = 1;
-/// Usage, pipeline, configuration or store error: nothing was checked.
+/// Usage, pipeline, configuration or store error, or no connection selected: nothing was
+/// checked.
 pub const USAGE: u8 = 2;
 
 /// How a command that ran to its end ended.
@@ -17,6 +19,9 @@ pub enum Ending {
     Passed,
     /// A check failed or errored.
     ChecksFailed,
+    /// Connections were selected, but every check was skipped: nothing was checked, which CI
+    /// must not take for a pass.
+    NothingChecked,
     /// `validate` found invalid pipelines: nothing was checked.
     PipelinesInvalid,
     /// `demo` diagnosed a scenario other than as expected.
@@ -24,12 +29,28 @@ pub enum Ending {
 }
 
 impl Ending {
-    /// A run's ending from whether any check failed or errored.
-    pub fn of_checks(failed: bool) -> Ending {
+    /// A run's ending: a check failed or errored (or a `--fix` write failed), else every check
+    /// was skipped, else it passed.
+    pub fn of_run(failed: bool, all_skipped: bool) -> Ending {
         if failed {
             Ending::ChecksFailed
+        } else if all_skipped {
+            Ending::NothingChecked
         } else {
             Ending::Passed
+        }
+    }
+
+    /// What `main` says on stderr about an ending the output alone would not make plain.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Ending::NothingChecked => {
+                Some("nothing was checked: every check was skipped (the report says why)")
+            }
+            Ending::Passed
+            | Ending::ChecksFailed
+            | Ending::PipelinesInvalid
+            | Ending::ScenariosMissed => None,
         }
     }
 }
@@ -38,8 +59,10 @@ impl Ending {
 pub fn code(result: &Result<Ending, Error>) -> u8 {
     match result {
         Ok(Ending::Passed) => SUCCESS,
-        Ok(Ending::ChecksFailed | Ending::ScenariosMissed) => CHECK_FAILED,
+        Ok(Ending::ChecksFailed | Ending::NothingChecked | Ending::ScenariosMissed) => CHECK_FAILED,
         Ok(Ending::PipelinesInvalid) => USAGE,
+        // The checks ran and `--fix` may have written to the store: something was done.
+        Err(Error::Report(ReportError::AfterFix { .. })) => CHECK_FAILED,
         // Every error means "we could not start": the user must fix input, not Zoho — an HTTP
         // client that cannot be built or a report that cannot be written included.
         Err(
@@ -66,9 +89,25 @@ mod tests {
         assert_eq!(code(&Ok(Ending::Passed)), 0);
         assert_eq!(code(&Ok(Ending::ChecksFailed)), 1);
         assert_eq!(code(&Ok(Ending::ScenariosMissed)), 1);
+        assert_eq!(code(&Ok(Ending::NothingChecked)), 1);
+        let lost = ReportError::Refused {
+            path: "x".into(),
+            reason: "y".to_owned(),
+        };
+        let after_fix = ReportError::AfterFix {
+            done: vec!["  user u: `access_token`: *** → *** (refreshed)".to_owned()],
+            source: Box::new(lost),
+        };
+        assert_eq!(code(&Err(Error::Report(after_fix))), 1);
+        let lost = ReportError::Refused {
+            path: "x".into(),
+            reason: "y".to_owned(),
+        };
+        assert_eq!(code(&Err(Error::Report(lost))), 2);
         assert_eq!(code(&Ok(Ending::PipelinesInvalid)), 2);
         assert_eq!(code(&Err(Error::Usage("x".to_owned()))), 2);
-        assert_eq!(Ending::of_checks(true), Ending::ChecksFailed);
-        assert_eq!(Ending::of_checks(false), Ending::Passed);
+        assert_eq!(Ending::of_run(true, true), Ending::ChecksFailed);
+        assert_eq!(Ending::of_run(false, true), Ending::NothingChecked);
+        assert_eq!(Ending::of_run(false, false), Ending::Passed);
     }
 }

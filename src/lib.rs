@@ -16,6 +16,7 @@ pub mod runner;
 pub mod secrets;
 pub mod sim;
 pub mod store;
+pub mod text;
 pub mod zoho;
 
 pub use error::Error;

@@ -1,15 +1,21 @@
-//! The binary: parse the command line, run the app, print the one error chain (redacted) and
-//! return the exit code.
+//! The binary: parse the command line, run the app, print the one error chain (redacted,
+//! escaped) and return the exit code.
 
-use std::process::ExitCode;
+use std::{io::Write as _, process::ExitCode};
 
 use clap::Parser;
 use zoho_doctor::{
     Error, app,
     cli::Cli,
     exit::{self, Ending},
+    job,
     redact::Redactor,
+    text,
 };
+
+/// The longest line of an error message printed whole: a value echoed in it (a 1 MB check id)
+/// is cut after this many characters.
+const ERROR_LINE_CHARS: usize = 2000;
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits 2, which is our usage code too.
@@ -30,10 +36,24 @@ fn main() -> ExitCode {
     )
 }
 
-/// The one reporting point: prints the error chain (redacted), returns the exit code.
+/// The one reporting point: prints the error chain (redacted, then escaped: zoho-doctor's own
+/// newlines kept, every other control character shown as `\u{…}`, each line cut to
+/// `ERROR_LINE_CHARS`) or the ending's note, returns the exit code.
 fn report(result: Result<Ending, Error>, redactor: &Redactor) -> ExitCode {
-    if let Err(err) = &result {
-        eprintln!("{}", redactor.redact(&describe(err)));
+    match &result {
+        Err(err) => {
+            let redacted = redactor.redact(&describe(err));
+            let lines: Vec<String> = redacted
+                .split('\n')
+                .map(|line| text::echo(line, ERROR_LINE_CHARS))
+                .collect();
+            job::stderr(&format!("{}\n", lines.join("\n")));
+        }
+        Ok(ending) => {
+            if let Some(note) = ending.note() {
+                job::stderr(&format!("zoho-doctor: {note}\n"));
+            }
+        }
     }
     ExitCode::from(exit::code(&result))
 }
@@ -66,9 +86,10 @@ fn install_panic_hook(redactor: Redactor) {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr().lock(),
             "zoho-doctor crashed (a bug; please report it){place}: {}",
-            redactor.redact(&message)
+            text::safe_lines(&redactor.redact(&message))
         );
     }));
 }

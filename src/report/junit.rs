@@ -1,13 +1,21 @@
 //! JUnit XML for CI (Jenkins, GitLab, GitHub): one `<testsuite>` per connection, one
 //! `<testcase>` per check with classname `pipeline.user` (GitLab drops duplicate
 //! classname+name pairs, so connections must not collide). Fail → `<failure type=CODE>`,
-//! Error → `<error>`, Skip → `<skipped>`. Valid against junit-10.xsd.
+//! Error → `<error>`, Skip → `<skipped>`. Valid against junit-10.xsd. Every text is escaped
+//! (`text::safe`): a control character is not XML, and a bidi override is, which would reach
+//! the Jenkins and GitLab pages as is.
 
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::model::{CheckReport, ConnectionReport, RunReport, Status};
+use crate::text;
+
+/// A text for the XML: every control character and bidi mark as `\u{…}`.
+fn safe(text: &str) -> String {
+    text::safe(text).into_owned()
+}
 
 pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError> {
     render_all(&[report])
@@ -29,15 +37,16 @@ pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::Seriali
 }
 
 fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
-    let mut suite = TestSuite::new(format!("{} / {}", report.pipeline, connection.user));
-    let classname = format!("{}.{}", report.pipeline, connection.user);
+    let (pipeline, user) = (safe(&report.pipeline), safe(&connection.user));
+    let mut suite = TestSuite::new(format!("{pipeline} / {user}"));
+    let classname = format!("{pipeline}.{user}");
     let mut properties = vec![
-        Property::new("pipeline", report.pipeline.as_str()),
-        Property::new("app", report.app.as_str()),
-        Property::new("user", connection.user.as_str()),
+        Property::new("pipeline", pipeline.as_str()),
+        Property::new("app", safe(&report.app)),
+        Property::new("user", user.as_str()),
     ];
     if let Some(dc) = &connection.dc {
-        properties.push(Property::new("dc", dc.as_str()));
+        properties.push(Property::new("dc", safe(dc)));
     }
     suite.add_properties(properties);
     let total: u64 = connection
@@ -47,7 +56,7 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
         .sum();
     suite.set_time(Duration::from_millis(total));
     for check in &connection.checks {
-        let mut case = TestCase::new(check.id.as_str(), status(check));
+        let mut case = TestCase::new(safe(&check.id), status(check));
         case.set_classname(classname.as_str());
         case.set_time(Duration::from_millis(check.duration_ms));
         case.set_system_out(body(check));
@@ -62,7 +71,8 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
         }
         let mut case = TestCase::new("fix", status);
         case.set_classname(classname.as_str());
-        case.set_system_out(connection.changes.join("\n"));
+        let changes: Vec<String> = connection.changes.iter().map(|c| safe(c)).collect();
+        case.set_system_out(changes.join("\n"));
         suite.add_test_case(case);
     }
     suite
@@ -75,38 +85,38 @@ fn status(check: &CheckReport) -> TestCaseStatus {
         Status::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
         Status::Skip => TestCaseStatus::skipped(),
     };
-    status.set_message(check.message.as_str());
+    status.set_message(safe(&check.message));
     if let Some(code) = &check.code {
-        status.set_type(code.as_str());
+        status.set_type(safe(code));
     }
     if let Some(hint) = &check.hint {
-        status.set_description(format!("fix: {hint}"));
+        status.set_description(format!("fix: {}", safe(hint)));
     }
     status
 }
 
-/// The whole story of one check, for `<system-out>`.
+/// The whole story of one check, for `<system-out>`: one line per item, each escaped.
 fn body(check: &CheckReport) -> String {
     let mut lines = vec![format!(
         "{} {}: {}",
         check.status.label(),
-        check.kind,
-        check.message
+        safe(&check.kind),
+        safe(&check.message)
     )];
     if let Some(hint) = &check.hint {
-        lines.push(format!("fix: {hint}"));
+        lines.push(format!("fix: {}", safe(hint)));
     }
     lines.extend(
         check
             .evidence
             .iter()
-            .map(|line| format!("evidence: {line}")),
+            .map(|line| format!("evidence: {}", safe(line))),
     );
     lines.extend(
         check
             .details
             .iter()
-            .map(|detail| format!("{}: {}", detail.name, detail.value)),
+            .map(|detail| format!("{}: {}", safe(&detail.name), safe(&detail.value))),
     );
     lines.join("\n")
 }

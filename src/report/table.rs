@@ -1,6 +1,8 @@
 //! The table for people: one table per connection (status, check, time, message), the hints
 //! of what did not pass under it, then the profile's key fields, and a summary line. Colour only
-//! when the caller says so (a TTY without NO_COLOR); comfy-table itself ignores NO_COLOR.
+//! when the caller says so (a TTY without NO_COLOR); comfy-table itself ignores NO_COLOR. Every
+//! text from Zoho, the store or the pipeline is shown escaped (`text::safe`) and cut to a
+//! readable length, and long lists end in "… and N more": the JSON report keeps everything.
 
 use std::fmt::Write as _;
 
@@ -8,6 +10,14 @@ use colored::Colorize;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use super::model::{CheckReport, ConnectionReport, RunReport, Status};
+use crate::text;
+
+/// The most characters of a name (pipeline, user, check id, code) the table shows.
+const NAME_CHARS: usize = 100;
+/// The most characters of a message, hint, evidence line, profile value or change it shows.
+const TEXT_CHARS: usize = 1000;
+/// The most lines of a list (a check's evidence, the profile, the changes) it shows.
+const LIST_LINES: usize = 20;
 
 #[derive(Debug, Clone, Copy)]
 pub struct TableOptions {
@@ -28,7 +38,7 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
     let _ = writeln!(
         out,
         "{}: {} connection{}, {} checks — {} passed, {} warned, {} failed, {} errored, {} skipped ({} ms)",
-        report.pipeline,
+        name(&report.pipeline),
         s.connections,
         if s.connections == 1 { "" } else { "s" },
         s.checks,
@@ -52,13 +62,13 @@ fn render_connection(
     let dc = connection
         .dc
         .as_deref()
-        .map(|dc| format!(" · dc {dc}"))
+        .map(|dc| format!(" · dc {}", name(dc)))
         .unwrap_or_default();
     let _ = writeln!(
         out,
         "{} · user {}{dc} · {}",
-        report.pipeline.bold(),
-        connection.user.bold(),
+        name(&report.pipeline).bold(),
+        name(&connection.user).bold(),
         badge(connection.status)
     );
     let mut table = new_table(&["Status", "Check", "Time", "Message"], options.width);
@@ -73,9 +83,9 @@ fn render_connection(
         }
         table.add_row(vec![
             status,
-            Cell::new(&check.id),
+            Cell::new(name(&check.id)),
             Cell::new(format!("{} ms", check.duration_ms)),
-            Cell::new(&check.message),
+            Cell::new(line(&check.message)),
         ]);
     }
     let _ = writeln!(out, "{table}");
@@ -92,32 +102,62 @@ fn render_connection(
         let code = check
             .code
             .as_deref()
-            .map(|code| format!(" [{code}]"))
+            .map(|code| format!(" [{}]", name(code)))
             .unwrap_or_default();
-        let _ = writeln!(out, "  {} {}{code}", badge(check.status), check.id.bold());
+        let _ = writeln!(
+            out,
+            "  {} {}{code}",
+            badge(check.status),
+            name(&check.id).bold()
+        );
         if let Some(hint) = &check.hint {
-            let _ = writeln!(out, "    fix: {hint}");
+            let _ = writeln!(out, "    fix: {}", line(hint));
         }
         let show_evidence = options.verbose || matches!(check.status, Status::Fail | Status::Error);
         if show_evidence {
-            for line in &check.evidence {
-                let _ = writeln!(out, "    {} {line}", "·".dimmed());
-            }
+            list(out, &check.evidence, |evidence| {
+                format!("    {} {}", "·".dimmed(), line(evidence))
+            });
         }
     }
     if !connection.profile.is_empty() {
         let _ = writeln!(out, "  {}", "Profile".bold());
-        for field in &connection.profile {
-            let _ = writeln!(out, "    {}: {}", field.name, field.value);
-        }
+        list(out, &connection.profile, |field| {
+            format!("    {}: {}", name(&field.name), line(&field.value))
+        });
     }
     if !connection.changes.is_empty() {
         let _ = writeln!(out, "  {}", "Changes".bold());
-        for change in &connection.changes {
-            let _ = writeln!(out, "    {change}");
-        }
+        list(out, &connection.changes, |change| {
+            format!("    {}", line(change))
+        });
     }
     out.push('\n');
+}
+
+/// A name as the table shows it: escaped, and cut after `NAME_CHARS` characters.
+fn name(text: &str) -> String {
+    text::echo(text, NAME_CHARS)
+}
+
+/// A message, hint or list line as the table shows it: escaped (a newline inside it too), and
+/// cut after `TEXT_CHARS` characters.
+fn line(text: &str) -> String {
+    text::echo(text, TEXT_CHARS)
+}
+
+/// The first `LIST_LINES` items of a list, one line each, then how many more there are.
+fn list<T>(out: &mut String, items: &[T], show: impl Fn(&T) -> String) {
+    for item in items.iter().take(LIST_LINES) {
+        let _ = writeln!(out, "{}", show(item));
+    }
+    if items.len() > LIST_LINES {
+        let _ = writeln!(
+            out,
+            "    … and {} more (the JSON report has them all)",
+            items.len() - LIST_LINES
+        );
+    }
 }
 
 /// zoho-doctor's table look: condensed UTF-8 borders, wrapping to `width` when given.

@@ -1,6 +1,7 @@
 //! The one HTTP path to Zoho: a shared reqwest client, retries with backoff that honour
 //! `Retry-After` (GETs only — a token refresh is never retried, it spends Zoho's token budget),
-//! refusal to send a token over plain HTTP to a remote host, and the redacted `-v` trace.
+//! refusal to send a token over plain HTTP to a remote host, and the redacted, escaped `-v`
+//! trace.
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use thiserror::Error;
 use url::Url;
 
 use super::{AccessToken, catalogue::ZohoError, endpoints::is_secure_transport};
-use crate::redact::Redactor;
+use crate::{redact::Redactor, text};
 
 /// The longest `Retry-After` we wait for; beyond it the answer is reported instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
@@ -255,7 +256,7 @@ impl ZohoHttp {
         let response = match response {
             Ok(response) => response,
             Err(error) => {
-                self.trace(|| format!("→ {method} {shown_url}\n← {error}"));
+                self.trace(|| vec![format!("→ {method} {shown_url}"), format!("← {error}")]);
                 return Err(error);
             }
         };
@@ -284,15 +285,20 @@ impl ZohoHttp {
             elapsed: started.elapsed(),
         };
         self.trace(|| {
-            let mut sent: Vec<String> = Vec::new();
+            let mut lines = vec![format!("→ {method} {}", answer.url)];
             if authorized {
-                sent.push("   Authorization: Zoho-oauthtoken ***".to_owned());
+                lines.push("   Authorization: Zoho-oauthtoken ***".to_owned());
             }
-            sent.extend(
+            lines.extend(
                 headers
                     .iter()
                     .map(|(name, value)| format!("   {name}: {value}")),
             );
+            lines.push(format!(
+                "← {} ({} ms)",
+                answer.status,
+                answer.elapsed.as_millis()
+            ));
             // Redact the whole body first: a token cut in half by truncation would escape the
             // patterns.
             let redacted = self.redactor.redact(&answer.body);
@@ -300,28 +306,28 @@ impl ZohoHttp {
             if redacted.len() > body.len() {
                 body.push_str(" …");
             }
-            format!(
-                "→ {method} {}{}{}\n← {} ({} ms)\n   {}",
-                answer.url,
-                if sent.is_empty() { "" } else { "\n" },
-                sent.join("\n"),
-                answer.status,
-                answer.elapsed.as_millis(),
-                if body.is_empty() {
-                    "(no body)"
-                } else {
-                    body.as_str()
-                }
-            )
+            // The body is one line of the trace: its own newlines are shown escaped.
+            lines.push(format!(
+                "   {}",
+                if body.is_empty() { "(no body)" } else { &body }
+            ));
+            lines
         });
         Ok(answer)
     }
 
-    /// The `-v` trace: stderr, redacted, one block per exchange so concurrent checks do not
-    /// interleave lines.
-    fn trace(&self, render: impl FnOnce() -> String) {
+    /// The `-v` trace: stderr, one block per exchange so concurrent checks do not interleave
+    /// lines. Each line is redacted, then escaped (`text::safe`: what Zoho sent never reaches
+    /// the terminal raw, a newline in it included); a closed stderr is not an error.
+    fn trace(&self, render: impl FnOnce() -> Vec<String>) {
         if self.options.trace {
-            eprintln!("{}", self.redactor.redact(&render()));
+            use std::io::Write as _;
+            let mut block = String::new();
+            for line in render() {
+                block.push_str(&text::safe(&self.redactor.redact(&line)));
+                block.push('\n');
+            }
+            let _ = std::io::stderr().lock().write_all(block.as_bytes());
         }
     }
 }
