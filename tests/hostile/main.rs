@@ -1,12 +1,14 @@
-//! Hostile inputs and faults (issue 8): what Zoho, the store or the user sends is shown escaped
-//! and cut (`escapes`, `limits`), report targets are checked before the run and never replace a
-//! device, FIFO or link (`targets`), a closed stdout is no crash (`pipes`), and how a run that
-//! checked nothing ends (`endings`). One test binary.
+//! Hostile inputs and faults (issue 8): broken and escape-laden answers from every simulated
+//! service (`answers`), what Zoho, the store or the user sends is shown escaped and cut
+//! (`escapes`, `limits`), report targets are checked before the run and never replace a device,
+//! FIFO or link (`targets`), a closed stdout is no crash (`pipes`), and how a run that checked
+//! nothing ends (`endings`). One test binary.
 
 #[path = "../common/mod.rs"]
 #[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
 
+mod answers;
 mod endings;
 mod escapes;
 mod limits;

@@ -4,12 +4,9 @@
 //! exact status; nothing panics; no seeded secret and no raw terminal escape reaches any output
 //! (escapes show as `\u{…}` text; the JSON report keeps the exact values).
 
-#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
-mod common;
-
 use std::sync::Arc;
 
-use common::{Harness, Run};
+use crate::common::{Harness, Run};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use zoho_doctor::sim::{ESCAPES, Hostile, Service};
@@ -88,7 +85,7 @@ async fn meet(case: Case) -> Met {
         Pipe::Desk => ("desk.yaml", "checks/desk.yaml"),
         Pipe::Crm => ("crm.yaml", "checks/crm.yaml"),
     };
-    let text = std::fs::read_to_string(common::repo_file(shipped)).expect("shipped pipeline");
+    let text = std::fs::read_to_string(crate::common::repo_file(shipped)).expect("shipped pipeline");
     assert!(text.contains("timeout: 10s, retries: 2"), "{shipped}");
     let pipeline = h.path(file);
     // Each HTTP request times out after 2 s; each check gets far longer, so a slow drip is the
@@ -435,7 +432,7 @@ async fn the_raw_port_passes_a_healthy_connection_through_unchanged() {
     assert!(desk.starts_with(&format!("http://{}/desk/", h.sim.raw_addr())));
     let run = h
         .run(
-            &common::desk_pipeline(),
+            &crate::common::desk_pipeline(),
             &[
                 "--user",
                 "healthy",
