@@ -29,8 +29,8 @@ pub enum Error {
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),
-    /// `--all` over a store without rows.
-    #[error("--all: the store {store} has no connections")]
+    /// No connection selected (`--all` over a store without rows): nothing can be checked.
+    #[error("no connections matched: --all found none in the store {store}")]
     NoConnections { store: String },
     #[error("cannot {action} `{}`: {source}", path.display())]
     Io {

@@ -76,6 +76,11 @@ fn describe(err: &Error) -> String {
 /// A panic message can hold anything, secrets included: print it redacted.
 fn install_panic_hook(redactor: Redactor) {
     std::panic::set_hook(Box::new(move |info| {
+        // Inside a connection or a check, the panic becomes that connection's reported
+        // "internal error"; the run goes on, so no "crashed" line.
+        if zoho_doctor::runner::schedule::panics_are_reported() {
+            return;
+        }
         let message = info
             .payload()
             .downcast_ref::<&str>()

@@ -182,7 +182,10 @@ fn all_on_an_empty_table_is_exit_2() {
     let (code, _, stderr) =
         output(command().args(["run", "-p", &desk_pipeline(), "--store", &url, "--all"]));
     assert_eq!(code, 2);
-    assert!(stderr.contains("has no connections"), "{stderr}");
+    assert!(
+        stderr.contains("no connections matched: --all found none in the store"),
+        "{stderr}"
+    );
 }
 
 #[test]

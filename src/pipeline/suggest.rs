@@ -2,9 +2,15 @@
 
 /// The candidate nearest to `wanted` by edit distance, if it is near enough to be a typo.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Edit distance is quadratic: a name this long is no typo of a short one, and two huge
+    // names would take minutes to compare.
+    if wanted.len() > LONGEST_NAME {
+        return None;
+    }
     let wanted_lower = wanted.to_ascii_lowercase();
     candidates
         .into_iter()
+        .filter(|candidate| candidate.len() <= LONGEST_NAME)
         .map(|candidate| {
             (
                 edit_distance(&wanted_lower, &candidate.to_ascii_lowercase()),
@@ -19,6 +25,9 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
+
+/// Names longer than this get no suggestion.
+const LONGEST_NAME: usize = 100;
 
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -38,6 +47,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_names_get_no_suggestion_and_take_no_time() {
+        let huge = "a".repeat(1_000_000);
+        assert_eq!(closest(&huge, [huge.as_str(), "abc"]), None);
+        assert_eq!(
+            closest("conection", [huge.as_str(), "connection"]),
+            Some("connection")
+        );
+    }
 
     #[test]
     fn typos_find_their_word() {

@@ -85,7 +85,8 @@ async fn meet(case: Case) -> Met {
         Pipe::Desk => ("desk.yaml", "checks/desk.yaml"),
         Pipe::Crm => ("crm.yaml", "checks/crm.yaml"),
     };
-    let text = std::fs::read_to_string(crate::common::repo_file(shipped)).expect("shipped pipeline");
+    let text =
+        std::fs::read_to_string(crate::common::repo_file(shipped)).expect("shipped pipeline");
     assert!(text.contains("timeout: 10s, retries: 2"), "{shipped}");
     let pipeline = h.path(file);
     // Each HTTP request times out after 2 s; each check gets far longer, so a slow drip is the
