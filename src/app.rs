@@ -9,11 +9,12 @@ use crate::{
     checks::Kind,
     cli::{Cli, Command, EndpointArgs, RunArgs, SimArgs, StoreArgs, ValidateArgs},
     demo,
-    exit::Ending,
+    exit::{self, Ending},
     job::{self, Job, Outputs, Ui, stdout},
     pipeline,
     redact::Redactor,
     report::table::new_table,
+    runner::interrupt::Interrupt,
     secrets,
     sim::{SCENARIOS, Sim},
     store::{self, Mapping, Store},
@@ -65,6 +66,9 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
     let mapping = mapping_from(&args.store)?;
     warn_if_password_in_arguments(&args.store.store);
     let store = Store::open(&args.store.store, mapping, args.fix).await?;
+    // From the first request on, Ctrl-C and SIGTERM let the connections in flight finish and
+    // the reports be written; a second signal stops at once.
+    let interrupt = Interrupt::on_signals(exit::exit_now);
     let job = Job {
         pipeline,
         store,
@@ -73,10 +77,11 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         force_refresh: args.force_refresh,
         fix: args.fix,
         default_client: client_from_env(),
+        interrupt: interrupt.clone(),
     };
     let report = job::execute(job, ui, redactor).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
-    Ok(job::ending(&report))
+    Ok(job::ending(&report, &interrupt))
 }
 
 /// The preset named by `--schema`, adjusted by `--table` and `--column`.

@@ -18,6 +18,7 @@ use crate::{
     pipeline,
     redact::Redactor,
     report::{self, ReportError, junit, model::RunReport, target::Target},
+    runner::interrupt::Interrupt,
     sim::{SeededConnection, Sim},
     store::{Mapping, Store},
     zoho::endpoints::{Endpoints, Override},
@@ -270,6 +271,7 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
             force_refresh: false,
             fix: false,
             default_client: None,
+            interrupt: Interrupt::none(),
         };
         let report = job::execute(job, ui, redactor).await?;
         screen.print(&report::table::render(&report, &ui.table()));

@@ -1,7 +1,7 @@
 //! The exit codes, as named constants, and the one mapping from how a command ended — or the
 //! error that stopped it — to its code.
 
-use crate::{Error, report::ReportError};
+use crate::{Error, report::ReportError, runner::interrupt::Signal};
 
 /// Every check passed (warnings and skips allowed).
 pub const SUCCESS: u8 = 0;
@@ -11,6 +11,24 @@ pub const CHECK_FAILED: u8 = 1;
 /// Usage, pipeline, configuration or store error, or no connection selected: nothing was
 /// checked.
 pub const USAGE: u8 = 2;
+
+/// Stopped by Ctrl-C (128 + SIGINT's number), as shells report it.
+pub const INTERRUPTED: u8 = 130;
+/// Stopped by SIGTERM (128 + its number), as Kubernetes and CI runners send it.
+pub const TERMINATED: u8 = 143;
+
+/// The code of a run a signal stopped.
+fn of_signal(signal: Signal) -> u8 {
+    match signal {
+        Signal::Interrupt => INTERRUPTED,
+        Signal::Terminate => TERMINATED,
+    }
+}
+
+/// A second signal: stop at once, with the signal's code.
+pub fn exit_now(signal: Signal) -> ! {
+    std::process::exit(i32::from(of_signal(signal)))
+}
 
 /// How a command that ran to its end ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +44,8 @@ pub enum Ending {
     PipelinesInvalid,
     /// `demo` diagnosed a scenario other than as expected.
     ScenariosMissed,
+    /// A signal stopped the run: the connections that finished were reported, marked so.
+    Interrupted(Signal),
 }
 
 impl Ending {
@@ -47,6 +67,9 @@ impl Ending {
             Ending::NothingChecked => {
                 Some("nothing was checked: every check was skipped (the report says why)")
             }
+            Ending::Interrupted(_) => Some(
+                "interrupted: no new connection was started; the reports hold the connections that finished, marked interrupted",
+            ),
             Ending::Passed
             | Ending::ChecksFailed
             | Ending::PipelinesInvalid
@@ -61,6 +84,7 @@ pub fn code(result: &Result<Ending, Error>) -> u8 {
         Ok(Ending::Passed) => SUCCESS,
         Ok(Ending::ChecksFailed | Ending::NothingChecked | Ending::ScenariosMissed) => CHECK_FAILED,
         Ok(Ending::PipelinesInvalid) => USAGE,
+        Ok(Ending::Interrupted(signal)) => of_signal(*signal),
         // The checks ran and `--fix` may have written to the store: something was done.
         Err(Error::Report(ReportError::AfterFix { .. })) => CHECK_FAILED,
         // Every error means "we could not start": the user must fix input, not Zoho — an HTTP

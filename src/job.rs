@@ -27,7 +27,7 @@ use crate::{
         table::TableOptions,
         target::Target,
     },
-    runner::fleet,
+    runner::{fleet, interrupt::Interrupt},
     store::Store,
     zoho::{
         endpoints::Endpoints,
@@ -211,6 +211,8 @@ pub struct Job {
     /// `--fix`: write back what was refreshed and discovered.
     pub fix: bool,
     pub default_client: Option<ClientCredentials>,
+    /// Once it has a signal, no new connection starts (`Interrupt::none()`: never).
+    pub interrupt: Interrupt,
 }
 
 /// Runs a job and returns its redacted report.
@@ -255,7 +257,14 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     });
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);
-    let runs = fleet::run_fleet(Arc::clone(&pipeline), env, Arc::clone(&store), users).await?;
+    let runs = fleet::run_fleet_until(
+        Arc::clone(&pipeline),
+        env,
+        Arc::clone(&store),
+        users,
+        &job.interrupt,
+    )
+    .await?;
     let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report()).collect();
     let report = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
@@ -267,6 +276,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         summary: RunReport::summarise(&connections),
         connections,
+        interrupted: job.interrupt.signal().is_some(),
     };
     Ok(report.redacted(redactor))
 }
@@ -322,7 +332,10 @@ pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
 
 /// How a run ended: a check failed or errored, or nothing was checked (every check skipped),
 /// or it passed.
-pub fn ending(report: &RunReport) -> Ending {
+pub fn ending(report: &RunReport, interrupt: &Interrupt) -> Ending {
+    if let Some(signal) = interrupt.signal().filter(|_| report.interrupted) {
+        return Ending::Interrupted(signal);
+    }
     let summary = &report.summary;
     Ending::of_run(report.has_failures(), summary.skipped == summary.checks)
 }

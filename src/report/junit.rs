@@ -32,6 +32,14 @@ pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::Seriali
             junit.add_test_suite(suite(report, connection));
         }
     }
+    // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished no
+    // connection still says so, in one empty suite.
+    let interrupted = reports.iter().any(|report| report.interrupted);
+    if interrupted && reports.iter().all(|report| report.connections.is_empty()) {
+        let mut empty = TestSuite::new("zoho-doctor");
+        empty.add_property(Property::new("interrupted", "true"));
+        junit.add_test_suite(empty);
+    }
     let xml = junit.to_string()?;
     Ok(drop_root_skipped(&xml))
 }
@@ -47,6 +55,9 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
     ];
     if let Some(dc) = &connection.dc {
         properties.push(Property::new("dc", safe(dc)));
+    }
+    if report.interrupted {
+        properties.push(Property::new("interrupted", "true"));
     }
     suite.add_properties(properties);
     let total: u64 = connection
@@ -146,6 +157,52 @@ fn drop_root_skipped(xml: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::model::Summary;
+
+    fn interrupted_report(connections: Vec<ConnectionReport>) -> RunReport {
+        RunReport {
+            tool: "zoho-doctor test".to_owned(),
+            pipeline: "desk-profile".to_owned(),
+            pipeline_file: "checks/desk.yaml".to_owned(),
+            app: "desk".to_owned(),
+            store: "sqlite://x.db".to_owned(),
+            started_at: "2026-01-01T00:00:00+00:00".to_owned(),
+            duration_ms: 0,
+            summary: Summary::default(),
+            connections,
+            interrupted: true,
+        }
+    }
+
+    #[test]
+    fn an_interrupted_run_marks_every_suite_or_one_empty_suite() {
+        let empty = render(&interrupted_report(Vec::new())).expect("renders");
+        assert!(
+            empty.contains(r#"<testsuite name="zoho-doctor" tests="0""#),
+            "{empty}"
+        );
+        assert!(empty.contains(r#"<property name="interrupted" value="true"/>"#));
+        let one = ConnectionReport {
+            user: "u1".to_owned(),
+            dc: None,
+            status: Status::Pass,
+            checks: Vec::new(),
+            profile: Vec::new(),
+            changes: Vec::new(),
+            write_failed: false,
+        };
+        let xml = render(&interrupted_report(vec![one])).expect("renders");
+        assert!(
+            xml.contains(r#"<testsuite name="desk-profile / u1""#),
+            "{xml}"
+        );
+        assert!(!xml.contains(r#"<testsuite name="zoho-doctor""#), "{xml}");
+        assert_eq!(
+            xml.matches(r#"<property name="interrupted" value="true"/>"#)
+                .count(),
+            1
+        );
+    }
 
     #[test]
     fn root_skipped_is_dropped_and_suite_skipped_kept() {

@@ -19,6 +19,10 @@ pub struct RunReport {
     pub duration_ms: u64,
     pub summary: Summary,
     pub connections: Vec<ConnectionReport>,
+    /// A signal stopped the run: only the connections that finished are here. Present (and
+    /// `true`) only then.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

@@ -37,7 +37,7 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "{}: {} connection{}, {} checks — {} passed, {} warned, {} failed, {} errored, {} skipped ({} ms)",
+        "{}: {} connection{}, {} checks — {} passed, {} warned, {} failed, {} errored, {} skipped ({} ms){}",
         name(&report.pipeline),
         s.connections,
         if s.connections == 1 { "" } else { "s" },
@@ -47,7 +47,12 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
         paint(&s.failed.to_string(), s.failed > 0, Status::Fail),
         paint(&s.errored.to_string(), s.errored > 0, Status::Error),
         s.skipped,
-        report.duration_ms
+        report.duration_ms,
+        if report.interrupted {
+            " — interrupted: no new connection was started after the signal"
+        } else {
+            ""
+        }
     );
     colored::control::unset_override();
     out

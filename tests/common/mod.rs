@@ -18,6 +18,7 @@ use zoho_doctor::{
     pipeline,
     redact::Redactor,
     report::model::RunReport,
+    runner::interrupt::Interrupt,
     sim::Sim,
     store::{Mapping, Store},
     zoho::endpoints::{Endpoints, Override},
@@ -161,6 +162,7 @@ impl Harness {
             force_refresh,
             fix: false,
             default_client: None,
+            interrupt: Interrupt::none(),
         };
         let ui = Ui {
             verbose: false,

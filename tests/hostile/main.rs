@@ -1,8 +1,8 @@
 //! Hostile inputs and faults (issue 8): broken and escape-laden answers from every simulated
 //! service (`answers`), what Zoho, the store or the user sends is shown escaped and cut
 //! (`escapes`, `limits`), report targets are checked before the run and never replace a device,
-//! FIFO or link (`targets`), a closed stdout is no crash (`pipes`), and how a run that checked
-//! nothing ends (`endings`). One test binary.
+//! FIFO or link (`targets`), a closed stdout is no crash (`pipes`), Ctrl-C and SIGTERM (`signals`), and how a run
+//! that checked nothing ends (`endings`). One test binary.
 
 #[path = "../common/mod.rs"]
 #[expect(dead_code, reason = "each test crate uses only some of the helpers")]
@@ -13,6 +13,7 @@ mod endings;
 mod escapes;
 mod limits;
 mod pipes;
+mod signals;
 mod targets;
 
 use zoho_doctor::report::model::{CheckReport, ConnectionReport, Detail, RunReport, Status};
@@ -48,6 +49,7 @@ fn report(connection: ConnectionReport) -> RunReport {
         duration_ms: 0,
         summary: RunReport::summarise(&connections),
         connections,
+        interrupted: false,
     }
 }
 
