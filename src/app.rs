@@ -16,7 +16,7 @@ use crate::{
     report::table::new_table,
     runner::interrupt::Interrupt,
     secrets,
-    sim::{SCENARIOS, Sim},
+    sim::{Fault, Hostile, SCENARIOS, Service, Sim},
     store::{self, Mapping, Store},
     text,
     zoho::{
@@ -228,6 +228,28 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {
     Ok(Ending::Passed)
 }
 
+/// `USER=SERVICE:ANSWER` of `sim --hostile`.
+fn hostile_fault(text: &str) -> Result<(String, Fault), Error> {
+    let parsed = text.split_once('=').and_then(|(user, rest)| {
+        let (service, answer) = rest.split_once(':')?;
+        Some((
+            user.to_owned(),
+            Service::parse(service)?,
+            Hostile::parse(answer)?,
+        ))
+    });
+    match parsed {
+        Some((user, service, answer)) if !user.is_empty() => {
+            Ok((user, Fault::Hostile { service, answer }))
+        }
+        _ => Err(Error::Usage(format!(
+            "--hostile `{}` is not USER=SERVICE:ANSWER; SERVICE is token, user-info, desk or crm, ANSWER one of {} (e.g. `healthy=desk:escapes`)",
+            text::echo(text, ECHO_CHARS),
+            Hostile::NAMES.join(", ")
+        ))),
+    }
+}
+
 async fn sim(args: SimArgs) -> Result<Ending, Error> {
     if args.list {
         for scenario in SCENARIOS {
@@ -235,9 +257,17 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
         }
         return Ok(Ending::Passed);
     }
+    let faults = args
+        .hostile
+        .iter()
+        .map(|text| hostile_fault(text))
+        .collect::<Result<Vec<_>, _>>()?;
     let sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
         .await
         .map_err(|err| Error::Sim(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
+    for (user, fault) in faults {
+        sim.set_fault(&user, fault);
+    }
     stdout(&format!(
         "zoho-doctor simulator on {} (Ctrl-C stops it)\nexport ZOHO_ACCOUNTS_URL='{}'\nexport ZOHO_API_URL='{}'\nexport ZOHO_DESK_URL='{}'\n",
         sim.base_url(),
@@ -245,6 +275,12 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
         sim.api_url(),
         sim.desk_url()
     ));
+    if !args.hostile.is_empty() {
+        stdout(&format!(
+            "raw port (slow-drip, reset-mid-body; everything else passes through): http://{}\n",
+            sim.raw_addr()
+        ));
+    }
     if let Some(path) = &args.seed_store {
         demo::write_seed_store(path, sim.seeds()).await?;
         stdout(&format!(
@@ -256,4 +292,38 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
     }
     std::future::pending::<()>().await;
     Ok(Ending::Passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_flag_names_the_user_the_service_and_the_answer() {
+        let (user, fault) = hostile_fault("healthy=desk:escapes").expect("valid");
+        assert_eq!(user, "healthy");
+        assert!(matches!(
+            fault,
+            Fault::Hostile {
+                service: Service::Desk,
+                answer: Hostile::Escapes
+            }
+        ));
+        assert!(matches!(
+            hostile_fault("u=token:huge:64"),
+            Ok((
+                _,
+                Fault::Hostile {
+                    answer: Hostile::Huge(64),
+                    ..
+                }
+            ))
+        ));
+        let error = hostile_fault("healthy=desk").expect_err("no answer");
+        assert!(
+            error.to_string().contains("is not USER=SERVICE:ANSWER"),
+            "{error}"
+        );
+        assert!(hostile_fault("=desk:escapes").is_err());
+    }
 }

@@ -199,4 +199,10 @@ pub struct SimArgs {
     /// List the scenarios and exit
     #[arg(long)]
     pub list: bool,
+
+    /// Make one user's answers hostile: USER=SERVICE:ANSWER, SERVICE one of token, user-info,
+    /// desk, crm; ANSWER one of not-json, html-502, truncated, huge[:BYTES], escapes, slow-drip,
+    /// reset-mid-body (the last two through the raw port printed at start). Repeatable
+    #[arg(long, value_name = "USER=SERVICE:ANSWER")]
+    pub hostile: Vec<String>,
 }
