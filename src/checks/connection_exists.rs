@@ -126,7 +126,7 @@ pub struct ConnectionExists;
 
 impl CheckKind for ConnectionExists {
     const NAME: &'static str = "connection-exists";
-    const ABOUT: &'static str = "a connection row exists for the user, with a refresh token that is not the access token and a known data centre";
+    const ABOUT: &'static str = "a connection row exists for the user, with a refresh token that is not the access token and a known data centre; every value reads (text that is text, times in range) and no other row shares its key";
     const OPTIONS: &'static [OptionDoc] = &[];
     const APP: Option<App> = None;
     const NEEDS: &'static [Fact] = &[];
