@@ -127,6 +127,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     let pipeline = Arc::new(job.pipeline);
     let runs = fleet::run_fleet(Arc::clone(&pipeline), env, Arc::clone(&store), users).await?;
     let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report()).collect();
+    let connection_redactors: Vec<Redactor> = runs.into_iter().map(|run| run.redactor).collect();
     let report = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
         pipeline: pipeline.name.clone(),
@@ -138,7 +139,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         summary: RunReport::summarise(&connections),
         connections,
     };
-    Ok(report.redacted(redactor))
+    Ok(report.redacted(redactor, &connection_redactors))
 }
 
 /// Prints the report on stdout and writes the report files.
