@@ -266,6 +266,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     )
     .await?;
     let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report()).collect();
+    let connection_redactors: Vec<Redactor> = runs.into_iter().map(|run| run.redactor).collect();
     let report = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
         pipeline: pipeline.name.clone(),
@@ -278,7 +279,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         connections,
         interrupted: job.interrupt.signal().is_some(),
     };
-    Ok(report.redacted(redactor))
+    Ok(report.redacted(redactor, &connection_redactors))
 }
 
 /// Prints the report (the table on stdout, or on stderr when a report takes stdout), then

@@ -24,7 +24,8 @@ impl From<Missing> for Verdict {
     }
 }
 
-/// Shared by every check of a run.
+/// Shared by every check of a run; each connection's checks see their connection's copy
+/// (`for_connection`), which differs only in its redactor.
 pub struct RunEnv {
     pub http: ZohoHttp,
     pub endpoints: Endpoints,
@@ -35,9 +36,30 @@ pub struct RunEnv {
     pub fix: bool,
     /// App-wide OAuth client (`ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET`), used when the row has none.
     pub default_client: Option<ClientCredentials>,
+    /// The run's redactor, or in a connection's copy that connection's: the run's secrets, the
+    /// connection's own (registered as they appear) and the patterns.
     pub redactor: Redactor,
     /// The pipeline's Zoho product.
     pub app: App,
+}
+
+impl RunEnv {
+    /// One connection's copy of the run: the same HTTP client, endpoints and settings, with a
+    /// redactor of the connection's own (`Redactor::for_connection`) that its `-v` trace uses too,
+    /// so registering the connection's secrets never recompiles anything the fleet shares.
+    pub fn for_connection(&self) -> RunEnv {
+        let redactor = self.redactor.for_connection();
+        RunEnv {
+            http: self.http.with_redactor(redactor.clone()),
+            endpoints: self.endpoints.clone(),
+            settings: self.settings.clone(),
+            force_refresh: self.force_refresh,
+            fix: self.fix,
+            default_client: self.default_client.clone(),
+            redactor,
+            app: self.app,
+        }
+    }
 }
 
 /// One check's view of one connection.

@@ -98,30 +98,38 @@ impl RunReport {
             .any(|c| c.write_failed || c.checks.iter().any(|check| check.status.is_failure()))
     }
 
-    /// Every text passed through the redactor: the only form reporters receive.
-    pub fn redacted(mut self, redactor: &Redactor) -> RunReport {
-        let r = |text: &mut String| *text = redactor.redact(text);
-        r(&mut self.store);
-        for connection in &mut self.connections {
-            r(&mut connection.user);
-            connection.changes.iter_mut().for_each(r);
-            for detail in &mut connection.profile {
-                r(&mut detail.value);
-            }
-            for check in &mut connection.checks {
-                r(&mut check.message);
-                if let Some(hint) = &mut check.hint {
-                    r(hint);
-                }
-                if let Some(code) = &mut check.code {
-                    r(code);
-                }
-                check.evidence.iter_mut().for_each(r);
-                for detail in &mut check.details {
-                    r(&mut detail.value);
-                }
-            }
+    /// Every text passed through a redactor: the only form reporters receive. The run's own
+    /// fields go through the run's redactor, each connection's through its own (`connections`,
+    /// in order: the run's secrets, that connection's and the patterns).
+    pub fn redacted(mut self, run: &Redactor, connections: &[Redactor]) -> RunReport {
+        self.store = run.redact(&self.store);
+        for (index, connection) in self.connections.iter_mut().enumerate() {
+            connection.redact(connections.get(index).unwrap_or(run));
         }
         self
+    }
+}
+
+impl ConnectionReport {
+    fn redact(&mut self, redactor: &Redactor) {
+        let r = |text: &mut String| *text = redactor.redact(text);
+        r(&mut self.user);
+        self.changes.iter_mut().for_each(r);
+        for detail in &mut self.profile {
+            r(&mut detail.value);
+        }
+        for check in &mut self.checks {
+            r(&mut check.message);
+            if let Some(hint) = &mut check.hint {
+                r(hint);
+            }
+            if let Some(code) = &mut check.code {
+                r(code);
+            }
+            check.evidence.iter_mut().for_each(r);
+            for detail in &mut check.details {
+                r(&mut detail.value);
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ use std::{sync::Arc, time::Duration};
 use crate::{
     checks::{CheckContext, Facts, Kind, Outcome, RunEnv},
     pipeline::Pipeline,
+    redact::Redactor,
     store::{Connection, WriteResult},
 };
 use schedule::{Step, schedule};
@@ -35,6 +36,9 @@ pub struct ConnectionRun {
     pub facts: Facts,
     /// What `--fix` did with each value (or, for `env:`, would have done).
     pub changes: Vec<WriteResult>,
+    /// The connection's redactor (the run's secrets, this connection's and the patterns): its
+    /// part of the report is redacted with it.
+    pub redactor: Redactor,
 }
 
 /// Runs every check of `pipeline` for one user.
@@ -45,8 +49,10 @@ pub async fn run_connection(
     connection: Option<Connection>,
 ) -> ConnectionRun {
     let connection = connection.map(Arc::new);
-    // The connection's secrets scope: its row's, then every token a check mints, registered as
-    // the check finishes — before any later check (or its -v trace) can show it.
+    // The connection's secrets scope, its own redactor over the run's: its row's secrets, then
+    // every token a check mints, registered as the check finishes — before any later check (or
+    // its -v trace) can show it. Other connections never see them, nor pay for them.
+    let env = Arc::new(env.for_connection());
     if let Some(connection) = &connection {
         env.redactor.register_all(connection.secrets());
     }
@@ -95,5 +101,89 @@ pub async fn run_connection(
         checks,
         facts,
         changes: Vec::new(),
+        redactor: env.redactor.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::{
+        checks::Settings,
+        store::{ExpiryField, Snapshot, Stored},
+        zoho::{
+            App,
+            endpoints::Endpoints,
+            http::{HttpOptions, ZohoHttp},
+        },
+    };
+
+    fn env(redactor: &Redactor) -> Arc<RunEnv> {
+        let options = HttpOptions {
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            trace: false,
+        };
+        Arc::new(RunEnv {
+            http: ZohoHttp::new(options, redactor.clone()).expect("HTTP client"),
+            endpoints: Endpoints::zoho(),
+            settings: Settings::default(),
+            force_refresh: false,
+            fix: false,
+            default_client: None,
+            redactor: redactor.clone(),
+            app: App::Desk,
+        })
+    }
+
+    /// A row with only a refresh token: `connection-exists` judges it without calling Zoho.
+    fn row(user: &str, refresh_token: &str) -> Connection {
+        Connection {
+            user_id: user.to_owned(),
+            access_token: None,
+            refresh_token: Some(SecretString::from(refresh_token.to_owned())),
+            expiry: ExpiryField::Missing,
+            api_domain: Stored::Absent,
+            org_id: None,
+            desk_org_id: Stored::Absent,
+            desk_portal: Stored::Absent,
+            dc: Stored::Absent,
+            scopes: Stored::Absent,
+            client: None,
+            encrypted: Vec::new(),
+            snapshot: Snapshot::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_connection_registers_its_secrets_in_its_own_redactor() {
+        let yaml = "name: p\napp: desk\nchecks:\n  - id: connection\n    kind: connection-exists\n";
+        let pipeline = Arc::new(crate::pipeline::load_str(yaml, "p.yaml", &|_| None).unwrap());
+        let redactor = Redactor::new();
+        redactor.register("run-client-secret");
+        let env = env(&redactor);
+        let mut runs = Vec::new();
+        for (user, token) in [("ada", "ada-refresh-token"), ("bob", "bob-refresh-token")] {
+            let run = run_connection(
+                Arc::clone(&pipeline),
+                Arc::clone(&env),
+                user.to_owned(),
+                Some(row(user, token)),
+            )
+            .await;
+            runs.push(run);
+        }
+        let text = "run-client-secret ada-refresh-token bob-refresh-token";
+        assert_eq!(runs[0].redactor.redact(text), "*** *** bob-refresh-token");
+        assert_eq!(runs[1].redactor.redact(text), "*** ada-refresh-token ***");
+        // The run's scope, which every later connection shares, did not grow.
+        assert_eq!(
+            env.redactor.for_connection().redact(text),
+            "*** ada-refresh-token bob-refresh-token"
+        );
+        // The run's own redactor (errors and panics outside a connection) still masks them all.
+        assert_eq!(env.redactor.redact(text), "*** *** ***");
     }
 }

@@ -150,6 +150,14 @@ impl ZohoHttp {
         })
     }
 
+    /// The same client, tracing through `redactor` (one connection's).
+    pub fn with_redactor(&self, redactor: Redactor) -> ZohoHttp {
+        ZohoHttp {
+            redactor,
+            ..self.clone()
+        }
+    }
+
     /// GET with the access token and extra headers (`orgId`, `If-Modified-Since`). Retries
     /// connection failures, 429 and 5xx with backoff, honouring `Retry-After`.
     pub async fn get(
