@@ -201,6 +201,7 @@ mod tests {
                 ..Facts::default()
             },
             changes: Vec::new(),
+            redactor: crate::redact::Redactor::new(),
         }
     }
 

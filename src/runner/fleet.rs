@@ -19,6 +19,7 @@ use super::{
 use crate::{
     checks::{Facts, Outcome, RunEnv},
     pipeline::Pipeline,
+    redact::Redactor,
     store::{Store, StoreError, WriteResult},
 };
 
@@ -100,7 +101,12 @@ pub async fn run_fleet_until(
             Ok((_, done)) => done,
             Err(error) => {
                 let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
-                (index, Some(internal_error(&pipeline, user, &error)))
+                // The run's redactor: it masks every connection's secrets as written.
+                let redactor = env.redactor.clone();
+                (
+                    index,
+                    Some(internal_error(&pipeline, user, &error, redactor)),
+                )
             }
         };
         if runs.len() <= index {
@@ -113,7 +119,12 @@ pub async fn run_fleet_until(
 
 /// A connection whose task died (a bug): every check of the pipeline reports the internal error,
 /// and the other connections go on.
-fn internal_error(pipeline: &Pipeline, user: String, error: &JoinError) -> ConnectionRun {
+fn internal_error(
+    pipeline: &Pipeline,
+    user: String,
+    error: &JoinError,
+    redactor: Redactor,
+) -> ConnectionRun {
     let message = if error.is_panic() {
         INTERNAL_ERROR
     } else {
@@ -134,6 +145,7 @@ fn internal_error(pipeline: &Pipeline, user: String, error: &JoinError) -> Conne
             .collect(),
         facts: Facts::default(),
         changes: Vec::new(),
+        redactor,
     }
 }
 
@@ -198,7 +210,7 @@ mod tests {
             panic!("a bug while checking u1");
         }));
         let error = task.await.expect_err("the task panicked");
-        let run = internal_error(&pipeline, "u1".to_owned(), &error);
+        let run = internal_error(&pipeline, "u1".to_owned(), &error, Redactor::new());
         assert_eq!(run.user, "u1");
         let statuses: Vec<(Status, &str)> = run
             .checks
