@@ -241,7 +241,8 @@ impl ZohoHttp {
     ) -> Result<Answer, HttpError> {
         let shown_url = url.to_string();
         let started = Instant::now();
-        let response = request.send().await.map_err(|err| {
+        // A timeout is one whether it comes before the head or while the body drips in.
+        let classify = |err: reqwest::Error| {
             let reason = error_reason(&err);
             if err.is_timeout() {
                 HttpError::Timeout {
@@ -260,7 +261,8 @@ impl ZohoHttp {
                     reason,
                 }
             }
-        });
+        };
+        let response = request.send().await.map_err(classify);
         let response = match response {
             Ok(response) => response,
             Err(error) => {
@@ -278,11 +280,14 @@ impl ZohoHttp {
         let body = if status == StatusCode::NO_CONTENT {
             String::new()
         } else {
-            response.text().await.map_err(|err| HttpError::Other {
-                method: method.into(),
-                url: shown_url.clone(),
-                reason: error_reason(&err),
-            })?
+            match response.text().await {
+                Ok(body) => body,
+                Err(error) => {
+                    let error = classify(error);
+                    self.trace(|| vec![format!("→ {method} {shown_url}"), format!("← {error}")]);
+                    return Err(error);
+                }
+            }
         };
         let answer = Answer {
             method,

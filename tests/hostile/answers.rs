@@ -179,6 +179,17 @@ fn wrong_basics(met: &Met) -> Vec<String> {
             case.check, case.says
         ));
     }
+    // A body that drips in past the timeout is a timeout, with the timeout's fix.
+    let hint = check["hint"].as_str().unwrap_or_default();
+    if case.answer == Hostile::SlowDrip
+        && case.status == "error"
+        && !hint.contains("settings.timeout")
+    {
+        wrong.push(format!(
+            "{name}: `{}` hint is not the timeout's: {hint}",
+            case.check
+        ));
+    }
     let failed = checks
         .iter()
         .any(|check| matches!(check["status"].as_str(), Some("fail" | "error")));
