@@ -170,27 +170,12 @@ mod tests {
     use super::*;
     use crate::{
         checks::Facts,
-        store::{Connection, ExpiryField, Snapshot, Stored},
         zoho::{DeskOrgId, DeskPortal},
     };
 
     /// A run over a row with no org id and no portal, which found these.
     fn found(org_id: &str, portal: &str) -> ConnectionRun {
-        let connection = Connection {
-            user_id: "ada".to_owned(),
-            access_token: None,
-            refresh_token: None,
-            expiry: ExpiryField::Missing,
-            api_domain: Stored::Absent,
-            org_id: None,
-            desk_org_id: Stored::Absent,
-            desk_portal: Stored::Absent,
-            dc: Stored::Absent,
-            scopes: Stored::Absent,
-            client: None,
-            encrypted: Vec::new(),
-            snapshot: Snapshot::default(),
-        };
+        let connection = crate::checks::testing::row("ada");
         ConnectionRun {
             user: "ada".to_owned(),
             connection: Some(Arc::new(connection)),

@@ -112,7 +112,6 @@ mod tests {
     use super::*;
     use crate::{
         checks::Settings,
-        store::{ExpiryField, Snapshot, Stored},
         zoho::{
             App,
             endpoints::Endpoints,
@@ -141,19 +140,8 @@ mod tests {
     /// A row with only a refresh token: `connection-exists` judges it without calling Zoho.
     fn row(user: &str, refresh_token: &str) -> Connection {
         Connection {
-            user_id: user.to_owned(),
-            access_token: None,
             refresh_token: Some(SecretString::from(refresh_token.to_owned())),
-            expiry: ExpiryField::Missing,
-            api_domain: Stored::Absent,
-            org_id: None,
-            desk_org_id: Stored::Absent,
-            desk_portal: Stored::Absent,
-            dc: Stored::Absent,
-            scopes: Stored::Absent,
-            client: None,
-            encrypted: Vec::new(),
-            snapshot: Snapshot::default(),
+            ..crate::checks::testing::row(user)
         }
     }
 
