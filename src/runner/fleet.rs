@@ -80,16 +80,26 @@ pub async fn run_fleet_until(
                 return (index, None);
             }
             let fix = env.fix;
+            // The write-back is bounded like a check: an interrupted run waits for it, and a
+            // transaction dropped at the bound is rolled back.
+            let write_timeout = pipeline.settings.timeout;
             let mut run = run_connection(pipeline, env, user, connection).await;
             if fix && let Some(connection) = run.connection.clone() {
-                match store.persist(&connection, &run.write_back()).await {
-                    Ok(results) => run.changes = results,
-                    Err(error) => {
-                        run.changes = vec![WriteResult::Failed {
-                            reason: error.to_string(),
-                        }]
-                    }
-                }
+                let plan = run.write_back();
+                let written =
+                    tokio::time::timeout(write_timeout, store.persist(&connection, &plan)).await;
+                run.changes = match written {
+                    Ok(Ok(results)) => results,
+                    Ok(Err(error)) => vec![WriteResult::Failed {
+                        reason: error.to_string(),
+                    }],
+                    Err(_) => vec![WriteResult::Failed {
+                        reason: format!(
+                            "the write did not finish within {} (settings.timeout) and was rolled back",
+                            super::schedule::humanise(write_timeout)
+                        ),
+                    }],
+                };
             }
             (index, Some(run))
         }));
