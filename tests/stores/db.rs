@@ -61,6 +61,20 @@ impl Db {
         dbs
     }
 
+    /// SQLite only: a connection holding the write lock (`BEGIN IMMEDIATE`), as an app in the
+    /// middle of a write does; readers go on, writers wait until it is dropped.
+    pub async fn hold_write_lock(&self) -> Option<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return None;
+        };
+        let mut connection = pool.acquire().await.expect("a connection");
+        connection
+            .execute("BEGIN IMMEDIATE")
+            .await
+            .expect("the write lock");
+        Some(connection)
+    }
+
     pub async fn exec(&self, sql: &str) {
         let sql = AssertSqlSafe(sql.to_owned());
         let result = match &self.pool {

@@ -307,3 +307,40 @@ async fn a_write_back_that_fails_is_rolled_back_and_reported_on_its_connection()
     );
     assert!(run.junit.contains("--fix could not write this connection"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_back_that_waits_past_the_timeout_is_rolled_back_and_reported() {
+    let h = Harness::start().await;
+    let db = Db::all()
+        .await
+        .into_iter()
+        .next()
+        .expect("SQLite is always there");
+    let table = "busy_writes";
+    db.seed_table(table, db.text_type()).await;
+    let s = seed(&h, "token-expired");
+    let expiry = format!("'{}'", s.token_expires_at.as_deref().unwrap());
+    db.insert(table, "token-expired", s, &expiry).await;
+    let before = db.dump(table).await;
+    // A 1 s timeout, shorter than SQLite's 5 s busy wait: the bound, not the database, ends it.
+    let pipeline = h.path("quick.yaml");
+    let shipped =
+        std::fs::read_to_string(crate::common::desk_pipeline()).expect("shipped pipeline");
+    std::fs::write(&pipeline, shipped.replace("timeout: 10s", "timeout: 1s")).expect("written");
+    let lock = db.hold_write_lock().await.expect("SQLite");
+    let mut args = vec!["--store", db.url.as_str(), "--table", table];
+    args.extend(["--all", "--fix"]);
+    let run = h.run(pipeline.to_str().expect("utf-8"), &args).await;
+    drop(lock);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let connection = &run.json["connections"][0];
+    assert_eq!(connection["write_failed"], true);
+    assert!(
+        connection["changes"]
+            .to_string()
+            .contains("the write did not finish within 1 s (settings.timeout) and was rolled back"),
+        "{}",
+        connection["changes"]
+    );
+    assert_eq!(db.dump(table).await, before, "nothing was written");
+}
