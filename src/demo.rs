@@ -193,6 +193,12 @@ pub const EXPECTED: &[Expectation] = &[
         status: Status::Fail,
         says: "no profiles",
     },
+    Expectation {
+        scenario: "crm-legacy-api-domain",
+        check: "data-centre",
+        status: Status::Warn,
+        says: "INVALID_HOST",
+    },
 ];
 
 pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {

@@ -99,18 +99,23 @@ impl CheckContext {
     }
 
     /// The generic API host for CRM calls: an explicit override, else the token's
-    /// `api_domain` (Zoho's rule) when it is a Zoho API host, else the data centre's default.
-    /// A stored `api_domain` is data, not configuration: a token is never sent to a host that is
-    /// not Zoho's (the data-centre check reports such a value).
+    /// `api_domain` (Zoho's rule) when it is a Zoho API host that serves the CRM API, else the
+    /// data centre's default. A stored `api_domain` is data, not configuration: a token is never
+    /// sent to a host that is not Zoho's, nor to a legacy one such as `crm.zoho.eu` that answers
+    /// `INVALID_HOST` since v2.1 (the data-centre check reports both).
     pub fn api_base(&self) -> String {
-        if self.env.endpoints.api_overridden() {
-            return self.env.endpoints.api(self.dc());
+        let endpoints = &self.env.endpoints;
+        if endpoints.api_overridden() {
+            return endpoints.api(self.dc());
         }
         match &self.facts.api_domain {
-            Some(domain) if self.env.endpoints.dc_of_api_domain(domain).is_some() => {
+            Some(domain)
+                if endpoints.dc_of_api_domain(domain).is_some()
+                    && endpoints.serves_crm_api(domain) =>
+            {
                 domain.trim_end_matches('/').to_owned()
             }
-            Some(_) | None => self.env.endpoints.api(self.dc()),
+            Some(_) | None => endpoints.api(self.dc()),
         }
     }
 
@@ -123,5 +128,48 @@ impl CheckContext {
         (!self.env.fix).then(|| {
             format!("{what} is not stored in the connection row yet; run with --fix to save it")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        checks::{facts::Facts, testing::*},
+        zoho::{App, DataCentre},
+    };
+
+    fn api_base_for(api_domain: &str) -> String {
+        let facts = Facts {
+            dc: Some(DataCentre::Eu),
+            api_domain: Some(api_domain.to_owned()),
+            ..Facts::default()
+        };
+        context(offline_env(App::Crm), None, facts).api_base()
+    }
+
+    #[test]
+    fn crm_calls_go_to_the_api_domain_only_when_it_serves_the_crm_api() {
+        assert_eq!(
+            api_base_for("https://www.zohoapis.eu/"),
+            "https://www.zohoapis.eu"
+        );
+        assert_eq!(
+            api_base_for("https://sandbox.zohoapis.eu"),
+            "https://sandbox.zohoapis.eu"
+        );
+        // Legacy web hosts answer INVALID_HOST since v2.1: the data centre's API host instead.
+        assert_eq!(
+            api_base_for("https://crm.zoho.eu"),
+            "https://www.zohoapis.eu"
+        );
+        assert_eq!(
+            api_base_for("https://www.zoho.eu"),
+            "https://www.zohoapis.eu"
+        );
+        // Not Zoho's at all: never sent the token.
+        assert_eq!(
+            api_base_for("https://evil.example"),
+            "https://www.zohoapis.eu"
+        );
     }
 }

@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(detail(&verdict, "Org id"), id);
         assert_eq!(detail(&verdict, "Currency"), "GBP");
         assert!(
-            outcome.evidence[0].contains("/crm/v2/org → 200"),
+            outcome.evidence[0].contains("/crm/v8/org → 200"),
             "{:?}",
             outcome.evidence
         );
@@ -217,13 +217,13 @@ mod tests {
     async fn the_pipelines_api_version_is_the_one_called() {
         let sim = simulator().await;
         let mut env = sim_env(&sim, App::Crm);
-        env.settings.api_version = "v8".to_owned();
+        env.settings.api_version = "v2.1".to_owned();
         let seeded = seed(&sim, "crm-healthy");
         let mut ctx = row_context(env, connection_of(seeded));
         ctx.facts.token = Some(stored_token(seeded));
         let verdict = CrmOrgCheck.run(&ctx).await;
         assert_eq!(verdict.outcome.status, Status::Pass);
-        assert!(verdict.outcome.evidence[0].contains("/crm/v8/org → 200"));
+        assert!(verdict.outcome.evidence[0].contains("/crm/v2.1/org → 200"));
     }
 
     #[tokio::test]

@@ -386,9 +386,9 @@ mod tests {
             format!("3 profile(s) listed; profile `Administrator` ({admin}) read by id")
         );
         assert_eq!(outcome.evidence.len(), 2);
-        assert!(outcome.evidence[0].contains("/crm/v2/settings/profiles → 200"));
+        assert!(outcome.evidence[0].contains("/crm/v8/settings/profiles → 200"));
         assert!(
-            outcome.evidence[1].contains(&format!("/crm/v2/settings/profiles/{admin} → 200")),
+            outcome.evidence[1].contains(&format!("/crm/v8/settings/profiles/{admin} → 200")),
             "{:?}",
             outcome.evidence
         );

@@ -70,7 +70,7 @@ impl CheckKind for DataCentreCheck {
         }
         let verdict = agreement(ctx, connection);
         if verdict.outcome.status == Status::Pass {
-            return with_user_info(ctx, verdict).await;
+            return legacy_crm_host(ctx, with_user_info(ctx, verdict).await);
         }
         verdict
     }
@@ -195,6 +195,40 @@ fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
         "{origin}, accounts server {accounts} and api_domain {api_domain} agree"
     ))
     .verdict()
+}
+
+/// A CRM pipeline whose stored `api_domain` is a Zoho host CRM no longer serves its API on
+/// (`crm.zoho.eu`, `www.zoho.com`: since v2.1 only `www.`, `sandbox.` and
+/// `developer.zohoapis.<tld>` answer, the rest say `INVALID_HOST`) turns a pass into a warning
+/// with the host to store; the CRM checks call the data centre's API host meanwhile.
+fn legacy_crm_host(ctx: &CheckContext, verdict: Verdict) -> Verdict {
+    let endpoints = &ctx.env.endpoints;
+    let Some(api_domain) = ctx.facts.api_domain.as_deref() else {
+        return verdict;
+    };
+    if ctx.env.app != crate::zoho::App::Crm || endpoints.serves_crm_api(api_domain) {
+        return verdict;
+    }
+    let Some(dc) = endpoints.dc_of_api_domain(api_domain) else {
+        return verdict;
+    };
+    let host = format!("https://{}", dc.api_host());
+    let outcome = verdict.outcome;
+    let mut warning = Outcome::warn(format!(
+        "{}; but api_domain {api_domain} is not a CRM API host: since API v2.1 Zoho CRM answers INVALID_HOST there, so the CRM checks use the data centre's API host instead",
+        outcome.message
+    ))
+    .hint(format!(
+        "store {host} as this connection's api_domain (the token answer's api_domain); CRM serves its API only on www., sandbox. or developer.{}",
+        host.trim_start_matches("https://www.")
+    ))
+    .code("INVALID_HOST")
+    .evidence_lines(outcome.evidence);
+    warning.details = outcome.details;
+    Verdict {
+        outcome: warning,
+        discoveries: verdict.discoveries,
+    }
 }
 
 /// Where the pipeline's API calls go in that data centre, for hints.

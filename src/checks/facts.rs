@@ -99,9 +99,12 @@ pub struct Settings {
     pub timeout: Duration,
     /// Retries of idempotent calls on connection errors, 429 and 5xx (never of a refresh).
     pub retries: u32,
-    /// The CRM API version in URLs (`v2`, `v2.1`, `v3` … `v8`).
+    /// The CRM API version in URLs (one of `CRM_API_VERSIONS`; `v8`, Zoho's current, by default).
     pub api_version: String,
 }
+
+/// The CRM API versions Zoho serves (crm-oas `v8.0` is the current one).
+pub const CRM_API_VERSIONS: [&str; 8] = ["v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -109,7 +112,7 @@ impl Default for Settings {
             refresh_skew: Duration::from_secs(120),
             timeout: Duration::from_secs(10),
             retries: 2,
-            api_version: "v2".to_owned(),
+            api_version: "v8".to_owned(),
         }
     }
 }

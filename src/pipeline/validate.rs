@@ -14,7 +14,7 @@ use super::{
     template::expand_env,
 };
 use crate::{
-    checks::{COMMON_CHECK_KEYS, CheckSpec, Kind, Options},
+    checks::{COMMON_CHECK_KEYS, CheckSpec, Kind, Options, facts::CRM_API_VERSIONS},
     zoho::App,
 };
 
@@ -282,12 +282,7 @@ fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Set
     if let Some(version) = &raw.api_version
         && let Some(expanded) = v.expand(version)
     {
-        let valid = expanded.starts_with('v')
-            && expanded.len() > 1
-            && expanded[1..]
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.');
-        if valid {
+        if CRM_API_VERSIONS.contains(&expanded.as_str()) {
             settings.api_version = expanded;
         } else {
             v.error(
@@ -297,7 +292,8 @@ fn settings(v: &mut Validator<'_>, raw: Option<&super::raw::RawSettings>) -> Set
                     version.value,
                     once_expanded(version)
                 ),
-                "use `v2`, `v2.1`, `v3` … `v8`".to_owned(),
+                "use `v8` (Zoho's current CRM API) or an older `v2`, `v2.1`, `v3` … `v7`"
+                    .to_owned(),
             );
         }
     }
@@ -431,6 +427,30 @@ mod tests {
         assert_eq!(pipeline.settings.retries, 0);
         assert_eq!(pipeline.checks[0].timeout, Duration::from_millis(750));
         assert_eq!(pipeline.checks[1].timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn api_version_defaults_to_v8_and_accepts_only_zohos_versions() {
+        let crm = |settings: &str| {
+            format!(
+                "name: t\napp: crm\n{settings}checks:\n  - id: a\n    kind: connection-exists\n"
+            )
+        };
+        let pipeline = load_str(&crm(""), "p.yaml", &no_env).unwrap();
+        assert_eq!(pipeline.settings.api_version, "v8");
+        for version in ["v2", "v2.1", "v3", "v7", "v8"] {
+            let yaml = crm(&format!("settings: {{ api_version: \"{version}\" }}\n"));
+            let pipeline = load_str(&yaml, "p.yaml", &no_env).unwrap();
+            assert_eq!(pipeline.settings.api_version, version);
+        }
+        for version in ["v9", "v2.2", "v1", "8", "v8.0"] {
+            let yaml = crm(&format!("settings: {{ api_version: \"{version}\" }}\n"));
+            let found = errors(&yaml);
+            assert!(
+                found.iter().any(|e| e.contains("is not a CRM API version")),
+                "{version}: {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The simulated accounts server: `POST /oauth/v2/token` (refresh) answering the way Zoho does —
-//! HTTP 200 with an `error` key for a bad client, secret or refresh token, HTTP 400 "Access
-//! Denied" past the token budget — and `GET /oauth/user/info`.
+//! HTTP 200 with an `error` key for a bad client, secret or refresh token, and HTTP 200 "Access
+//! Denied" past the token budget (Kaizen #43) — and `GET /oauth/user/info`.
 
 use std::collections::HashMap;
 
@@ -101,7 +101,8 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
         .mint_times
         .retain(|at| now.saturating_sub(*at) < MINT_WINDOW_SECS);
     if grant.mint_times.len() >= MINTS_PER_WINDOW {
-        return (token_error(400, "Access Denied"), None);
+        // Zoho's Kaizen #43: the throttle's HTTP status "remains 200".
+        return (token_error(200, "Access Denied"), None);
     }
     grant.mint_times.push(now);
     let (scopes, account, answer_api_domain, answer_scope) = (
@@ -135,8 +136,8 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
     )
 }
 
-/// A token-endpoint error in the shape Zoho sends it: the throttle as HTTP 400 with
-/// `status: failure`; an answer without `access_token` for `no_access_token`; else `{"error"}`.
+/// A token-endpoint error in the shape Zoho sends it: the throttle (HTTP 200, or whatever status
+/// a fault asks for) with `status: failure`; an answer without `access_token` for `no_access_token`; else `{"error"}`.
 fn token_error(status: u16, code: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     match code {

@@ -72,6 +72,8 @@ struct Setup {
     throttled: bool,
     answer_api_domain: bool,
     answer_scope: bool,
+    /// The row's api_domain when it is not the believed data centre's API host.
+    stored_api_domain: Option<&'static str>,
 }
 
 impl Setup {
@@ -93,6 +95,7 @@ impl Setup {
             throttled: false,
             answer_api_domain: true,
             answer_scope: true,
+            stored_api_domain: None,
         }
     }
 
@@ -304,7 +307,11 @@ fn build(
         access_token: Some(access_token),
         refresh_token,
         token_expires_at: Some(token_expires_at),
-        api_domain: Some(world.api_domain(believed_dc)),
+        api_domain: Some(
+            setup
+                .stored_api_domain
+                .map_or_else(|| world.api_domain(believed_dc), str::to_owned),
+        ),
         org_id: if setup.app == "crm" {
             crm_org_id
         } else {
@@ -470,7 +477,7 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     ),
     scenario!(
         "refresh-throttled",
-        "refresh throttled: HTTP 400 Access Denied",
+        "refresh throttled: HTTP 200 Access Denied",
         desk,
         |world, desk, crm, setup| {
             setup.token = Token::Expired;
@@ -560,6 +567,16 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         crm,
         |world, desk, crm, setup| {
             crm.profiles.clear();
+        }
+    ),
+    scenario!(
+        "crm-legacy-api-domain",
+        "CRM: the row stores the web host crm.zoho.eu as api_domain (INVALID_HOST since v2.1)",
+        crm,
+        |world, desk, crm, setup| {
+            setup.row_dc = "eu";
+            setup.grant_dc = "eu";
+            setup.stored_api_domain = Some("https://crm.zoho.eu");
         }
     ),
 ];

@@ -83,6 +83,39 @@ impl Endpoints {
             .find(|dc| normalise(&self.api(*dc)) == wanted)
             .or_else(|| DataCentre::parse(api_domain).filter(|_| is_zoho_host(api_domain)))
     }
+
+    /// Whether Zoho CRM answers API calls at this `api_domain`. Since v2.1 it does only on
+    /// `www.`, `sandbox.` and `developer.zohoapis.<tld>` (any other host answers `INVALID_HOST`);
+    /// the API host in effect (an override such as the simulator's) and loopback hosts count
+    /// as serving it, and so does anything that is not a Zoho host at all (not ours to judge).
+    pub fn serves_crm_api(&self, api_domain: &str) -> bool {
+        let wanted = normalise(api_domain);
+        if DataCentre::ALL
+            .into_iter()
+            .any(|dc| normalise(&self.api(dc)) == wanted)
+        {
+            return true;
+        }
+        let with_scheme = if wanted.contains("://") {
+            wanted.clone()
+        } else {
+            format!("https://{wanted}")
+        };
+        let Ok(url) = Url::parse(&with_scheme) else {
+            return true;
+        };
+        if is_loopback(&url) || !is_zoho_host(&wanted) {
+            return true;
+        }
+        let host = url.host_str().unwrap_or_default().trim_end_matches('.');
+        DataCentre::ALL.into_iter().any(|dc| {
+            let api = dc.api_host();
+            let tld_host = api.trim_start_matches("www.");
+            ["www.", "sandbox.", "developer."]
+                .iter()
+                .any(|prefix| host == format!("{prefix}{tld_host}"))
+        })
+    }
 }
 
 fn is_zoho_host(value: &str) -> bool {
@@ -204,5 +237,44 @@ mod tests {
             Some(DataCentre::Eu)
         );
         assert_eq!(endpoints.dc_of_api_domain("https://example.org"), None);
+    }
+
+    #[test]
+    fn only_www_sandbox_and_developer_zohoapis_hosts_serve_the_crm_api() {
+        let endpoints = Endpoints::zoho();
+        for served in [
+            "https://www.zohoapis.eu",
+            "https://sandbox.zohoapis.com",
+            "https://developer.zohoapis.com.au/",
+            "www.zohoapis.ca",
+            "http://127.0.0.1:9/api/eu",
+            "https://example.org",
+        ] {
+            assert!(endpoints.serves_crm_api(served), "{served}");
+        }
+        for legacy in [
+            "https://crm.zoho.eu",
+            "https://www.zoho.com",
+            "https://zohoapis.com",
+            "https://content.zohoapis.in",
+        ] {
+            assert!(!endpoints.serves_crm_api(legacy), "{legacy}");
+        }
+        let overridden = Endpoints::with_overrides(
+            Override {
+                source_name: "a",
+                value: None,
+            },
+            Override {
+                source_name: "b",
+                value: Some("https://proxy.example.com/{dc}".into()),
+            },
+            Override {
+                source_name: "c",
+                value: None,
+            },
+        )
+        .unwrap();
+        assert!(overridden.serves_crm_api("https://proxy.example.com/eu"));
     }
 }

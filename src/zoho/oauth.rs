@@ -106,11 +106,13 @@ pub fn read_refresh_answer(status: u16, body: &str) -> RefreshAnswer {
     };
     if let Some(error) = text("error") {
         let description = text("error_description");
-        // The throttle answer's texts can be localised ("拒绝访问"), so it is recognised by
-        // its shape: HTTP 400, `"status":"failure"` and an `error_description`.
-        let throttled = status == 400
-            && text("status").is_some_and(|s| s.eq_ignore_ascii_case("failure"))
-            && description.is_some();
+        // The throttle answer comes with HTTP 200 (Zoho's Kaizen #43) or 400, and its texts can
+        // be localised ("拒绝访问"), so it is recognised by its shape at any status:
+        // `"status":"failure"` with an `error_description`, or the error `Access Denied` (never
+        // OAuth's lower-case `access_denied`, the user's refusal of consent).
+        let throttled = (text("status").is_some_and(|s| s.eq_ignore_ascii_case("failure"))
+            && description.is_some())
+            || error.eq_ignore_ascii_case("Access Denied");
         let mut rejection = ZohoError::new(Service::Accounts, status, &error, description);
         if throttled {
             rejection.known = Some(ZohoCode::RefreshThrottled);
@@ -251,6 +253,48 @@ mod tests {
             }
             other => panic!("expected a rejection, got {other:?}"),
         }
+    }
+
+    fn known_code_of(status: u16, body: &str) -> Option<ZohoCode> {
+        match read_refresh_answer(status, body) {
+            RefreshAnswer::Rejected(error) => error.known,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_throttle_is_recognised_at_http_200_and_400_in_any_case() {
+        let english = r#"{"error_description":"You have made too many requests continuously. Please try again after some time.","error":"Access Denied","status":"failure"}"#;
+        let localised =
+            r#"{"error_description":"您连续发出了太多请求","error":"拒绝访问","status":"failure"}"#;
+        let shouted = r#"{"error_description":"слишком много запросов","error":"ОТКАЗАНО","status":"FAILURE"}"#;
+        for status in [200, 400] {
+            for body in [english, localised, shouted] {
+                assert_eq!(
+                    known_code_of(status, body),
+                    Some(ZohoCode::RefreshThrottled),
+                    "HTTP {status}: {body}"
+                );
+            }
+        }
+        // The error text alone, in any case and without the rest of the shape.
+        assert_eq!(
+            known_code_of(200, r#"{"error":"ACCESS DENIED"}"#),
+            Some(ZohoCode::RefreshThrottled)
+        );
+    }
+
+    #[test]
+    fn oauth_access_denied_is_not_the_throttle() {
+        assert_eq!(
+            known_code_of(200, r#"{"error":"access_denied"}"#),
+            Some(ZohoCode::AccessDenied)
+        );
+        // Without `status: failure` a description alone is not the throttle's shape.
+        assert_eq!(
+            known_code_of(200, r#"{"error":"invalid_code","error_description":"x"}"#),
+            Some(ZohoCode::InvalidCode)
+        );
     }
 
     #[test]

@@ -118,7 +118,7 @@ fn crm_pipeline_with(h: &Harness, name: &str, extra: &str, version: &str) -> Str
     let path = h.path(name);
     let text = std::fs::read_to_string(common::repo_file("checks/crm.yaml"))
         .unwrap()
-        .replace("api_version: v2", &format!("api_version: {version}"))
+        .replace("api_version: v8", &format!("api_version: {version}"))
         .replace(
             "    needs: [scopes]            # org and profiles run in parallel",
             &format!("    needs: [scopes]\n{extra}"),
@@ -172,7 +172,7 @@ async fn a_configured_profile_id_is_read_and_an_unknown_one_fails() {
         .unwrap()
         .to_owned();
     assert!(sample_id.contains("Administrator"));
-    let pipeline = crm_pipeline_with(&h, "pid.yaml", "    profile_id: \"999\"", "v8");
+    let pipeline = crm_pipeline_with(&h, "pid.yaml", "    profile_id: \"999\"", "v2.1");
     let run = h.run(&pipeline, &["--user", "crm-healthy"]).await;
     assert_eq!(run.status("profiles"), "fail");
     assert_eq!(run.code("profiles"), "unknown_profile_id");
@@ -183,7 +183,49 @@ async fn a_configured_profile_id_is_read_and_an_unknown_one_fails() {
     );
     let evidence = run.check("profiles")["evidence"].to_string();
     assert!(
-        evidence.contains("/crm/v8/settings/profiles"),
+        evidence.contains("/crm/v2.1/settings/profiles"),
         "api_version is used: {evidence}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_crm_pipeline_calls_api_v8() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-healthy"],
+        )
+        .await;
+    assert_eq!(run.status("org"), "pass");
+    let evidence = run.check("org")["evidence"].to_string();
+    assert!(evidence.contains("/crm/v8/org"), "{evidence}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_api_domain_warns_invalid_host_and_the_crm_checks_still_pass() {
+    let h = Harness::start().await;
+    let run = h
+        .run(
+            &common::repo_file("checks/crm.yaml"),
+            &["--user", "crm-legacy-api-domain"],
+        )
+        .await;
+    assert_eq!(run.status("data-centre"), "warn");
+    assert_eq!(run.code("data-centre"), "INVALID_HOST");
+    let message = run.message("data-centre");
+    assert!(
+        message.contains("api_domain https://crm.zoho.eu is not a CRM API host")
+            && message.contains("INVALID_HOST"),
+        "{message}"
+    );
+    assert!(
+        run.hint("data-centre")
+            .starts_with("store https://www.zohoapis.eu as this connection's api_domain"),
+        "{}",
+        run.hint("data-centre")
+    );
+    for check in ["connection", "refresh", "scopes", "org", "profiles"] {
+        assert_eq!(run.status(check), "pass", "{check}: {}", run.message(check));
+    }
 }

@@ -154,12 +154,44 @@ async fn throttled_refresh_is_diagnosed_by_its_shape_and_never_retried() {
         "{}",
         run.message("refresh")
     );
+    assert!(
+        run.message("refresh").contains("Access Denied (HTTP 200)"),
+        "the simulator throttles with HTTP 200, as Zoho does: {}",
+        run.message("refresh")
+    );
     assert!(run.hint("refresh").contains("10-minute window"));
     assert_eq!(
         h.sim.requests("/accounts") - before,
         1,
         "one refresh attempt, no retry, no probing"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttle_answered_with_http_400_is_the_throttle_too() {
+    let h = Harness::start().await;
+    h.sim.set_fault(
+        "healthy",
+        zoho_doctor::sim::Fault::ZohoError {
+            service: zoho_doctor::sim::Service::Token,
+            status: 400,
+            code: "Access Denied".to_owned(),
+        },
+    );
+    let run = h
+        .run(
+            &common::desk_pipeline(),
+            &["--user", "healthy", "--force-refresh"],
+        )
+        .await;
+    assert_eq!(run.status("refresh"), "fail");
+    assert_eq!(run.code("refresh"), "Access Denied");
+    let message = run.message("refresh");
+    assert!(
+        message.contains("Access Denied (HTTP 400)") && message.contains("throttling"),
+        "{message}"
+    );
+    assert!(run.hint("refresh").contains("10-minute window"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
