@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict, desk_org_id};
 use crate::{
     checks::facts::Discovery,
     zoho::App,
@@ -89,7 +89,7 @@ impl CheckKind for DeskProfileCheck {
                     .verdict();
             }
             Reading::Unreadable(why) => {
-                return Outcome::error(format!("GET {}: {why}", self.path))
+                return desk_org_id::unreadable(&format!("GET {}", self.path), &why)
                     .evidence(evidence)
                     .verdict();
             }

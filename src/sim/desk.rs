@@ -162,6 +162,10 @@ async fn admit(
     needs_org: bool,
 ) -> Result<usize, Response> {
     let caller = authorise(world, headers, dc, any_of)?;
+    let home_dc = lock(world).accounts[caller.account].desk.home_dc.clone();
+    if home_dc.is_some_and(|home| home != dc) {
+        return Err(other_region_page());
+    }
     if needs_org {
         org_of(world, &caller, headers)?;
     }
@@ -230,6 +234,16 @@ pub async fn my_info(
     } else {
         Json(agent).into_response()
     }
+}
+
+/// What a Desk host of another data centre answers: its web 404 page, not JSON.
+fn other_region_page() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [("content-type", "text/html;charset=UTF-8")],
+        "<!DOCTYPE html><html><head><title>Zoho Desk - 404</title></head><body><h1>404</h1><p>The page you are looking for is not available.</p></body></html>",
+    )
+        .into_response()
 }
 
 pub async fn not_found(uri: Uri) -> Response {

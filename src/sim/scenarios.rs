@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::world::{CrmTenant, DeskTenant, SeededConnection, World, now_secs};
+use super::world::{CrmTenant, DeskTenant, SeededConnection, World, as_zoho_example, now_secs};
 
 /// One scenario of the catalogue.
 pub struct ScenarioInfo {
@@ -148,6 +148,7 @@ fn desk_tenant(world: &World, name: &str) -> DeskTenant {
             "isConfirmed": true,
             "photoURL": null,
         }),
+        home_dc: None,
     }
 }
 
@@ -234,7 +235,7 @@ fn build(
     let first_org = desk
         .orgs
         .iter()
-        .find(|org| org["isDefault"] == json!(true))
+        .find(|org| org["isDefault"] == json!(true) || org["isDefault"] == json!("true"))
         .or(desk.orgs.first())
         .cloned();
     let crm_org_id = crm.org["id"].as_str().map(str::to_owned);
@@ -510,6 +511,38 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         desk,
         |world, desk, crm, setup| {
             setup.expiry = Expiry::Raw("3600");
+        }
+    ),
+    scenario!(
+        "orgs-string-flags",
+        "two Desk organisations written as Zoho's examples: string ids, the second `\"isDefault\": \"true\"`",
+        desk,
+        |world, desk, crm, setup| {
+            let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
+            desk.orgs = vec![
+                as_zoho_example(&org(first, "stringother", "String Other", false)),
+                as_zoho_example(&org(first + 1, "stringmain", "String Main", true)),
+            ];
+            setup.org = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "portal-custom-domain",
+        "Desk portal blank, the organisation's only portal field a custom-domain URL",
+        desk,
+        |world, desk, crm, setup| {
+            desk.orgs[0]["portalName"] = Value::Null;
+            desk.orgs[0]["portalURL"] =
+                json!("https://support.zylker.com/support/zylker/ShowHomePage.do");
+            setup.portal = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "desk-other-dc",
+        "the Desk organisation lives in the EU data centre: desk.zoho.com answers an HTML 404",
+        desk,
+        |world, desk, crm, setup| {
+            desk.home_dc = Some("eu".to_owned());
         }
     ),
     // --- Zoho CRM ---

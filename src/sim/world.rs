@@ -179,6 +179,26 @@ pub struct DeskTenant {
     pub bare_list: bool,
     pub help_centres: Vec<Value>,
     pub agent: Value,
+    /// The data centre the Desk organisations live in, when not the token's: the Desk host of
+    /// any other answers an HTML 404 page, as Zoho's regional hosts do.
+    pub home_dc: Option<String>,
+}
+
+/// A Desk body as zohodesk-oas's response examples write it: every number and flag a string
+/// (`"id": "3981311"`, `"isDefault": "true"`).
+pub fn as_zoho_example(value: &Value) -> Value {
+    match value {
+        Value::Bool(flag) => Value::String(flag.to_string()),
+        Value::Number(number) => Value::String(number.to_string()),
+        Value::Array(items) => Value::Array(items.iter().map(as_zoho_example).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, value)| (key.clone(), as_zoho_example(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 #[derive(Default, Clone)]
