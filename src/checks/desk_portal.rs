@@ -127,26 +127,20 @@ fn judge_stored(
         .evidence_lines(evidence)
         .verdict();
     }
-    let known: Vec<String> = org
-        .into_iter()
-        .flat_map(|o| {
-            o.portal_name
-                .clone()
-                .into_iter()
-                .chain(o.portal_url.as_deref().and_then(desk::portal_from_url))
-        })
-        .collect();
-    let verdict = if known.is_empty() || known.iter().any(|k| k.eq_ignore_ascii_case(stored)) {
-        Outcome::pass(format!("stored portal `{stored}`"))
-    } else {
-        Outcome::warn(format!(
-            "stored portal `{stored}` differs from the organisation's portal `{}`",
-            known.join("` / `")
+    // The organisation's `portalName` is the portal; its URL only stands in when it has none.
+    let known = org.and_then(|o| {
+        o.portal_name
+            .clone()
+            .or_else(|| o.portal_url.as_deref().and_then(desk::portal_from_url))
+    });
+    let verdict = match known {
+        Some(known) if !known.eq_ignore_ascii_case(stored) => Outcome::warn(format!(
+            "stored portal `{stored}` differs from the organisation's portal `{known}`"
         ))
         .hint(format!(
-            "if links to the portal break, store `{}` in desk_portal",
-            known[0]
-        ))
+            "if links to the portal break, store `{known}` in desk_portal"
+        )),
+        _ => Outcome::pass(format!("stored portal `{stored}`")),
     };
     verdict
         .evidence_lines(evidence)
@@ -328,6 +322,30 @@ mod tests {
             ("7001", "the help centre's `id`")
         );
         assert!(discover(None, Some(&org(None, None))).is_none());
+    }
+
+    #[test]
+    fn a_stored_portal_is_judged_against_the_portal_name_before_the_url() {
+        let both = org(
+            Some("acme"),
+            Some("https://support.acme.com/support/acmeold/"),
+        );
+        let verdict = judge_stored("acmeold", std::slice::from_ref(&both), Some(&both), vec![]);
+        assert_eq!(verdict.outcome.status, Status::Warn);
+        assert_eq!(
+            verdict.outcome.message,
+            "stored portal `acmeold` differs from the organisation's portal `acme`"
+        );
+        let url_only = org(None, Some("https://support.zylker.com/support/zylker/"));
+        for (stored, status) in [("zylker", Status::Pass), ("support", Status::Warn)] {
+            let verdict = judge_stored(
+                stored,
+                std::slice::from_ref(&url_only),
+                Some(&url_only),
+                vec![],
+            );
+            assert_eq!(verdict.outcome.status, status, "{stored}");
+        }
     }
 
     /// The scenario's row, its facts and its live stored token, against the simulator.
