@@ -190,6 +190,10 @@ pub fn key_fields(object: &Map<String, Value>) -> Vec<(String, String)> {
             continue;
         }
         let readable = match value {
+            // Zoho's examples write flags as strings.
+            Value::String(s) if s == "true" || s == "false" => {
+                Some(if s == "true" { "yes" } else { "no" }.to_owned())
+            }
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(if *b { "yes" } else { "no" }.to_owned()),
@@ -277,6 +281,26 @@ mod tests {
     /// The healthy scenario: its row, its stored org id and its live token.
     fn healthy(sim: &Sim) -> CheckContext {
         scenario_context(sim, App::Desk, "healthy", |_| {})
+    }
+
+    #[tokio::test]
+    async fn zohos_example_shaped_myinfo_shows_its_name_flags_profile_and_role() {
+        let sim = simulator().await;
+        let mut ctx = scenario_context(&sim, App::Desk, "orgs-string-flags", |_| {});
+        let main = first_desk_org_id(seed(&sim, "orgs-string-flags")) + 1;
+        ctx.facts.desk_org_id = Some(DeskOrgId(main.to_string()));
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
+        let pair = |key: &str, value: &str| (key.to_owned(), value.to_owned());
+        assert_eq!(outcome.details[0], pair("Name", "Ada Lovelace"));
+        for field in [
+            pair("Is confirmed", "yes"),
+            pair("Profile", "Administrator"),
+            pair("Role", "CEO"),
+        ] {
+            assert!(outcome.details.contains(&field), "{:?}", outcome.details);
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::world::{CrmTenant, DeskTenant, SeededConnection, World, as_zoho_example, now_secs};
+use super::world::{CrmTenant, DeskTenant, SeededConnection, World, now_secs};
 
 /// One scenario of the catalogue.
 pub struct ScenarioInfo {
@@ -515,14 +515,14 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     ),
     scenario!(
         "orgs-string-flags",
-        "two Desk organisations written as Zoho's examples: string ids, the second `\"isDefault\": \"true\"`",
+        "Desk answers written as Zoho's examples: string ids and flags (the second organisation `\"isDefault\": \"true\"`), the full /myinfo",
         desk,
         |world, desk, crm, setup| {
             let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
-            desk.orgs = vec![
-                as_zoho_example(&org(first, "stringother", "String Other", false)),
-                as_zoho_example(&org(first + 1, "stringmain", "String Main", true)),
-            ];
+            desk.orgs
+                .push(org(first + 1, "stringmain", "String Main", true));
+            desk.orgs[0] = org(first, "stringother", "String Other", false);
+            desk.as_zoho_examples();
             setup.org = Stored::Blank;
         }
     ),
