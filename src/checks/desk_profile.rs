@@ -449,7 +449,39 @@ mod tests {
                 .message
                 .starts_with("GET /agents/1: desk answered URL_NOT_FOUND (HTTP 404)")
         );
+        assert!(
+            verdict
+                .outcome
+                .message
+                .contains("The URL you requested could not be found."),
+            "Zoho's JSON 404 (Common.json's message) is its error, not another data centre: {}",
+            verdict.outcome.message
+        );
         assert_eq!(verdict.outcome.code.as_deref(), Some("URL_NOT_FOUND"));
+    }
+
+    #[tokio::test]
+    async fn a_desk_host_of_another_data_centre_is_that_diagnosis_not_an_unknown_code() {
+        let sim = simulator().await;
+        let ctx = scenario_context(&sim, App::Desk, "desk-other-dc", |_| {});
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.message.starts_with(
+                "GET /myinfo: this Desk host does not serve the organisation: it lives in another data centre"
+            ),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("desk_other_data_centre"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .starts_with("set the connection's data centre")
+        );
     }
 
     #[tokio::test]

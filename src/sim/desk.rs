@@ -48,6 +48,24 @@ fn denial(denial: Denial) -> Response {
     }
 }
 
+/// The message zohodesk-oas's `Common.json` examples give a code (else a made-up one).
+fn message_of(code: &str) -> &'static str {
+    match code {
+        "UNAUTHORIZED" | "BAD_REQUEST" => "You are not authorized to perform this operation.",
+        "FORBIDDEN" => "You are not authorized to access this resource.",
+        "URL_NOT_FOUND" => "The URL you requested could not be found.",
+        "UNPROCESSABLE_ENTITY" => "The value passed for the 'from' query parameter is invalid.",
+        "INTERNAL_SERVER_ERROR" => {
+            "An internal server error occurred while performing this operation."
+        }
+        "LICENSE_ACCESS_LIMITED" => {
+            "Your Zoho Desk Edition does not support this feature/operation."
+        }
+        "INVALID_DATA" => "The data does not comply to the validation restrictions defined.",
+        _ => "Simulated Zoho Desk error.",
+    }
+}
+
 /// What a Desk handler needs after authorising: the account's data and its fault, if any.
 struct Caller {
     account: usize,
@@ -80,7 +98,7 @@ async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
         }) => Some(desk_error(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             code,
-            "Simulated Zoho Desk error.",
+            message_of(code),
         )),
         // Hostile answers are the layer's (`sim/hostile.rs`).
         Some(Fault::ZohoError { .. } | Fault::Hostile { .. }) | None => None,
@@ -257,6 +275,6 @@ pub async fn not_found(uri: Uri) -> Response {
     desk_error(
         StatusCode::NOT_FOUND,
         "URL_NOT_FOUND",
-        "The URL you have requested is not found.",
+        message_of("URL_NOT_FOUND"),
     )
 }
