@@ -189,8 +189,8 @@ impl DeskTenant {
     /// `/myinfo`'s full shape (`name`, `zuid`, nested `profile` and `role`).
     pub fn as_zoho_examples(&mut self) {
         let agent = &mut self.agent;
-        let name = format!("{} {}", agent["firstName"], agent["lastName"]).replace('"', "");
-        agent["name"] = json!(name);
+        let part = |key: &str| agent[key].as_str().unwrap_or_default().to_owned();
+        agent["name"] = json!(format!("{} {}", part("firstName"), part("lastName")));
         agent["zuid"] = json!(7_000_000);
         agent["profile"] = json!({"id": agent["profileId"], "name": "Administrator"});
         agent["role"] = json!({"id": agent["roleId"], "name": "CEO"});

@@ -1,6 +1,8 @@
 //! Zoho Desk: the calls the checks make (organisations, help centres, the agent profile) and
 //! how their answers are read. Desk's host comes from the data centre, never from `api_domain`;
-//! every call but `/organizations` carries the `orgId` header; a 204 is an empty list.
+//! every call but `/organizations` carries the `orgId` header; a 204 is an empty list; flags
+//! and ids are read as Zoho's examples write them too (`"true"`, `"3981311"`); an HTML 404 is a
+//! Desk host of another data centre.
 
 use serde_json::{Map, Value};
 
