@@ -158,6 +158,24 @@ pub const EXPECTED: &[Expectation] = &[
         says: "duration",
     },
     Expectation {
+        scenario: "orgs-string-flags",
+        check: "org",
+        status: Status::Warn,
+        says: "portal stringmain, default)",
+    },
+    Expectation {
+        scenario: "portal-custom-domain",
+        check: "portal",
+        status: Status::Warn,
+        says: "discovered portal `zylker` from organisation",
+    },
+    Expectation {
+        scenario: "desk-other-dc",
+        check: "org",
+        status: Status::Fail,
+        says: "it lives in another data centre",
+    },
+    Expectation {
         scenario: "crm-healthy",
         check: "profiles",
         status: Status::Pass,

@@ -45,11 +45,21 @@ pub(super) async fn organisations(
         )
         .evidence(format!("{evidence}: {}", error.wire_code))
         .verdict()),
-        Reading::Unreadable(why) => {
-            Err(Outcome::error(format!("listing Desk organisations: {why}"))
-                .evidence(evidence)
-                .verdict())
-        }
+        Reading::Unreadable(why) => Err(unreadable("listing Desk organisations", &why)
+            .evidence(evidence)
+            .verdict()),
+    }
+}
+
+/// A Desk answer we could not read: an error, except a web page from a Desk host of another
+/// data centre, which is a diagnosis with its fix.
+pub(super) fn unreadable(doing: &str, why: &str) -> Outcome {
+    if why == desk::WRONG_REGION {
+        Outcome::fail(format!("{doing}: {why}"))
+            .hint(desk::WRONG_REGION_FIX)
+            .code("desk_other_data_centre")
+    } else {
+        Outcome::error(format!("{doing}: {why}"))
     }
 }
 
@@ -379,6 +389,52 @@ mod tests {
         );
         assert_eq!(discovered(&verdict), ["desk_org_id", "ambiguous_org"]);
         assert_eq!(org_id_of(&verdict), first);
+    }
+
+    #[tokio::test]
+    async fn zohos_string_flags_choose_the_default_as_real_booleans_do() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck
+            .run(&scenario(&sim, "orgs-string-flags"))
+            .await;
+        let main = (first_desk_org_id(seed(&sim, "orgs-string-flags")) + 1).to_string();
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Warn);
+        assert!(
+            outcome.message.starts_with(&format!(
+                "discovered org id {main} (String Main, portal stringmain, default)"
+            )),
+            "{}",
+            outcome.message
+        );
+        assert!(!outcome.message.contains("none is marked default"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .starts_with(&format!("picked {main} (the default organisation)")),
+            "{:?}",
+            outcome.hint
+        );
+        assert_eq!(discovered(&verdict), ["desk_org_id"], "not ambiguous");
+        assert_eq!(org_id_of(&verdict), main);
+    }
+
+    #[tokio::test]
+    async fn a_desk_host_of_another_data_centre_is_diagnosed_with_its_fix() {
+        let sim = simulator().await;
+        let verdict = DeskOrgIdCheck.run(&scenario(&sim, "desk-other-dc")).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.message,
+            format!("listing Desk organisations: {}", desk::WRONG_REGION)
+        );
+        assert!(!outcome.message.contains("HTTP_404"));
+        assert_eq!(outcome.hint.as_deref(), Some(desk::WRONG_REGION_FIX));
+        assert_eq!(outcome.code.as_deref(), Some("desk_other_data_centre"));
+        assert!(discovered(&verdict).is_empty());
     }
 
     #[tokio::test]

@@ -1,8 +1,9 @@
 //! `desk-portal`: the Desk portal (the name in browser links) is known and is not confused with
-//! the org id. A blank portal is discovered: the help centre's `urlName`, `subDomain`,
-//! `portalName` (the seed's order), then the organisation's `portalName` / `portalURL` (Zoho's
-//! API spec) — and only then the help centre's numeric `id`, the seed's last resort, since an id
-//! is exactly what a portal must not be.
+//! the org id. A blank portal is discovered: the organisation's `portalName` (Zoho's API spec),
+//! then the help centre's `urlName`, `subDomain`, `portalName` (the seed's fields, which Zoho's
+//! help-centre schema lacks), then a portal URL (a `*.zohodesk.<tld>` host or the path after
+//! `/support/`, never a custom domain's label) — and only then, with a warning, the help
+//! centre's numeric `id`, since an id is exactly what a portal must not be.
 
 use serde_json::{Map, Value};
 
@@ -126,26 +127,20 @@ fn judge_stored(
         .evidence_lines(evidence)
         .verdict();
     }
-    let known: Vec<String> = org
-        .into_iter()
-        .flat_map(|o| {
-            o.portal_name
-                .clone()
-                .into_iter()
-                .chain(o.portal_url.as_deref().and_then(desk::portal_from_url))
-        })
-        .collect();
-    let verdict = if known.is_empty() || known.iter().any(|k| k.eq_ignore_ascii_case(stored)) {
-        Outcome::pass(format!("stored portal `{stored}`"))
-    } else {
-        Outcome::warn(format!(
-            "stored portal `{stored}` differs from the organisation's portal `{}`",
-            known.join("` / `")
+    // The organisation's `portalName` is the portal; its URL only stands in when it has none.
+    let known = org.and_then(|o| {
+        o.portal_name
+            .clone()
+            .or_else(|| o.portal_url.as_deref().and_then(desk::portal_from_url))
+    });
+    let verdict = match known {
+        Some(known) if !known.eq_ignore_ascii_case(stored) => Outcome::warn(format!(
+            "stored portal `{stored}` differs from the organisation's portal `{known}`"
         ))
         .hint(format!(
-            "if links to the portal break, store `{}` in desk_portal",
-            known[0]
-        ))
+            "if links to the portal break, store `{known}` in desk_portal"
+        )),
+        _ => Outcome::pass(format!("stored portal `{stored}`")),
     };
     verdict
         .evidence_lines(evidence)
@@ -179,7 +174,7 @@ async fn help_centre(
             ));
             let default = items
                 .iter()
-                .position(|item| item.get("isDefault").and_then(Value::as_bool) == Some(true))
+                .position(|item| desk::flag(item, "isDefault"))
                 .unwrap_or(0);
             Ok(items.into_iter().nth(default))
         }
@@ -200,36 +195,39 @@ async fn help_centre(
 }
 
 fn discover(help_centre: Option<&Map<String, Value>>, org: Option<&Organisation>) -> Option<Found> {
-    let from_help_centre = |field: &str| {
-        help_centre
-            .and_then(|hc| desk::text(hc, field))
-            .map(|portal| Found {
-                portal,
-                source: format!("the help centre's `{field}`"),
-            })
-    };
-    let named = HELP_CENTRE_PORTAL_FIELDS
-        .iter()
-        .filter(|field| **field != "id")
-        .find_map(|field| from_help_centre(field));
-    let from_org = org.and_then(|org| {
-        org.portal_name
-            .clone()
-            .map(|portal| Found {
-                portal,
-                source: format!("organisation {}'s `portalName`", org.id),
-            })
-            .or_else(|| {
-                org.portal_url
-                    .as_deref()
-                    .and_then(desk::portal_from_url)
-                    .map(|portal| Found {
-                        portal,
-                        source: format!("organisation {}'s `portalURL`", org.id),
-                    })
-            })
+    let found = |portal: String, source: String| Found { portal, source };
+    let from_org_name = org.and_then(|org| {
+        let name = org.portal_name.clone()?;
+        Some(found(
+            name,
+            format!("organisation {}'s `portalName`", org.id),
+        ))
     });
-    named.or(from_org).or_else(|| from_help_centre("id"))
+    let from_help_centre = |field: &str| {
+        let portal = desk::text(help_centre?, field)?;
+        Some(found(portal, format!("the help centre's `{field}`")))
+    };
+    let from_org_url = || {
+        let org = org?;
+        let portal = desk::portal_from_url(org.portal_url.as_deref()?)?;
+        Some(found(
+            portal,
+            format!("organisation {}'s `portalURL`", org.id),
+        ))
+    };
+    let from_help_centre_url = || {
+        let portal = desk::portal_from_url(&desk::text(help_centre?, "url")?)?;
+        Some(found(portal, "the help centre's `url`".to_owned()))
+    };
+    from_org_name
+        .or_else(|| {
+            HELP_CENTRE_PORTAL_FIELDS
+                .iter()
+                .find_map(|field| from_help_centre(field))
+        })
+        .or_else(from_org_url)
+        .or_else(from_help_centre_url)
+        .or_else(|| from_help_centre("id"))
 }
 
 #[cfg(test)]
@@ -256,11 +254,24 @@ mod tests {
     }
 
     #[test]
-    fn help_centre_fields_come_first_in_the_seeds_order() {
+    fn the_organisations_portal_name_comes_first() {
+        let hc = help_centre(
+            r#"{"id":"7001","urlName":"acme-url","subDomain":"acme-sub","url":"https://hc.zohodesk.com"}"#,
+        );
+        let found = discover(Some(&hc), Some(&org(Some("orgportal"), None))).unwrap();
+        assert_eq!(
+            (found.portal.as_str(), found.source.as_str()),
+            ("orgportal", "organisation 60000001's `portalName`")
+        );
+    }
+
+    #[test]
+    fn then_the_help_centres_fields_in_the_seeds_order() {
+        let no_name = org(None, Some("https://orgurl.zohodesk.com"));
         let hc = help_centre(
             r#"{"id":"7001","urlName":"","subDomain":"acme-sub","portalName":"acme-portal"}"#,
         );
-        let found = discover(Some(&hc), Some(&org(Some("orgportal"), None))).unwrap();
+        let found = discover(Some(&hc), Some(&no_name)).unwrap();
         assert_eq!(found.portal, "acme-sub", "empty urlName is skipped");
         assert_eq!(found.source, "the help centre's `subDomain`");
         let hc = help_centre(r#"{"id":"7001","urlName":"acme-url","subDomain":"acme-sub"}"#);
@@ -270,25 +281,71 @@ mod tests {
     }
 
     #[test]
-    fn the_organisations_fields_come_before_the_help_centres_numeric_id() {
+    fn then_a_portal_url_but_never_a_custom_hosts_label() {
         let hc = help_centre(r#"{"id":"7001","name":"Acme Help"}"#);
-        let found = discover(Some(&hc), Some(&org(Some("acme"), None))).unwrap();
-        assert_eq!(
-            (found.portal.as_str(), found.source.as_str()),
-            ("acme", "organisation 60000001's `portalName`")
-        );
         let found = discover(
             Some(&hc),
             Some(&org(None, Some("https://acmeurl.zohodesk.com"))),
         )
         .unwrap();
-        assert_eq!(found.portal, "acmeurl");
+        assert_eq!(
+            (found.portal.as_str(), found.source.as_str()),
+            ("acmeurl", "organisation 60000001's `portalURL`")
+        );
+        let zylker = "https://support.zylker.com/support/zylker/ShowHomePage.do";
+        let found = discover(Some(&hc), Some(&org(None, Some(zylker)))).unwrap();
+        assert_eq!(
+            found.portal, "zylker",
+            "not `support`, the custom host's label"
+        );
+        let custom = org(None, Some("https://support.zylker.com"));
+        let found = discover(Some(&hc), Some(&custom)).unwrap();
+        assert_eq!(
+            (found.portal.as_str(), found.source.as_str()),
+            ("7001", "the help centre's `id`"),
+            "a custom host names no portal"
+        );
+        let hc_url = help_centre(r#"{"id":"7001","url":"https://hcportal.zohodesk.eu"}"#);
+        let found = discover(Some(&hc_url), Some(&custom)).unwrap();
+        assert_eq!(
+            (found.portal.as_str(), found.source.as_str()),
+            ("hcportal", "the help centre's `url`")
+        );
+    }
+
+    #[test]
+    fn the_help_centres_numeric_id_comes_last() {
+        let hc = help_centre(r#"{"id":"7001","name":"Acme Help"}"#);
         let found = discover(Some(&hc), Some(&org(None, None))).unwrap();
         assert_eq!(
             (found.portal.as_str(), found.source.as_str()),
             ("7001", "the help centre's `id`")
         );
         assert!(discover(None, Some(&org(None, None))).is_none());
+    }
+
+    #[test]
+    fn a_stored_portal_is_judged_against_the_portal_name_before_the_url() {
+        let both = org(
+            Some("acme"),
+            Some("https://support.acme.com/support/acmeold/"),
+        );
+        let verdict = judge_stored("acmeold", std::slice::from_ref(&both), Some(&both), vec![]);
+        assert_eq!(verdict.outcome.status, Status::Warn);
+        assert_eq!(
+            verdict.outcome.message,
+            "stored portal `acmeold` differs from the organisation's portal `acme`"
+        );
+        let url_only = org(None, Some("https://support.zylker.com/support/zylker/"));
+        for (stored, status) in [("zylker", Status::Pass), ("support", Status::Warn)] {
+            let verdict = judge_stored(
+                stored,
+                std::slice::from_ref(&url_only),
+                Some(&url_only),
+                vec![],
+            );
+            assert_eq!(verdict.outcome.status, status, "{stored}");
+        }
     }
 
     /// The scenario's row, its facts and its live stored token, against the simulator.
@@ -417,6 +474,24 @@ mod tests {
         );
         assert_eq!(discovered(&verdict), ["portal"]);
         assert_eq!(portal_of(&verdict), "portalmissing");
+    }
+
+    #[tokio::test]
+    async fn a_custom_domain_portal_url_gives_the_portal_in_its_path_not_its_host() {
+        let sim = simulator().await;
+        let verdict = DeskPortalCheck
+            .run(&scenario(&sim, "portal-custom-domain"))
+            .await;
+        let id = first_desk_org_id(seed(&sim, "portal-custom-domain"));
+        assert_eq!(verdict.outcome.status, Status::Warn);
+        assert!(
+            verdict.outcome.message.starts_with(&format!(
+                "discovered portal `zylker` from organisation {id}'s `portalURL`;"
+            )),
+            "{}",
+            verdict.outcome.message
+        );
+        assert_eq!(portal_of(&verdict), "zylker");
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict, desk_org_id};
 use crate::{
     checks::facts::Discovery,
     zoho::App,
@@ -89,7 +89,7 @@ impl CheckKind for DeskProfileCheck {
                     .verdict();
             }
             Reading::Unreadable(why) => {
-                return Outcome::error(format!("GET {}: {why}", self.path))
+                return desk_org_id::unreadable(&format!("GET {}", self.path), &why)
                     .evidence(evidence)
                     .verdict();
             }
@@ -190,6 +190,10 @@ pub fn key_fields(object: &Map<String, Value>) -> Vec<(String, String)> {
             continue;
         }
         let readable = match value {
+            // Zoho's examples write flags as strings.
+            Value::String(s) if s == "true" || s == "false" => {
+                Some(if s == "true" { "yes" } else { "no" }.to_owned())
+            }
             Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(if *b { "yes" } else { "no" }.to_owned()),
@@ -277,6 +281,26 @@ mod tests {
     /// The healthy scenario: its row, its stored org id and its live token.
     fn healthy(sim: &Sim) -> CheckContext {
         scenario_context(sim, App::Desk, "healthy", |_| {})
+    }
+
+    #[tokio::test]
+    async fn zohos_example_shaped_myinfo_shows_its_name_flags_profile_and_role() {
+        let sim = simulator().await;
+        let mut ctx = scenario_context(&sim, App::Desk, "orgs-string-flags", |_| {});
+        let main = first_desk_org_id(seed(&sim, "orgs-string-flags")) + 1;
+        ctx.facts.desk_org_id = Some(DeskOrgId(main.to_string()));
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
+        let pair = |key: &str, value: &str| (key.to_owned(), value.to_owned());
+        assert_eq!(outcome.details[0], pair("Name", "Ada Lovelace"));
+        for field in [
+            pair("Is confirmed", "yes"),
+            pair("Profile", "Administrator"),
+            pair("Role", "CEO"),
+        ] {
+            assert!(outcome.details.contains(&field), "{:?}", outcome.details);
+        }
     }
 
     #[test]
@@ -425,7 +449,39 @@ mod tests {
                 .message
                 .starts_with("GET /agents/1: desk answered URL_NOT_FOUND (HTTP 404)")
         );
+        assert!(
+            verdict
+                .outcome
+                .message
+                .contains("The URL you requested could not be found."),
+            "Zoho's JSON 404 (Common.json's message) is its error, not another data centre: {}",
+            verdict.outcome.message
+        );
         assert_eq!(verdict.outcome.code.as_deref(), Some("URL_NOT_FOUND"));
+    }
+
+    #[tokio::test]
+    async fn a_desk_host_of_another_data_centre_is_that_diagnosis_not_an_unknown_code() {
+        let sim = simulator().await;
+        let ctx = scenario_context(&sim, App::Desk, "desk-other-dc", |_| {});
+        let verdict = at("/myinfo").run(&ctx).await;
+        let outcome = &verdict.outcome;
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.message.starts_with(
+                "GET /myinfo: this Desk host does not serve the organisation: it lives in another data centre"
+            ),
+            "{}",
+            outcome.message
+        );
+        assert_eq!(outcome.code.as_deref(), Some("desk_other_data_centre"));
+        assert!(
+            outcome
+                .hint
+                .as_deref()
+                .unwrap()
+                .starts_with("set the connection's data centre")
+        );
     }
 
     #[tokio::test]

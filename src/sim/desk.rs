@@ -48,6 +48,24 @@ fn denial(denial: Denial) -> Response {
     }
 }
 
+/// The message zohodesk-oas's `Common.json` examples give a code (else a made-up one).
+fn message_of(code: &str) -> &'static str {
+    match code {
+        "UNAUTHORIZED" | "BAD_REQUEST" => "You are not authorized to perform this operation.",
+        "FORBIDDEN" => "You are not authorized to access this resource.",
+        "URL_NOT_FOUND" => "The URL you requested could not be found.",
+        "UNPROCESSABLE_ENTITY" => "The value passed for the 'from' query parameter is invalid.",
+        "INTERNAL_SERVER_ERROR" => {
+            "An internal server error occurred while performing this operation."
+        }
+        "LICENSE_ACCESS_LIMITED" => {
+            "Your Zoho Desk Edition does not support this feature/operation."
+        }
+        "INVALID_DATA" => "The data does not comply to the validation restrictions defined.",
+        _ => "Simulated Zoho Desk error.",
+    }
+}
+
 /// What a Desk handler needs after authorising: the account's data and its fault, if any.
 struct Caller {
     account: usize,
@@ -80,7 +98,7 @@ async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
         }) => Some(desk_error(
             StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
             code,
-            "Simulated Zoho Desk error.",
+            message_of(code),
         )),
         // Hostile answers are the layer's (`sim/hostile.rs`).
         Some(Fault::ZohoError { .. } | Fault::Hostile { .. }) | None => None,
@@ -162,6 +180,10 @@ async fn admit(
     needs_org: bool,
 ) -> Result<usize, Response> {
     let caller = authorise(world, headers, dc, any_of)?;
+    let home_dc = lock(world).accounts[caller.account].desk.home_dc.clone();
+    if home_dc.is_some_and(|home| home != dc) {
+        return Err(other_region_page());
+    }
     if needs_org {
         org_of(world, &caller, headers)?;
     }
@@ -232,6 +254,16 @@ pub async fn my_info(
     }
 }
 
+/// What a Desk host of another data centre answers: its web 404 page, not JSON.
+fn other_region_page() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [("content-type", "text/html;charset=UTF-8")],
+        "<!DOCTYPE html><html><head><title>Zoho Desk - 404</title></head><body><h1>404</h1><p>The page you are looking for is not available.</p></body></html>",
+    )
+        .into_response()
+}
+
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return (
@@ -243,6 +275,6 @@ pub async fn not_found(uri: Uri) -> Response {
     desk_error(
         StatusCode::NOT_FOUND,
         "URL_NOT_FOUND",
-        "The URL you have requested is not found.",
+        message_of("URL_NOT_FOUND"),
     )
 }

@@ -151,6 +151,7 @@ fn desk_tenant(world: &World, name: &str) -> DeskTenant {
             "isConfirmed": true,
             "photoURL": null,
         }),
+        home_dc: None,
     }
 }
 
@@ -237,7 +238,7 @@ fn build(
     let first_org = desk
         .orgs
         .iter()
-        .find(|org| org["isDefault"] == json!(true))
+        .find(|org| org["isDefault"] == json!(true) || org["isDefault"] == json!("true"))
         .or(desk.orgs.first())
         .cloned();
     let crm_org_id = crm.org["id"].as_str().map(str::to_owned);
@@ -517,6 +518,38 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         desk,
         |world, desk, crm, setup| {
             setup.expiry = Expiry::Raw("3600");
+        }
+    ),
+    scenario!(
+        "orgs-string-flags",
+        "Desk answers written as Zoho's examples: string ids and flags (the second organisation `\"isDefault\": \"true\"`), the full /myinfo",
+        desk,
+        |world, desk, crm, setup| {
+            let first = desk.orgs[0]["id"].as_u64().unwrap_or(60_000_000);
+            desk.orgs
+                .push(org(first + 1, "stringmain", "String Main", true));
+            desk.orgs[0] = org(first, "stringother", "String Other", false);
+            desk.as_zoho_examples();
+            setup.org = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "portal-custom-domain",
+        "Desk portal blank, the organisation's only portal field a custom-domain URL",
+        desk,
+        |world, desk, crm, setup| {
+            desk.orgs[0]["portalName"] = Value::Null;
+            desk.orgs[0]["portalURL"] =
+                json!("https://support.zylker.com/support/zylker/ShowHomePage.do");
+            setup.portal = Stored::Blank;
+        }
+    ),
+    scenario!(
+        "desk-other-dc",
+        "the Desk organisation lives in the EU data centre: desk.zoho.com answers an HTML 404",
+        desk,
+        |world, desk, crm, setup| {
+            desk.home_dc = Some("eu".to_owned());
         }
     ),
     // --- Zoho CRM ---

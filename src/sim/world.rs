@@ -8,7 +8,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// One access token lives this long, as at Zoho.
 pub const TOKEN_LIFETIME_SECS: u64 = 3600;
@@ -179,6 +179,42 @@ pub struct DeskTenant {
     pub bare_list: bool,
     pub help_centres: Vec<Value>,
     pub agent: Value,
+    /// The data centre the Desk organisations live in, when not the token's: the Desk host of
+    /// any other answers an HTML 404 page, as Zoho's regional hosts do.
+    pub home_dc: Option<String>,
+}
+
+impl DeskTenant {
+    /// Answers as zohodesk-oas's response examples do: ids and flags as strings, and the agent in
+    /// `/myinfo`'s full shape (`name`, `zuid`, nested `profile` and `role`).
+    pub fn as_zoho_examples(&mut self) {
+        let agent = &mut self.agent;
+        let part = |key: &str| agent[key].as_str().unwrap_or_default().to_owned();
+        agent["name"] = json!(format!("{} {}", part("firstName"), part("lastName")));
+        agent["zuid"] = json!(7_000_000);
+        agent["profile"] = json!({"id": agent["profileId"], "name": "Administrator"});
+        agent["role"] = json!({"id": agent["roleId"], "name": "CEO"});
+        self.agent = as_zoho_example(&self.agent);
+        self.orgs = self.orgs.iter().map(as_zoho_example).collect();
+        self.help_centres = self.help_centres.iter().map(as_zoho_example).collect();
+    }
+}
+
+/// A Desk body as zohodesk-oas's response examples write it: every number and flag a string
+/// (`"id": "3981311"`, `"isDefault": "true"`).
+pub fn as_zoho_example(value: &Value) -> Value {
+    match value {
+        Value::Bool(flag) => Value::String(flag.to_string()),
+        Value::Number(number) => Value::String(number.to_string()),
+        Value::Array(items) => Value::Array(items.iter().map(as_zoho_example).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, value)| (key.clone(), as_zoho_example(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 #[derive(Default, Clone)]

@@ -1,6 +1,8 @@
 //! Zoho Desk: the calls the checks make (organisations, help centres, the agent profile) and
 //! how their answers are read. Desk's host comes from the data centre, never from `api_domain`;
-//! every call but `/organizations` carries the `orgId` header; a 204 is an empty list.
+//! every call but `/organizations` carries the `orgId` header; a 204 is an empty list; flags
+//! and ids are read as Zoho's examples write them too (`"true"`, `"3981311"`); an HTML 404 is a
+//! Desk host of another data centre.
 
 use serde_json::{Map, Value};
 
@@ -25,6 +27,18 @@ pub async fn get(
     http.get(&url, token, &headers).await
 }
 
+/// A 404 that is a page, not Zoho's JSON: a Desk host of another data centre answers so for an
+/// organisation it does not serve (Desk hosts are regional and do not redirect).
+pub fn wrong_region(answer: &Answer) -> bool {
+    answer.status == 404 && answer.json().is_none_or(|body| !body.is_object())
+}
+
+/// What [`wrong_region`] means, for messages.
+pub const WRONG_REGION: &str = "this Desk host does not serve the organisation: it lives in another data centre (HTTP 404 with a web page, not Zoho's JSON)";
+
+/// The fix for [`wrong_region`].
+pub const WRONG_REGION_FIX: &str = "set the connection's data centre (dc) to the one the Desk organisation lives in, so calls go to that region's Desk host (desk.zoho.eu, desk.zoho.in, …)";
+
 /// The Zoho error in a non-2xx Desk answer: `{"errorCode": …, "message": …}`.
 pub fn error_of(answer: &Answer) -> ZohoError {
     let body = answer.json();
@@ -45,6 +59,9 @@ pub fn list_items(answer: &Answer) -> Reading<Vec<Map<String, Value>>> {
     }
     if let Some(outage) = super::outage(answer, "errorCode") {
         return Reading::Unreadable(outage);
+    }
+    if wrong_region(answer) {
+        return Reading::Unreadable(WRONG_REGION.to_owned());
     }
     if !answer.is_success() {
         return Reading::Rejected(error_of(answer));
@@ -77,6 +94,9 @@ pub fn object(answer: &Answer) -> Reading<Map<String, Value>> {
     if let Some(outage) = super::outage(answer, "errorCode") {
         return Reading::Unreadable(outage);
     }
+    if wrong_region(answer) {
+        return Reading::Unreadable(WRONG_REGION.to_owned());
+    }
     if !answer.is_success() {
         return Reading::Rejected(error_of(answer));
     }
@@ -93,6 +113,15 @@ pub fn text(object: &Map<String, Value>, key: &str) -> Option<String> {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+/// A flag, as Zoho writes it: `true` or, in its published examples, `"true"`.
+pub fn flag(object: &Map<String, Value>, key: &str) -> bool {
+    match object.get(key) {
+        Some(Value::Bool(flag)) => *flag,
+        Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+        _ => false,
     }
 }
 
@@ -113,10 +142,7 @@ impl Organisation {
             company_name: text(item, "companyName"),
             portal_name: text(item, "portalName"),
             portal_url: text(item, "portalURL"),
-            is_default: item
-                .get("isDefault")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            is_default: flag(item, "isDefault"),
         })
     }
 
@@ -140,16 +166,29 @@ impl Organisation {
     }
 }
 
-/// The portal candidates of a help centre, in the seed's order.
-pub const HELP_CENTRE_PORTAL_FIELDS: [&str; 4] = ["urlName", "subDomain", "portalName", "id"];
+/// The portal candidates of a help centre, in the seed's order (Zoho's help-centre schema has
+/// none of them; they are a first try after the organisation's `portalName`).
+pub const HELP_CENTRE_PORTAL_FIELDS: [&str; 3] = ["urlName", "subDomain", "portalName"];
 
-/// The last label of a portal URL's host: `https://acme.zohodesk.com` → `acme`.
+/// The portal a URL names: the first label of a `*.zohodesk.<tld>` host
+/// (`https://acme.zohodesk.com` → `acme`), else the path segment after `/support/`
+/// (`https://support.zylker.com/support/zylker/ShowHomePage.do` → `zylker`). A custom host's
+/// own labels never are: `support.zylker.com` names no portal.
 pub fn portal_from_url(url: &str) -> Option<String> {
-    let host = url::Url::parse(url).ok()?.host_str()?.to_owned();
-    host.split('.')
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    let mut labels = host.split('.');
+    let first = labels.next().unwrap_or_default();
+    let zohodesk = labels.next() == Some("zohodesk") && labels.next().is_some();
+    if zohodesk && !first.is_empty() && first != "desk" {
+        return Some(first.to_owned());
+    }
+    let mut segments = url.path_segments()?;
+    segments.find(|segment| *segment == "support")?;
+    segments
         .next()
+        .filter(|portal| !portal.is_empty())
         .map(str::to_owned)
-        .filter(|label| !label.is_empty())
 }
 
 #[cfg(test)]
@@ -222,10 +261,67 @@ mod tests {
     }
 
     #[test]
-    fn portal_is_read_from_a_url() {
-        assert_eq!(
-            portal_from_url("https://acme.zohodesk.com"),
-            Some("acme".into())
-        );
+    fn portal_is_read_from_a_zohodesk_host_or_the_support_path_never_a_custom_host() {
+        let cases = [
+            ("https://acme.zohodesk.com", Some("acme")),
+            ("https://acme.zohodesk.eu/portal/en/home", Some("acme")),
+            ("https://ACME.zohodesk.com.au", Some("acme")),
+            // Zoho's own example of a portal on a custom domain.
+            (
+                "https://support.zylker.com/support/zylker/ShowHomePage.do",
+                Some("zylker"),
+            ),
+            ("https://desk.zoho.com/support/acme/", Some("acme")),
+            ("https://support.zylker.com", None),
+            ("https://help.zylker.com/portal/en/home", None),
+            ("https://support.zylker.com/support/", None),
+            ("not a url", None),
+        ];
+        for (url, portal) in cases {
+            assert_eq!(portal_from_url(url).as_deref(), portal, "{url}");
+        }
+    }
+
+    #[test]
+    fn flags_and_ids_are_read_as_booleans_or_as_zohos_strings() {
+        let item = |json: &str| -> Map<String, Value> { serde_json::from_str(json).unwrap() };
+        let org = Organisation::from_item(&item(r#"{"id":"3981311","isDefault":"true"}"#));
+        let org = org.unwrap();
+        assert_eq!((org.id.as_str(), org.is_default), ("3981311", true));
+        for (json, default) in [
+            (r#"{"id":1,"isDefault":true}"#, true),
+            (r#"{"id":1,"isDefault":"TRUE"}"#, true),
+            (r#"{"id":1,"isDefault":"false"}"#, false),
+            (r#"{"id":1,"isDefault":false}"#, false),
+            (r#"{"id":1}"#, false),
+        ] {
+            assert_eq!(
+                Organisation::from_item(&item(json)).unwrap().is_default,
+                default,
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_html_404_is_a_host_of_another_data_centre_not_an_unknown_code() {
+        let page =
+            "<!DOCTYPE html><html><head><title>404</title></head><body>Not Found</body></html>";
+        for reading in [
+            list_items(&answer(404, page)).map(|_| ()),
+            object(&answer(404, page)).map(|_| ()),
+            object(&answer(404, "")).map(|_| ()),
+        ] {
+            assert!(
+                matches!(&reading, Reading::Unreadable(why) if why == WRONG_REGION),
+                "{reading:?}"
+            );
+        }
+        let zoho =
+            r#"{"errorCode":"URL_NOT_FOUND","message":"The URL you have requested is not found."}"#;
+        assert!(matches!(
+            list_items(&answer(404, zoho)),
+            Reading::Rejected(error) if error.wire_code == "URL_NOT_FOUND"
+        ));
     }
 }
