@@ -68,6 +68,8 @@ struct Setup {
     /// The client is registered only in these data centres (`None`: the multi-DC client).
     own_client: Option<Vec<String>>,
     wrong_secret: bool,
+    /// A multi-DC client whose secret differs in this data centre, and whether the run is told it.
+    dc_secret: Option<(&'static str, bool)>,
     revoked: bool,
     throttled: bool,
     answer_api_domain: bool,
@@ -89,6 +91,7 @@ impl Setup {
             refresh_token: Stored::Right,
             own_client: None,
             wrong_secret: false,
+            dc_secret: None,
             revoked: false,
             throttled: false,
             answer_api_domain: true,
@@ -239,7 +242,7 @@ fn build(
         .cloned();
     let crm_org_id = crm.org["id"].as_str().map(str::to_owned);
     let account = world.add_account(name, desk, crm);
-    let (client_id, mut client_secret) = match &setup.own_client {
+    let (mut client_id, mut client_secret) = match &setup.own_client {
         Some(dcs) => world.add_client(Some(dcs.clone())),
         None => {
             let (id, secret) = world.default_client();
@@ -248,6 +251,16 @@ fn build(
     };
     if setup.wrong_secret {
         client_secret = super::world::random_hex(42);
+    }
+    let mut run_secrets = Vec::new();
+    if let Some((dc, told)) = setup.dc_secret {
+        (client_id, client_secret) = world.add_client(None);
+        let secret = super::world::random_hex(42);
+        let client = world.clients.len() - 1;
+        world.clients[client]
+            .dc_secrets
+            .push((dc.to_owned(), secret.clone()));
+        run_secrets.extend(told.then(|| (dc.to_owned(), secret)));
     }
     let grant = world.add_grant(account, setup.grant_dc, &client_id, &setup.scopes);
     let now = now_secs();
@@ -317,6 +330,7 @@ fn build(
         client_id: Some(client_id),
         client_secret: Some(client_secret),
         app: setup.app,
+        run_secrets,
     }
 }
 
@@ -560,6 +574,24 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         crm,
         |world, desk, crm, setup| {
             crm.profiles.clear();
+        }
+    ),
+    scenario!(
+        "crm-eu-secret-unset",
+        "CRM: row says com, token is EU's, EU secret differs, not given",
+        crm,
+        |world, desk, crm, setup| {
+            (setup.token, setup.row_dc, setup.grant_dc) = (Token::Expired, "com", "eu");
+            setup.dc_secret = Some(("eu", false));
+        }
+    ),
+    scenario!(
+        "crm-eu-secret-set",
+        "CRM: as crm-eu-secret-unset, ZOHO_CLIENT_SECRET_EU given",
+        crm,
+        |world, desk, crm, setup| {
+            (setup.token, setup.row_dc, setup.grant_dc) = (Token::Expired, "com", "eu");
+            setup.dc_secret = Some(("eu", true));
         }
     ),
 ];
