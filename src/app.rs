@@ -2,8 +2,6 @@
 //! `main`, which prints them once; how a command ended goes to `exit` for its code. Everything
 //! printed on stdout goes through `job::stdout` (a reader that has gone stops it quietly).
 
-use secrecy::SecretString;
-
 use crate::{
     Error,
     checks::Kind,
@@ -22,7 +20,7 @@ use crate::{
     zoho::{
         catalogue::ZohoCode,
         endpoints::{Endpoints, Override},
-        oauth::ClientCredentials,
+        oauth::Clients,
     },
 };
 
@@ -76,7 +74,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         endpoints,
         force_refresh: args.force_refresh,
         fix: args.fix,
-        default_client: client_from_env(),
+        clients: client_from_env(),
         interrupt: interrupt.clone(),
     };
     let report = job::execute(job, ui, redactor).await?;
@@ -131,19 +129,11 @@ pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
     )?)
 }
 
-/// The app-wide OAuth client from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` (env only: never
-/// an argument, which `ps` would show).
-fn client_from_env() -> Option<ClientCredentials> {
-    let client_id = std::env::var("ZOHO_CLIENT_ID")
-        .ok()
-        .filter(|v| !v.trim().is_empty())?;
-    let secret = std::env::var("ZOHO_CLIENT_SECRET")
-        .ok()
-        .filter(|v| !v.trim().is_empty())?;
-    Some(ClientCredentials {
-        client_id,
-        client_secret: SecretString::from(secret),
-    })
+/// The app-wide OAuth clients from `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` and each data
+/// centre's `ZOHO_CLIENT_SECRET_<DC>` / `ZOHO_CLIENT_ID_<DC>` (env only: never an argument,
+/// which `ps` would show).
+fn client_from_env() -> Clients {
+    Clients::from_lookup(&|name| std::env::var(name).ok())
 }
 
 fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<Ending, Error> {

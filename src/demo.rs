@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use colored::Colorize;
+use secrecy::SecretString;
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection as _, sqlite::SqliteConnectOptions};
 
 use crate::{
@@ -21,7 +22,11 @@ use crate::{
     runner::interrupt::Interrupt,
     sim::{SeededConnection, Sim},
     store::{Mapping, Store},
-    zoho::endpoints::{Endpoints, Override},
+    zoho::{
+        DataCentre,
+        endpoints::{Endpoints, Override},
+        oauth::{Clients, DcClient},
+    },
 };
 
 /// The `zoho_connections` table of the seed preset, as the demo and `sim --seed-store` create it.
@@ -217,7 +222,58 @@ pub const EXPECTED: &[Expectation] = &[
         status: Status::Warn,
         says: "INVALID_HOST",
     },
+    Expectation {
+        scenario: "crm-eu-secret-unset",
+        check: "data-centre",
+        status: Status::Warn,
+        says: "ZOHO_CLIENT_SECRET_EU",
+    },
+    Expectation {
+        scenario: "crm-eu-secret-set",
+        check: "data-centre",
+        status: Status::Fail,
+        says: "belongs to the EU data centre",
+    },
 ];
+
+/// One app's scenarios as runs: those whose run is given per-data-centre client secrets (as
+/// `ZOHO_CLIENT_SECRET_<DC>` would) run apart, after the others; each with its clients (no
+/// default: every seeded row has its client) and users.
+pub fn runs_of(seeds: &[SeededConnection], app: &str) -> Vec<(Clients, Vec<String>)> {
+    let mut groups: Vec<(&[RunSecret], Vec<String>)> = Vec::new();
+    for seed in seeds.iter().filter(|seed| seed.app == app) {
+        let given = seed.run_secrets.as_slice();
+        match groups.iter_mut().find(|(secrets, _)| *secrets == given) {
+            Some((_, users)) => users.push(seed.user_id.clone()),
+            None => groups.push((given, vec![seed.user_id.clone()])),
+        }
+    }
+    groups.sort_by_key(|(secrets, _)| !secrets.is_empty());
+    groups
+        .into_iter()
+        .map(|(given, users)| (run_clients(given), users))
+        .collect()
+}
+
+/// A per-data-centre secret a seeded run is given: (dc, secret).
+type RunSecret = (String, String);
+
+fn run_clients(given: &[RunSecret]) -> Clients {
+    let per_dc = given
+        .iter()
+        .filter_map(|(dc, secret)| {
+            Some(DcClient {
+                dc: DataCentre::parse(dc)?,
+                client_id: None,
+                client_secret: SecretString::from(secret.clone()),
+            })
+        })
+        .collect();
+    Clients {
+        default: None,
+        per_dc,
+    }
+}
 
 pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
     let unknown: Vec<&String> = args
@@ -279,27 +335,24 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         ("desk", pipeline::shipped::DESK),
         ("crm", pipeline::shipped::CRM),
     ] {
-        let users: Vec<String> = seeds
-            .iter()
-            .filter(|seed| seed.app == app)
-            .map(|seed| seed.user_id.clone())
-            .collect();
-        if users.is_empty() {
-            continue;
+        for (clients, users) in runs_of(&seeds, app) {
+            for own in &clients.per_dc {
+                redactor.register_secret(&own.client_secret);
+            }
+            let job = Job {
+                pipeline: pipeline::load_str(text, file, &|var| std::env::var(var).ok())?,
+                store: Store::open(&store_url, Mapping::seed(), false).await?,
+                users: Some(users),
+                endpoints: endpoints.clone(),
+                force_refresh: false,
+                fix: false,
+                clients,
+                interrupt: Interrupt::none(),
+            };
+            let report = job::execute(job, ui, redactor).await?;
+            screen.print(&report::table::render(&report, &ui.table()));
+            reports.push(report);
         }
-        let job = Job {
-            pipeline: pipeline::load_str(text, file, &|var| std::env::var(var).ok())?,
-            store: Store::open(&store_url, Mapping::seed(), false).await?,
-            users: Some(users),
-            endpoints: endpoints.clone(),
-            force_refresh: false,
-            fix: false,
-            default_client: None,
-            interrupt: Interrupt::none(),
-        };
-        let report = job::execute(job, ui, redactor).await?;
-        screen.print(&report::table::render(&report, &ui.table()));
-        reports.push(report);
     }
     let all: Vec<&RunReport> = reports.iter().collect();
     if let Some(target) = &outputs.junit {

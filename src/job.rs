@@ -32,7 +32,7 @@ use crate::{
     zoho::{
         endpoints::Endpoints,
         http::{HttpOptions, ZohoHttp},
-        oauth::ClientCredentials,
+        oauth::Clients,
     },
 };
 
@@ -210,7 +210,8 @@ pub struct Job {
     pub force_refresh: bool,
     /// `--fix`: write back what was refreshed and discovered.
     pub fix: bool,
-    pub default_client: Option<ClientCredentials>,
+    /// The default client and each data centre's own secret (`ZOHO_CLIENT_SECRET_<DC>`).
+    pub clients: Clients,
     /// Once it has a signal, no new connection starts (`Interrupt::none()`: never).
     pub interrupt: Interrupt,
 }
@@ -251,7 +252,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         settings: job.pipeline.settings.clone(),
         force_refresh: job.force_refresh,
         fix: job.fix,
-        default_client: job.default_client,
+        clients: job.clients,
         redactor: redactor.clone(),
         app: job.pipeline.app,
     });

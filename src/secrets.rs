@@ -6,7 +6,10 @@
 
 use secrecy::SecretString;
 
-use crate::store;
+use crate::{
+    store,
+    zoho::{DataCentre, oauth::Clients},
+};
 
 /// The environment variables that may hold a secret (never an argument: `ps` shows those).
 const SECRET_VARIABLES: [&str; 3] = [
@@ -18,9 +21,13 @@ const SECRET_VARIABLES: [&str; 3] = [
 /// Every secret of the run: from the environment (`env`), and the password of every store URL
 /// the run may open (`ZOHO_DOCTOR_STORE` and `--store`).
 pub fn of_run(env: &dyn Fn(&str) -> Option<String>, store_url: Option<&str>) -> Vec<SecretString> {
+    // Each data centre's own client secret (`ZOHO_CLIENT_SECRET_EU`, ...) is a secret too.
+    let per_dc = DataCentre::ALL.map(Clients::secret_variable);
     let mut secrets: Vec<String> = SECRET_VARIABLES
         .iter()
-        .filter_map(|name| env(name))
+        .copied()
+        .chain(per_dc.iter().map(String::as_str))
+        .filter_map(env)
         .collect();
     let store_urls = env("ZOHO_DOCTOR_STORE")
         .into_iter()
@@ -71,6 +78,17 @@ mod tests {
                 "arg-pass"
             ]
         );
+    }
+
+    #[test]
+    fn each_data_centres_own_client_secret_is_a_secret_of_the_run() {
+        let env = |name: &str| match name {
+            "ZOHO_CLIENT_SECRET_EU" => Some("eu-secret-1".to_owned()),
+            "ZOHO_CLIENT_SECRET_CN" => Some("cn-secret-1".to_owned()),
+            "ZOHO_CLIENT_ID_EU" => Some("1000.not-a-secret".to_owned()),
+            _ => None,
+        };
+        assert_eq!(exposed(&of_run(&env, None)), ["eu-secret-1", "cn-secret-1"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{
     checks::facts::{Facts, TokenFact},
     redact::Redactor,
     store::Connection,
-    zoho::{App, DataCentre, endpoints::Endpoints, http::ZohoHttp, oauth::ClientCredentials},
+    zoho::{App, DataCentre, endpoints::Endpoints, http::ZohoHttp, oauth::Clients},
 };
 
 /// A fact a check needs is missing: the check is skipped with this reason.
@@ -34,8 +34,9 @@ pub struct RunEnv {
     pub force_refresh: bool,
     /// `--fix`: discoveries will be written back, so they are not "unsaved" warnings.
     pub fix: bool,
-    /// App-wide OAuth client (`ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET`), used when the row has none.
-    pub default_client: Option<ClientCredentials>,
+    /// The app-wide OAuth clients: the default (`ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET`) and each
+    /// data centre's own secret (`ZOHO_CLIENT_SECRET_<DC>`); `Clients::for_dc` picks one.
+    pub clients: Clients,
     /// The run's redactor, or in a connection's copy that connection's: the run's secrets, the
     /// connection's own (registered as they appear) and the patterns.
     pub redactor: Redactor,
@@ -55,7 +56,7 @@ impl RunEnv {
             settings: self.settings.clone(),
             force_refresh: self.force_refresh,
             fix: self.fix,
-            default_client: self.default_client.clone(),
+            clients: self.clients.clone(),
             redactor,
             app: self.app,
         }

@@ -13,7 +13,7 @@ use crate::{
     zoho::{
         DataCentre,
         catalogue::{ZohoCode, ZohoError},
-        oauth::{self, RefreshAnswer, UserInfoAnswer},
+        oauth::{self, ClientCredentials, Clients, RefreshAnswer, UserInfoAnswer},
         scopes::Scope,
     },
 };
@@ -242,27 +242,33 @@ fn api_calls_to(ctx: &CheckContext, dc: DataCentre) -> String {
 enum ProbeResult {
     Knows,
     Rejects,
+    /// `invalid_client_secret`: the data centre knows the client, but its secret differs there.
+    SecretDiffers,
     Unreachable,
 }
 
 async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoError) -> Verdict {
     let home = ctx.dc();
-    let (Some(refresh_token), Some(client)) = (
-        connection.refresh_token.clone(),
-        connection
-            .client
-            .clone()
-            .or_else(|| ctx.env.default_client.clone()),
-    ) else {
+    let clients = &ctx.env.clients;
+    let row_client = connection.client.as_ref();
+    let others: Vec<(DataCentre, ClientCredentials)> = DataCentre::ALL
+        .into_iter()
+        .filter(|dc| *dc != home)
+        .filter_map(|dc| Some((dc, clients.for_dc(row_client, dc, home)?)))
+        .collect();
+    let Some(refresh_token) = connection
+        .refresh_token
+        .clone()
+        .filter(|_| !others.is_empty())
+    else {
         return Outcome::skip("cannot probe other data centres without a refresh token and client")
             .verdict();
     };
     let mut probes = JoinSet::new();
-    for dc in DataCentre::ALL.into_iter().filter(|dc| *dc != home) {
-        let (http, base, client, token) = (
+    for (dc, client) in others {
+        let (http, base, token) = (
             ctx.env.http.clone(),
             ctx.env.endpoints.accounts(dc),
-            client.clone(),
             refresh_token.clone(),
         );
         probes.spawn(async move {
@@ -271,6 +277,14 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
                     ProbeResult::Knows,
                     format!("{}: access_token=***", exchange.summary()),
                 ),
+                Ok((RefreshAnswer::Rejected(error), exchange))
+                    if error.known == Some(ZohoCode::InvalidClientSecret) =>
+                {
+                    (
+                        ProbeResult::SecretDiffers,
+                        format!("{}: error={}", exchange.summary(), error.wire_code),
+                    )
+                }
                 Ok((RefreshAnswer::Rejected(error), exchange)) => (
                     ProbeResult::Rejects,
                     format!("{}: error={}", exchange.summary(), error.wire_code),
@@ -327,8 +341,21 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
         ))
         .code(rejection.wire_code.clone())
         .evidence_lines(evidence)
-        .evidence("the probe's successful refresh minted one access token there; it was discarded")
+        .evidence(format!(
+            "the probe's successful refresh minted one access token there and discarded it; {}",
+            super::token_refresh::EVICTION
+        ))
         .verdict();
+    }
+    let secret_differs: Vec<DataCentre> = answers
+        .iter()
+        .filter(|(_, (result, _))| matches!(result, ProbeResult::SecretDiffers))
+        .map(|(dc, _)| *dc)
+        .collect();
+    if let Some(first) = secret_differs.first() {
+        return secret_differs_verdict(ctx, connection, rejection, &secret_differs, *first)
+            .evidence_lines(evidence)
+            .verdict();
     }
     let only_invalid_client = answers.iter().all(|(_, (result, line))| {
         matches!(result, ProbeResult::Unreachable) || line.ends_with("error=invalid_client")
@@ -339,7 +366,7 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
             answers.len(),
             row_says(connection)
         ))
-        .hint("check the client id (ZOHO_CLIENT_ID or the row's client_id) against api-console.zoho.com, and enable Multi-DC there if users sign up in several data centres")
+        .hint(invalid_client_hint(home))
         .code(rejection.wire_code.clone())
         .evidence_lines(evidence)
         .verdict();
@@ -361,6 +388,69 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
     .code(rejection.wire_code.clone())
     .evidence_lines(evidence)
     .verdict()
+}
+
+/// Some data centres know the client but answered `invalid_client_secret`: their secret differs
+/// (Zoho gives each data centre its own secret for one client id), so they could not say whether
+/// they hold the refresh token. Never a "revoked" conclusion.
+fn secret_differs_verdict(
+    ctx: &CheckContext,
+    connection: &Connection,
+    rejection: &ZohoError,
+    dcs: &[DataCentre],
+    first: DataCentre,
+) -> Outcome {
+    let names: Vec<String> = dcs
+        .iter()
+        .map(|dc| format!("{} ({})", dc.label(), dc.accounts_host()))
+        .collect();
+    let variables: Vec<String> = dcs
+        .iter()
+        .map(|dc| format!("`{}`", Clients::secret_variable(*dc)))
+        .collect();
+    let states: Vec<String> = dcs
+        .iter()
+        .zip(&variables)
+        .map(|(dc, variable)| match ctx.env.clients.has_own(*dc) {
+            true => format!("{variable} does not match it"),
+            false => format!("{variable} is not set"),
+        })
+        .collect();
+    let consoles: Vec<String> = dcs.iter().map(|dc| api_console(*dc)).collect();
+    let many = dcs.len() > 1;
+    Outcome::warn(format!(
+        "the refresh at {} failed with `{}`, and the {} data centre{} know{} this client but answered invalid_client_secret, so its secret differs there and {}: {} could not say whether {} the refresh token (not a sign that it was revoked); {}",
+        ctx.accounts_base(),
+        rejection.wire_code,
+        names.join(", "),
+        if many { "s" } else { "" },
+        if many { "" } else { "s" },
+        states.join(", "),
+        if many { "they" } else { "it" },
+        if many { "they hold" } else { "it holds" },
+        row_says(connection)
+    ))
+    .hint(format!(
+        "set {} to the client secret shown in {} (the client's Multi-DC settings, {} tab) and run again; zoho-doctor then asks with that secret",
+        variables.join(", "),
+        consoles.join(", "),
+        first.label()
+    ))
+    .code("invalid_client_secret")
+}
+
+/// The API console of a data centre, where its client secret is shown.
+fn api_console(dc: DataCentre) -> String {
+    dc.accounts_host().replacen("accounts.", "api-console.", 1)
+}
+
+/// What to do when no data centre knows the client id. China is not reachable through Multi-DC:
+/// its clients are registered in China's own console and authorised at accounts.zoho.com.cn.
+fn invalid_client_hint(home: DataCentre) -> String {
+    if home == DataCentre::Cn {
+        return "check the client id (ZOHO_CLIENT_ID or the row's client_id) against China's API console (api-console.zoho.com.cn): China's data centre is not reachable by enabling Multi-DC, so register the client there and start authorisation at accounts.zoho.com.cn".to_owned();
+    }
+    "check the client id (ZOHO_CLIENT_ID or the row's client_id) against api-console.zoho.com, and enable Multi-DC there if users sign up in several data centres (China excepted: its clients are registered at api-console.zoho.com.cn)".to_owned()
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use crate::{
     sim::{Fault, Service as SimService, Sim},
     store::{Connection, Stored, stored},
     zoho::{
-        App,
+        App, DataCentre,
         catalogue::{Service, ZohoError},
-        oauth::ClientCredentials,
+        oauth::{ClientCredentials, DcClient},
     },
 };
 
@@ -416,4 +416,95 @@ async fn without_a_connection_row_the_check_skips() {
         .await;
     assert_eq!(verdict.outcome.status, Status::Skip);
     assert_eq!(verdict.outcome.message, "no connection row to check");
+}
+
+/// The EU data centre's own secret of the scenario's client, as `ZOHO_CLIENT_SECRET_EU` gives it.
+fn eu_secret(sim: &Sim, name: &str) -> DcClient {
+    DcClient {
+        dc: DataCentre::Eu,
+        client_id: None,
+        client_secret: seed(sim, name).run_secrets[0].1.clone().into(),
+    }
+}
+
+#[tokio::test]
+async fn a_dc_whose_secret_differs_is_named_with_its_variable_never_called_revoked() {
+    let sim = simulator().await;
+    let ctx = rejected(&sim, App::Crm, "crm-eu-secret-unset", "invalid_code");
+    let verdict = check(true).run(&ctx).await;
+    let outcome = &verdict.outcome;
+    assert_eq!(outcome.status, Status::Warn);
+    assert!(
+        outcome.message.contains(
+            "the EU (accounts.zoho.eu) data centre knows this client but answered invalid_client_secret"
+        ),
+        "{}",
+        outcome.message
+    );
+    assert!(
+        !outcome.message.contains("revoked, deleted"),
+        "{}",
+        outcome.message
+    );
+    let hint = outcome.hint.as_deref().unwrap();
+    assert!(
+        hint.starts_with("set `ZOHO_CLIENT_SECRET_EU` to the client secret shown in api-console.zoho.eu (the client's Multi-DC settings, EU tab)"),
+        "{hint}"
+    );
+    assert_eq!(outcome.code.as_deref(), Some("invalid_client_secret"));
+    let refresh_token = seed(&sim, "crm-eu-secret-unset").refresh_token.clone();
+    assert_eq!(sim.mints(&refresh_token.unwrap()), 0);
+}
+
+#[tokio::test]
+async fn with_the_dcs_own_secret_the_probe_locates_the_token_and_warns_of_eviction() {
+    let sim = simulator().await;
+    let mut ctx = rejected(&sim, App::Crm, "crm-eu-secret-set", "invalid_code");
+    let mut env = sim_env(&sim, App::Crm);
+    env.clients
+        .per_dc
+        .push(eu_secret(&sim, "crm-eu-secret-set"));
+    ctx.env = std::sync::Arc::new(env);
+    let verdict = check(true).run(&ctx).await;
+    let outcome = &verdict.outcome;
+    assert_eq!(outcome.status, Status::Fail);
+    assert!(
+        outcome
+            .message
+            .starts_with("this refresh token belongs to the EU data centre (accounts.zoho.eu); the row says `com`"),
+        "{}",
+        outcome.message
+    );
+    assert!(
+        outcome
+            .evidence
+            .iter()
+            .any(|line| line.contains("Zoho keeps at most 15 live access tokens per refresh token")),
+        "{:#?}",
+        outcome.evidence
+    );
+    let refresh_token = seed(&sim, "crm-eu-secret-set").refresh_token.clone();
+    assert_eq!(sim.mints(&refresh_token.unwrap()), 1, "one mint, at the EU");
+}
+
+#[tokio::test]
+async fn a_chinese_client_no_dc_knows_is_not_told_to_enable_multi_dc() {
+    let sim = simulator().await;
+    let mut connection = connection_of(seed(&sim, "healthy"));
+    connection.dc = stored_as("com.cn", stored::data_centre);
+    connection.client = Some(ClientCredentials {
+        client_id: "1000.NOSUCHCLIENT".to_owned(),
+        client_secret: "not-a-secret".to_owned().into(),
+    });
+    let mut ctx = row_context(sim_env(&sim, App::Desk), connection);
+    ctx.facts.refresh_rejection = Some(ZohoError::new(
+        Service::Accounts,
+        200,
+        "invalid_client",
+        None,
+    ));
+    let verdict = check(true).run(&ctx).await;
+    let hint = verdict.outcome.hint.unwrap();
+    assert!(!hint.contains("enable Multi-DC"), "{hint}");
+    assert!(hint.contains("accounts.zoho.com.cn"), "{hint}");
 }

@@ -66,7 +66,7 @@ pub fn env(endpoints: Endpoints, app: App) -> RunEnv {
         settings: Settings::default(),
         force_refresh: false,
         fix: false,
-        default_client: None,
+        clients: Default::default(),
         redactor,
         app,
     }

@@ -13,7 +13,7 @@ use crate::{
     store::ExpiryField,
     zoho::{
         catalogue::ZohoCode,
-        oauth::{self, ExpiresIn, MintedToken, RefreshAnswer},
+        oauth::{self, Clients, ExpiresIn, MintedToken, RefreshAnswer},
         scopes,
     },
 };
@@ -146,18 +146,19 @@ async fn refresh(ctx: &CheckContext, reason: &str, implausible: Option<String>) 
             .code("no_refresh_token")
             .verdict();
     };
-    let Some(client) = connection
-        .client
-        .as_ref()
-        .or(ctx.env.default_client.as_ref())
+    let home = ctx.dc();
+    let Some(client) = ctx
+        .env
+        .clients
+        .for_dc(connection.client.as_ref(), home, home)
     else {
         return Outcome::error(format!("a refresh is needed ({reason}) but no OAuth client is configured"))
-            .hint("set ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET, or add client_id and client_secret columns to the row")
+            .hint(format!("set ZOHO_CLIENT_ID and ZOHO_CLIENT_SECRET (or {} for this data centre), or add client_id and client_secret columns to the row", Clients::secret_variable(home)))
             .verdict();
     };
     let accounts = ctx.accounts_base();
     let (answer, exchange) =
-        match oauth::refresh(&ctx.env.http, &accounts, client, refresh_token).await {
+        match oauth::refresh(&ctx.env.http, &accounts, &client, refresh_token).await {
             Ok(result) => result,
             Err(error) => return Outcome::http_error("refresh", &error).verdict(),
         };
@@ -242,6 +243,9 @@ fn minted_verdict(
         ));
         hints.push("run with --fix to store the refreshed token, or let the app refresh on its own schedule");
     }
+    if ctx.env.force_refresh {
+        message.push_str(&format!("; {EVICTION}"));
+    }
     let outcome = if hints.is_empty() {
         Outcome::pass(message)
     } else {
@@ -264,6 +268,9 @@ fn minted_verdict(
     }
     verdict
 }
+
+/// What every mint may cost the app: Zoho keeps at most 15 live access tokens per refresh token.
+pub(super) const EVICTION: &str = "Zoho keeps at most 15 live access tokens per refresh token, so each mint (this one included) may evict the oldest, possibly the token the app is using, which then answers INVALID_OAUTHTOKEN until the app refreshes";
 
 #[cfg(test)]
 #[path = "token_refresh_tests.rs"]

@@ -9,8 +9,8 @@ use super::*;
 use crate::{
     checks::{Status, testing::*},
     sim::{Fault, Service, Sim},
-    store::{Connection, ExpiryField},
-    zoho::{AccessToken, App},
+    store::{Connection, ExpiryField, stored},
+    zoho::{AccessToken, App, DataCentre},
 };
 
 /// The scenario's row with the facts it gives, against the simulator.
@@ -265,8 +265,63 @@ async fn force_refresh_mints_even_when_the_stored_token_is_live() {
         "{}",
         verdict.outcome.message
     );
+    assert!(
+        verdict.outcome.message.contains(
+            "Zoho keeps at most 15 live access tokens per refresh token, so each mint (this one included) may evict the oldest"
+        ),
+        "{}",
+        verdict.outcome.message
+    );
     assert!(token_of(&verdict).minted);
     assert_eq!(sim.mints(&refresh_token_of(&sim, "healthy")), 1);
+}
+
+#[tokio::test]
+async fn an_eu_connection_refreshes_with_the_eu_secret_before_the_default() {
+    let sim = simulator().await;
+    let seeded = seed(&sim, "crm-eu-secret-set");
+    let (dc, secret) = seeded.run_secrets[0].clone();
+    let refresh = |own_secret: bool| {
+        let mut connection = connection_of(seeded);
+        connection.dc = stored_as(&dc, stored::data_centre);
+        let mut env = sim_env(&sim, App::Crm);
+        // The row has no client columns: the run's default (the US secret) and, maybe, EU's own.
+        env.clients.default = connection.client.take();
+        if own_secret {
+            env.clients.per_dc.push(crate::zoho::oauth::DcClient {
+                dc: DataCentre::Eu,
+                client_id: None,
+                client_secret: secret.clone().into(),
+            });
+        }
+        let mut ctx = row_context(env, connection);
+        ctx.facts.dc = Some(DataCentre::Eu);
+        async move { TokenRefresh.run(&ctx).await }
+    };
+    let without = refresh(false).await;
+    assert_eq!(without.outcome.status, Status::Fail);
+    assert_eq!(
+        without.outcome.code.as_deref(),
+        Some("invalid_client_secret")
+    );
+    assert!(
+        without
+            .outcome
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("ZOHO_CLIENT_SECRET_<DC>"),
+        "{:?}",
+        without.outcome.hint
+    );
+    let with = refresh(true).await;
+    assert_ne!(
+        with.outcome.status,
+        Status::Fail,
+        "{}",
+        with.outcome.message
+    );
+    assert!(token_of(&with).minted);
 }
 
 #[tokio::test]
@@ -322,7 +377,7 @@ async fn the_app_wide_client_refreshes_a_row_without_its_own() {
     let sim = simulator().await;
     let mut connection = connection_of(seed(&sim, "token-expired"));
     let mut env = sim_env(&sim, App::Desk);
-    env.default_client = connection.client.take();
+    env.clients.default = connection.client.take();
     let verdict = TokenRefresh.run(&row_context(env, connection)).await;
     assert_eq!(
         verdict.outcome.status,

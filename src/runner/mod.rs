@@ -131,7 +131,7 @@ mod tests {
             settings: Settings::default(),
             force_refresh: false,
             fix: false,
-            default_client: None,
+            clients: Default::default(),
             redactor: redactor.clone(),
             app: App::Desk,
         })

@@ -75,7 +75,7 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
     }) else {
         return refused("invalid_client");
     };
-    if params.get("client_secret") != Some(&client.secret) {
+    if params.get("client_secret").map(String::as_str) != Some(client.secret_in(dc)) {
         return refused("invalid_client_secret");
     }
     let refresh_token = params.get("refresh_token").cloned().unwrap_or_default();

@@ -17,6 +17,7 @@ mod desk;
 mod hostile;
 mod raw;
 mod scenarios;
+mod setup;
 mod world;
 
 use std::{
@@ -30,7 +31,8 @@ use axum::{
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use scenarios::{SCENARIOS, ScenarioInfo};
+pub use scenarios::SCENARIOS;
+pub use setup::ScenarioInfo;
 pub use world::{ESCAPES, Fault, Hostile, MintHook, SeededConnection, Service};
 
 use world::World;

@@ -149,6 +149,19 @@ pub struct Client {
     pub secret: String,
     /// The data centres the client is registered in; `None` is every one (Multi-DC enabled).
     pub dcs: Option<Vec<String>>,
+    /// Data centres whose secret for this client differs from `secret` (Zoho gives each data
+    /// centre its own unless the developer chose one): (dc, secret).
+    pub dc_secrets: Vec<(String, String)>,
+}
+
+impl Client {
+    /// The secret `dc`'s accounts server expects.
+    pub fn secret_in(&self, dc: &str) -> &str {
+        self.dc_secrets
+            .iter()
+            .find(|(own, _)| own == dc)
+            .map_or(&self.secret, |(_, secret)| secret)
+    }
 }
 
 pub struct Grant {
@@ -260,6 +273,9 @@ pub struct SeededConnection {
     pub client_secret: Option<String>,
     /// The Zoho product the scenario is about: `desk` or `crm`.
     pub app: &'static str,
+    /// Per-data-centre client secrets the run is given (as `ZOHO_CLIENT_SECRET_<DC>` would):
+    /// (dc, secret).
+    pub run_secrets: Vec<(String, String)>,
 }
 
 /// Runs when an access token is minted, with its refresh token, before the answer is sent:
@@ -316,6 +332,7 @@ impl World {
             id: id.clone(),
             secret: secret.clone(),
             dcs,
+            dc_secrets: Vec::new(),
         });
         (id, secret)
     }

@@ -9,7 +9,6 @@ use super::{
     writeback::WriteBack,
     written::{EnvValue, NotStored, WriteResult},
 };
-use crate::zoho::oauth::ClientCredentials;
 
 /// The one user an `env:` store has.
 pub const ENV_USER: &str = "env";
@@ -27,8 +26,11 @@ impl EnvStore {
                 .filter(|v| !v.is_empty())
         };
         let require = |name: &'static str| get(name).ok_or(StoreError::EnvMissing(name));
-        let client_id = require("ZOHO_CLIENT_ID")?;
-        let client_secret = require("ZOHO_CLIENT_SECRET")?;
+        // The client is the run's (`Clients::from_lookup` reads the same variables, with each
+        // data centre's `ZOHO_CLIENT_SECRET_<DC>`), not a row value: a row's columns would come
+        // before the row's own data centre's secret.
+        require("ZOHO_CLIENT_ID")?;
+        require("ZOHO_CLIENT_SECRET")?;
         let refresh_token = require("ZOHO_REFRESH_TOKEN")?;
         Ok(EnvStore {
             connection: Connection {
@@ -42,10 +44,7 @@ impl EnvStore {
                 desk_portal: Stored::read(get("ZOHO_DESK_PORTAL"), stored::desk_portal),
                 dc: Stored::read(get("ZOHO_DC"), stored::data_centre),
                 scopes: Stored::Absent,
-                client: Some(ClientCredentials {
-                    client_id,
-                    client_secret: SecretString::from(client_secret),
-                }),
+                client: None,
                 encrypted: Vec::new(),
                 snapshot: Snapshot::default(),
             },
@@ -72,5 +71,33 @@ impl EnvStore {
             no_row(EnvValue::DeskPortal(portal.clone()));
         }
         results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zoho::{DataCentre, oauth::Clients};
+
+    #[test]
+    fn the_client_is_the_runs_so_the_data_centres_own_secret_comes_before_the_default() {
+        let lookup = |name: &str| {
+            let value = match name {
+                "ZOHO_CLIENT_ID" => "1000.app",
+                "ZOHO_CLIENT_SECRET" => "default-secret",
+                "ZOHO_CLIENT_SECRET_EU" => "eu-secret",
+                "ZOHO_REFRESH_TOKEN" => "1000.refresh",
+                "ZOHO_DC" => "eu",
+                _ => return None,
+            };
+            Some(value.to_owned())
+        };
+        let connection = EnvStore::open(&lookup).expect("env store").connection;
+        assert!(connection.client.is_none(), "no row columns to come first");
+        let clients = Clients::from_lookup(&lookup);
+        let eu = DataCentre::Eu;
+        let client = clients.for_dc(connection.client.as_ref(), eu, eu);
+        let secret = client.expect("a client").client_secret;
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&secret), "eu-secret");
     }
 }

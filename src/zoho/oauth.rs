@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::{
-    AccessToken,
+    AccessToken, DataCentre,
     catalogue::{Service, ZohoCode, ZohoError},
     http::{Answer, HttpError, ZohoHttp},
 };
@@ -17,6 +17,94 @@ use super::{
 pub struct ClientCredentials {
     pub client_id: String,
     pub client_secret: SecretString,
+}
+
+/// The run's OAuth clients: the default (`ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET`) and each data
+/// centre's own (`ZOHO_CLIENT_SECRET_<DC>`, with `ZOHO_CLIENT_ID_<DC>`). Zoho keeps one client id
+/// across data centres but gives each data centre its own secret, unless the developer chose one.
+#[derive(Clone, Debug, Default)]
+pub struct Clients {
+    pub default: Option<ClientCredentials>,
+    pub per_dc: Vec<DcClient>,
+}
+
+/// One data centre's own client secret (and, rarely, id).
+#[derive(Clone, Debug)]
+pub struct DcClient {
+    pub dc: DataCentre,
+    /// `ZOHO_CLIENT_ID_<DC>`; `None`: the row's or the default client id (Zoho keeps it).
+    pub client_id: Option<String>,
+    pub client_secret: SecretString,
+}
+
+impl Clients {
+    /// Reads `ZOHO_CLIENT_ID` / `ZOHO_CLIENT_SECRET` and every `ZOHO_CLIENT_SECRET_<DC>` (with
+    /// `ZOHO_CLIENT_ID_<DC>`); blank values count as unset.
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Clients {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let default = match (get("ZOHO_CLIENT_ID"), get("ZOHO_CLIENT_SECRET")) {
+            (Some(client_id), Some(secret)) => Some(ClientCredentials {
+                client_id,
+                client_secret: SecretString::from(secret),
+            }),
+            _ => None,
+        };
+        let per_dc = DataCentre::ALL
+            .into_iter()
+            .filter_map(|dc| {
+                let secret = get(&Clients::secret_variable(dc))?;
+                Some(DcClient {
+                    dc,
+                    client_id: get(&format!("ZOHO_CLIENT_ID_{}", dc.code().to_uppercase())),
+                    client_secret: SecretString::from(secret),
+                })
+            })
+            .collect();
+        Clients { default, per_dc }
+    }
+
+    /// `ZOHO_CLIENT_SECRET_EU` and its kind: the variable holding a data centre's own secret.
+    pub fn secret_variable(dc: DataCentre) -> String {
+        format!("ZOHO_CLIENT_SECRET_{}", dc.code().to_uppercase())
+    }
+
+    /// The client to send to `dc`'s accounts server for a row whose own data centre is `home`.
+    /// At home: the row's columns, then `_<DC>`, then the default; elsewhere: `_<DC>`, then the
+    /// row's columns, then the default.
+    pub fn for_dc(
+        &self,
+        row: Option<&ClientCredentials>,
+        dc: DataCentre,
+        home: DataCentre,
+    ) -> Option<ClientCredentials> {
+        let own = self.per_dc.iter().find(|own| own.dc == dc).and_then(|own| {
+            let client_id = own
+                .client_id
+                .clone()
+                .or_else(|| row.map(|row| row.client_id.clone()))
+                .or_else(|| self.default.as_ref().map(|d| d.client_id.clone()))?;
+            Some(ClientCredentials {
+                client_id,
+                client_secret: own.client_secret.clone(),
+            })
+        });
+        let row = row.cloned();
+        let default = || self.default.clone();
+        if dc == home {
+            row.or(own).or_else(default)
+        } else {
+            own.or(row).or_else(default)
+        }
+    }
+
+    /// Whether `dc` has a secret of its own.
+    pub fn has_own(&self, dc: DataCentre) -> bool {
+        self.per_dc.iter().any(|own| own.dc == dc)
+    }
 }
 
 /// A successful refresh.
@@ -220,6 +308,76 @@ pub fn read_user_info(status: u16, body: &str) -> UserInfoAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn credentials(id: &str, secret: &str) -> ClientCredentials {
+        ClientCredentials {
+            client_id: id.to_owned(),
+            client_secret: SecretString::from(secret.to_owned()),
+        }
+    }
+
+    fn picked(client: Option<ClientCredentials>) -> (String, String) {
+        let client = client.expect("a client");
+        (
+            client.client_id,
+            client.client_secret.expose_secret().to_owned(),
+        )
+    }
+
+    #[test]
+    fn clients_read_the_default_and_each_data_centres_own() {
+        let env = |name: &str| match name {
+            "ZOHO_CLIENT_ID" => Some("1000.app".to_owned()),
+            "ZOHO_CLIENT_SECRET" => Some("us-secret".to_owned()),
+            "ZOHO_CLIENT_SECRET_EU" => Some("eu-secret".to_owned()),
+            "ZOHO_CLIENT_SECRET_IN" => Some(" ".to_owned()),
+            "ZOHO_CLIENT_SECRET_CN" => Some("cn-secret".to_owned()),
+            "ZOHO_CLIENT_ID_CN" => Some("1000.china".to_owned()),
+            _ => None,
+        };
+        let clients = Clients::from_lookup(&env);
+        let (eu, us, cn) = (DataCentre::Eu, DataCentre::Us, DataCentre::Cn);
+        assert!(clients.has_own(eu) && !clients.has_own(DataCentre::In));
+        assert_eq!(Clients::secret_variable(eu), "ZOHO_CLIENT_SECRET_EU");
+        let pick = |dc, home| picked(clients.for_dc(None, dc, home));
+        assert_eq!(pick(eu, us), ("1000.app".into(), "eu-secret".into()));
+        assert_eq!(pick(eu, eu), ("1000.app".into(), "eu-secret".into()));
+        assert_eq!(pick(us, eu), ("1000.app".into(), "us-secret".into()));
+        assert_eq!(pick(cn, us), ("1000.china".into(), "cn-secret".into()));
+    }
+
+    #[test]
+    fn at_home_the_rows_client_comes_first_elsewhere_the_data_centres_own() {
+        let clients = Clients {
+            default: Some(credentials("1000.app", "default-secret")),
+            per_dc: vec![DcClient {
+                dc: DataCentre::Eu,
+                client_id: None,
+                client_secret: SecretString::from("eu-secret".to_owned()),
+            }],
+        };
+        let row = credentials("1000.row", "row-secret");
+        let (eu, us, jp) = (DataCentre::Eu, DataCentre::Us, DataCentre::Jp);
+        let pick =
+            |row: Option<&ClientCredentials>, dc, home| picked(clients.for_dc(row, dc, home));
+        assert_eq!(
+            pick(Some(&row), eu, eu),
+            ("1000.row".into(), "row-secret".into())
+        );
+        assert_eq!(
+            pick(Some(&row), eu, us),
+            ("1000.row".into(), "eu-secret".into())
+        );
+        assert_eq!(
+            pick(Some(&row), jp, us),
+            ("1000.row".into(), "row-secret".into())
+        );
+        assert_eq!(
+            pick(None, jp, us),
+            ("1000.app".into(), "default-secret".into())
+        );
+        assert!(Clients::default().for_dc(None, eu, us).is_none());
+    }
 
     #[test]
     fn http_200_with_error_key_is_a_rejection() {

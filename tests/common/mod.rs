@@ -21,7 +21,10 @@ use zoho_doctor::{
     runner::interrupt::Interrupt,
     sim::Sim,
     store::{Mapping, Store},
-    zoho::endpoints::{Endpoints, Override},
+    zoho::{
+        endpoints::{Endpoints, Override},
+        oauth::Clients,
+    },
 };
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zoho-doctor");
@@ -148,9 +151,22 @@ impl Harness {
     /// of the seeded store, as `run` would without `-v`, `--fix` or a default client.
     pub async fn execute(
         &self,
+        pipeline: (&str, &str),
+        users: Vec<String>,
+        force_refresh: bool,
+    ) -> RunReport {
+        self.execute_with(pipeline, users, force_refresh, Clients::default())
+            .await
+    }
+
+    /// `execute` with the run's clients (as `ZOHO_CLIENT_ID`, `ZOHO_CLIENT_SECRET` and
+    /// `ZOHO_CLIENT_SECRET_<DC>` would give them).
+    pub async fn execute_with(
+        &self,
         (file, text): (&str, &str),
         users: Vec<String>,
         force_refresh: bool,
+        clients: Clients,
     ) -> RunReport {
         let job = Job {
             pipeline: pipeline::load_str(text, file, &|_| None).expect("pipeline loads"),
@@ -161,7 +177,7 @@ impl Harness {
             endpoints: self.endpoints(),
             force_refresh,
             fix: false,
-            default_client: None,
+            clients,
             interrupt: Interrupt::none(),
         };
         let ui = Ui {

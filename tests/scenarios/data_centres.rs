@@ -162,3 +162,42 @@ async fn a_wrong_client_id_is_not_called_a_revoked_token() {
     assert!(!message.contains("revoked"), "{message}");
     assert!(run.hint("data-centre").contains("api-console.zoho.com"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_mints_at_most_once_per_connection_with_force_refresh_or_a_probe() {
+    let h = Harness::start().await;
+    for scenario in ["crm-eu-secret-set", "crm-healthy", "crm-other-dc"] {
+        let seed = h.sim.seed(scenario).expect("the scenario");
+        let (clients, _) = zoho_doctor::demo::runs_of(h.sim.seeds(), "crm")
+            .into_iter()
+            .find(|(_, users)| users.contains(&seed.user_id))
+            .expect("the scenario's run");
+        let users = vec![seed.user_id.clone()];
+        let report = h
+            .execute_with(zoho_doctor::pipeline::shipped::CRM, users, true, clients)
+            .await;
+        let refresh_token = seed.refresh_token.clone().expect("a refresh token");
+        assert_eq!(
+            h.sim.mints(&refresh_token),
+            1,
+            "{scenario}: one mint, not two"
+        );
+        let checks = &report.connections[0].checks;
+        let minted_by = checks
+            .iter()
+            .find(|check| {
+                check.id
+                    == if scenario == "crm-healthy" {
+                        "refresh"
+                    } else {
+                        "data-centre"
+                    }
+            })
+            .expect("the minting check");
+        let said = format!("{} {:?}", minted_by.message, minted_by.evidence);
+        assert!(
+            said.contains("at most 15 live access tokens"),
+            "{scenario}: {said}"
+        );
+    }
+}
