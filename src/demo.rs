@@ -82,7 +82,7 @@ pub const EXPECTED: &[Expectation] = &[
         scenario: "missing-scope",
         check: "scopes",
         status: Status::Fail,
-        says: "Desk.settings.READ",
+        says: "missing scopes Desk.basic.READ or",
     },
     Expectation {
         scenario: "org-blank",

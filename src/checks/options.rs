@@ -264,6 +264,91 @@ impl<'a> Options<'a> {
             items: texts,
         })
     }
+
+    /// A list whose items are text or `{any_of: [text, …]}`: each item becomes its alternatives
+    /// (a text item is one alternative), each `${NAME}` expanded. Items that do not read are
+    /// located problems and are left out.
+    pub fn alternatives_list(&mut self, key: &'static str) -> Option<AlternativesList> {
+        let value = self.raw(key)?;
+        let RawValue::List(items) = &value.value else {
+            self.wrong_shape(key, value, "a list");
+            return None;
+        };
+        let alternatives = items
+            .iter()
+            .filter_map(|item| self.alternatives_item(key, item))
+            .collect();
+        Some(AlternativesList {
+            at: value.referenced,
+            written: items.len(),
+            items: alternatives,
+        })
+    }
+
+    fn alternatives_item(&mut self, key: &'static str, item: &S<RawValue>) -> Option<Vec<Text>> {
+        let entries = match &item.value {
+            RawValue::Map(entries) => entries,
+            RawValue::List(_) | RawValue::Null => {
+                self.problem(
+                    item.referenced,
+                    format!(
+                        "a `{key}` item must be text or `{{any_of: [...]}}`, not {}",
+                        item.value.shape()
+                    ),
+                    None,
+                );
+                return None;
+            }
+            _ => return self.expand_at(key, item).map(|text| vec![text]),
+        };
+        let mut any_of = None;
+        for (name, value) in entries {
+            if name.value == "any_of" {
+                any_of = Some(value);
+            } else {
+                self.problem(
+                    name.referenced,
+                    format!("`{}` is not part of a `{key}` item", name.value),
+                    Some("write `{any_of: [scope, …]}`".to_owned()),
+                );
+            }
+        }
+        let Some(any_of) = any_of else {
+            self.problem(
+                item.referenced,
+                format!("a `{key}` mapping needs `any_of`"),
+                Some("write `{any_of: [scope, …]}`".to_owned()),
+            );
+            return None;
+        };
+        let RawValue::List(choices) = &any_of.value else {
+            self.wrong_shape("any_of", any_of, "a list");
+            return None;
+        };
+        if choices.is_empty() {
+            self.problem(
+                any_of.referenced,
+                "`any_of` is empty",
+                Some("list at least one scope".to_owned()),
+            );
+            return None;
+        }
+        let texts: Vec<Text> = choices
+            .iter()
+            .filter_map(|choice| self.expand_at(key, choice))
+            .collect();
+        (texts.len() == choices.len()).then_some(texts)
+    }
+}
+
+/// A list of alternatives: where it is, how many items the file has, and those that read.
+#[derive(Debug, Clone)]
+pub struct AlternativesList {
+    pub at: Location,
+    /// Items as written, read or not: an empty list is `written == 0`.
+    pub written: usize,
+    /// Each item's alternatives, never empty.
+    pub items: Vec<Vec<Text>>,
 }
 
 /// A list option: where it is, how many items the file has, and those that read as text.
@@ -341,6 +426,38 @@ mod tests {
                 "4:12 `require` must be a list, not text",
             ]
         );
+    }
+
+    #[test]
+    fn alternatives_lists_read_text_and_any_of_items_with_positions() {
+        let entries =
+            options_of("check:\n  require:\n    - a\n    - any_of: [b, c]\n    - {any_of: x}\n");
+        let mut options = Options::new(&entries, &expand, None);
+        let list = options.alternatives_list("require").expect("require");
+        assert_eq!(list.written, 3);
+        let read: Vec<Vec<(String, u64, u64)>> = list
+            .items
+            .iter()
+            .map(|any_of| {
+                any_of
+                    .iter()
+                    .map(|t| (t.value.clone(), t.at.line(), t.at.column()))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                vec![("a".to_owned(), 3, 7)],
+                vec![("b".to_owned(), 4, 16), ("c".to_owned(), 4, 19)]
+            ]
+        );
+        let problems: Vec<String> = options
+            .into_problems()
+            .iter()
+            .map(|p| format!("{}:{} {}", p.at.line(), p.at.column(), p.message))
+            .collect();
+        assert_eq!(problems, ["5:16 `any_of` must be a list, not text"]);
     }
 
     #[test]

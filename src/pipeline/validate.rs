@@ -464,8 +464,14 @@ mod tests {
         let CheckSpec::Scopes(check) = &desk.checks[0].spec else {
             panic!("scopes")
         };
-        let names: Vec<&str> = check.require.iter().map(|s| s.as_str()).collect();
-        assert_eq!(names, ["Desk.basic.READ", "Desk.settings.READ"]);
+        let names: Vec<String> = check.require.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "Desk.basic.READ or Desk.organization.READ or Desk.settings.READ",
+                "Desk.basic.READ or Desk.settings.READ"
+            ]
+        );
         let crm = load_str(
             "name: t\napp: crm\nchecks:\n  - id: s\n    kind: scopes\n",
             "p",
@@ -475,7 +481,10 @@ mod tests {
         let CheckSpec::Scopes(check) = &crm.checks[0].spec else {
             panic!("scopes")
         };
-        assert_eq!(check.require[0].as_str(), "ZohoCRM.settings.profiles.READ");
+        assert_eq!(
+            check.require[0].to_string(),
+            "ZohoCRM.settings.profiles.READ or ZohoCRM.settings.profiles.ALL"
+        );
     }
 
     #[test]

@@ -168,7 +168,8 @@ const ORG_SCOPES: [&str; 3] = [
     "Desk.settings.READ",
 ];
 const HELP_CENTRE_SCOPES: [&str; 2] = ["Desk.basic.READ", "Desk.settings.READ"];
-const AGENT_SCOPES: [&str; 3] = ["Desk.basic.READ", "Desk.settings.READ", "Desk.agents.READ"];
+/// `/myinfo` (`Agent.json`, `getMyInfo`) lists these two.
+const MYINFO_SCOPES: [&str; 2] = ["Desk.settings.READ", "Desk.basic.READ"];
 
 /// Lets a request through — token, scopes, the orgId header when `needs_org`, the account's
 /// fault — and returns the caller's account, or the answer that stops it.
@@ -242,7 +243,7 @@ pub async fn my_info(
     Path(dc): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = match admit(&world, &headers, &dc, &AGENT_SCOPES, true).await {
+    let account = match admit(&world, &headers, &dc, &MYINFO_SCOPES, true).await {
         Ok(account) => account,
         Err(response) => return response,
     };

@@ -70,11 +70,11 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
     ),
     scenario!(
         "missing-scope",
-        "granted without Desk.settings.READ",
+        "granted only Desk.tickets.ALL, scopes not stored",
         desk,
         |world, desk, crm, setup| {
             setup.token = Token::Expired;
-            setup.scopes = vec!["Desk.basic.READ", "Desk.tickets.ALL"];
+            setup.scopes = vec!["Desk.tickets.ALL"];
             setup.store_scopes = false;
         }
     ),

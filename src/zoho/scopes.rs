@@ -158,11 +158,61 @@ pub fn parse_granted_list(text: &str) -> Vec<Scope> {
         .collect()
 }
 
-/// The required scopes no granted scope covers, in the order they were required.
-pub fn missing<'a>(required: &'a [Scope], granted: &[Scope]) -> Vec<&'a Scope> {
+/// One requirement: any one of these scopes will do. Zoho's OpenAPI specifications list each
+/// endpoint's scopes, and several listed scopes are alternatives; a single scope is a
+/// one-element requirement.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    any_of: Vec<Scope>,
+}
+
+impl Requirement {
+    /// A requirement met by any of `any_of`; `None` when the list is empty.
+    pub fn any_of(any_of: Vec<Scope>) -> Option<Requirement> {
+        (!any_of.is_empty()).then_some(Requirement { any_of })
+    }
+
+    pub fn one(scope: Scope) -> Requirement {
+        Requirement {
+            any_of: vec![scope],
+        }
+    }
+
+    pub fn alternatives(&self) -> &[Scope] {
+        &self.any_of
+    }
+
+    /// The alternative a re-grant asks for: the first listed.
+    pub fn first(&self) -> &Scope {
+        &self.any_of[0]
+    }
+
+    /// Whether some granted scope covers one of the alternatives.
+    pub fn met_by(&self, granted: &[Scope]) -> bool {
+        self.any_of
+            .iter()
+            .any(|wanted| granted.iter().any(|held| held.covers(wanted)))
+    }
+}
+
+/// `Desk.basic.READ or Desk.settings.READ`.
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, scope) in self.any_of.iter().enumerate() {
+            if index > 0 {
+                f.write_str(" or ")?;
+            }
+            f.write_str(scope.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// The requirements no granted scope meets, in the order they were required.
+pub fn missing<'a>(required: &'a [Requirement], granted: &[Scope]) -> Vec<&'a Requirement> {
     required
         .iter()
-        .filter(|wanted| !granted.iter().any(|held| held.covers(wanted)))
+        .filter(|requirement| !requirement.met_by(granted))
         .collect()
 }
 
@@ -265,17 +315,53 @@ mod tests {
         );
     }
 
+    fn requirement(any_of: &[&str]) -> Requirement {
+        Requirement::any_of(
+            any_of
+                .iter()
+                .map(|s| Scope::parse_required(s).unwrap())
+                .collect(),
+        )
+        .expect("non-empty")
+    }
+
     #[test]
-    fn missing_names_exactly_the_uncovered_scopes() {
-        let required: Vec<Scope> = ["Desk.basic.READ", "Desk.settings.READ"]
-            .iter()
-            .map(|s| Scope::parse_required(s).unwrap())
-            .collect();
+    fn missing_names_exactly_the_unmet_requirements() {
+        let required = [
+            requirement(&["Desk.basic.READ"]),
+            requirement(&["Desk.settings.READ"]),
+        ];
         let granted = parse_granted_list("Desk.basic.READ Desk.tickets.ALL");
         let missing: Vec<String> = missing(&required, &granted)
             .iter()
             .map(|s| s.to_string())
             .collect();
         assert_eq!(missing, ["Desk.settings.READ"]);
+    }
+
+    #[test]
+    fn any_one_alternative_meets_a_requirement() {
+        let required = [requirement(&[
+            "Desk.basic.READ",
+            "Desk.organization.READ",
+            "Desk.settings.READ",
+        ])];
+        for granted in [
+            "Desk.settings.ALL",
+            "desk.organization.read",
+            "Desk.basic.READ",
+        ] {
+            assert!(
+                missing(&required, &parse_granted_list(granted)).is_empty(),
+                "{granted}"
+            );
+        }
+        let unmet = missing(&required, &parse_granted_list("Desk.tickets.ALL"));
+        assert_eq!(
+            unmet[0].to_string(),
+            "Desk.basic.READ or Desk.organization.READ or Desk.settings.READ"
+        );
+        assert_eq!(unmet[0].first().as_str(), "Desk.basic.READ");
+        assert!(Requirement::any_of(Vec::new()).is_none());
     }
 }
