@@ -1,6 +1,9 @@
 //! Rows whose key is NULL or blank: the SDKs' token table writes `user_name` NULL for a token
 //! without a user, and such a row is checked under its `id` (`id:7`); a table without an id
-//! reports each such row as a connection with no user id. None is dropped.
+//! reports each such row as a connection with no user id. None is dropped, and `--fix` writes
+//! such a row by its id.
+
+use zoho_doctor::sim::SeededConnection;
 
 use crate::{
     common::Harness,
@@ -16,6 +19,29 @@ fn connection_only(h: &Harness) -> String {
     )
     .unwrap();
     path.display().to_string()
+}
+
+/// A fresh table as Zoho's Python SDK 8 creates it, where `user_name` may be NULL (a token
+/// without a user), with `rows` of `(id, user_name as SQL, expiry_time)` holding `crm`'s tokens.
+async fn sdk_table(db: &Db, table: &str, crm: &SeededConnection, rows: &[(&str, &str, &str)]) {
+    db.exec(&format!("DROP TABLE IF EXISTS {table}")).await;
+    db.exec(&format!(
+        "CREATE TABLE {table} (id varchar(10) NOT NULL, user_name varchar(255), client_id varchar(255), \
+         client_secret varchar(255), refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \
+         expiry_time varchar(20), redirect_url varchar(255), api_domain varchar(255), primary key (id))"
+    ))
+    .await;
+    for (id, user, expiry) in rows {
+        db.exec(&format!(
+            "INSERT INTO {table} VALUES ('{id}', {user}, '{}', '{}', '{}', '{}', NULL, '{expiry}', NULL, '{}')",
+            crm.client_id.as_deref().unwrap(),
+            crm.client_secret.as_deref().unwrap(),
+            crm.refresh_token.as_deref().unwrap(),
+            crm.access_token.as_deref().unwrap(),
+            crm.api_domain.as_deref().unwrap(),
+        ))
+        .await;
+    }
 }
 
 fn users(run: &crate::common::Run) -> Vec<String> {
@@ -34,30 +60,13 @@ async fn an_sdk_row_without_a_user_name_is_checked_under_its_id() {
     let pipeline = connection_only(&h);
     for db in Db::all().await {
         let table = "sdk_keyless";
-        db.exec(&format!("DROP TABLE IF EXISTS {table}")).await;
-        // Zoho's Python SDK 8 table, where `user_name` may be NULL (a token without a user).
-        db.exec(&format!(
-            "CREATE TABLE {table} (id varchar(10) NOT NULL, user_name varchar(255), client_id varchar(255), \
-             client_secret varchar(255), refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \
-             expiry_time varchar(20), redirect_url varchar(255), api_domain varchar(255), primary key (id))"
-        ))
-        .await;
-        for (id, user) in [
-            ("1", "'u1'"),
-            ("2", "'u2'"),
-            ("3", "'u3'"),
-            ("4", "'u4'"),
-            ("5", "'u5'"),
-            ("7", "NULL"),
-        ] {
-            db.exec(&format!(
-                "INSERT INTO {table} VALUES ('{id}', {user}, NULL, NULL, '{}', '{}', NULL, '4102444800000', NULL, '{}')",
-                crm.refresh_token.as_deref().unwrap(),
-                crm.access_token.as_deref().unwrap(),
-                crm.api_domain.as_deref().unwrap(),
-            ))
-            .await;
-        }
+        let rows = ["1", "2", "3", "4", "5"].map(|n| (n, format!("'u{n}'")));
+        let mut rows: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|(id, user)| (*id, user.as_str(), "4102444800000"))
+            .collect();
+        rows.push(("7", "NULL", "4102444800000"));
+        sdk_table(&db, table, &crm, &rows).await;
         let args = ["--store", &db.url, "--schema", "zoho-sdk", "--table", table];
         let run = h.run(&pipeline, &[&args[..], &["--all"]].concat()).await;
         assert_eq!(
@@ -123,5 +132,46 @@ async fn a_seed_row_without_a_user_id_is_reported_not_dropped() {
             );
         }
         assert_eq!(check(&run, "u1", "connection")["status"], "pass");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_writes_a_row_without_a_user_name_by_its_id_and_no_other() {
+    let h = Harness::start().await;
+    let crm = seed(&h, "crm-healthy").clone();
+    let pipeline = h.path("refresh.yaml");
+    std::fs::write(
+        &pipeline,
+        "name: t\napp: crm\nchecks:\n  - id: refresh\n    kind: token-refresh\n",
+    )
+    .unwrap();
+    for db in Db::all().await {
+        let table = "sdk_keyless_fix";
+        // Both expired: a refresh mints a token, and --fix stores it in row 7 alone.
+        sdk_table(
+            &db,
+            table,
+            &crm,
+            &[("7", "NULL", "1000"), ("8", "NULL", "1000")],
+        )
+        .await;
+        let args = ["--store", &db.url, "--schema", "zoho-sdk", "--table", table];
+        let run = h
+            .run(
+                &pipeline.display().to_string(),
+                &[&args[..], &["--user", "id:7", "--fix"]].concat(),
+            )
+            .await;
+        assert_eq!(run.code, 0, "{}: {}\n{}", db.name, run.stdout, run.stderr);
+        let rows = db
+            .rows(&format!(
+                "SELECT id, access_token, expiry_time FROM {table} ORDER BY id"
+            ))
+            .await;
+        let stored = crm.access_token.clone();
+        assert_ne!(rows[0][1], stored, "{}: row 7 got the new token", db.name);
+        assert_ne!(rows[0][2].as_deref(), Some("1000"), "{}", db.name);
+        assert_eq!(rows[1][1], stored, "{}: row 8 is untouched", db.name);
+        assert_eq!(rows[1][2].as_deref(), Some("1000"), "{}", db.name);
     }
 }
