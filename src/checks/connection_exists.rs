@@ -83,7 +83,11 @@ fn warnings(connection: &Connection) -> Vec<(String, &'static str, &'static str)
             ));
         }
     }
-    if let Some(key) = connection.key().filter(|key| key.rows > 1) {
+    // Rows without a key or id are not read by any app user's lookup: sharing is moot.
+    if let Some(key) = connection
+        .key()
+        .filter(|key| key.rows > 1 && !key.unkeyed())
+    {
         warnings.push((
             format!(
                 "{} rows share {}; the app reads whichever its query returns first",
