@@ -180,3 +180,53 @@ async fn fix_writes_a_row_without_a_user_name_by_its_id_and_no_other() {
         assert_eq!(rows[1][2].as_deref(), Some("1000"), "{}", db.name);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_writes_the_one_row_without_a_user_id_and_no_keyed_row() {
+    let h = Harness::start().await;
+    let healthy = seed(&h, "healthy").clone();
+    let pipeline = h.path("refresh-desk.yaml");
+    std::fs::write(
+        &pipeline,
+        "name: t\napp: desk\nchecks:\n  - id: refresh\n    kind: token-refresh\n",
+    )
+    .unwrap();
+    for db in Db::all().await {
+        let table = "seed_keyless_fix";
+        db.loose_table(table, db.text_type(), db.text_type(), "BIGINT")
+            .await;
+        db.insert(table, "u1", &healthy, "1000").await;
+        db.insert(table, "", &healthy, "1000").await;
+        db.exec(&format!(
+            "UPDATE {table} SET user_id = NULL WHERE user_id = ''"
+        ))
+        .await;
+        let run = h
+            .run(
+                &pipeline.display().to_string(),
+                &[
+                    "--store",
+                    &db.url,
+                    "--table",
+                    table,
+                    "--user",
+                    "(no user_id)",
+                    "--fix",
+                ],
+            )
+            .await;
+        assert_eq!(run.code, 0, "{}: {}\n{}", db.name, run.stdout, run.stderr);
+        let rows = db
+            .rows(&format!(
+                "SELECT user_id, access_token FROM {table} ORDER BY user_id"
+            ))
+            .await;
+        let (keyless, keyed): (Vec<_>, Vec<_>) = rows.iter().partition(|row| row[0].is_none());
+        assert_ne!(keyless[0][1], healthy.access_token, "{}: written", db.name);
+        assert_eq!(
+            keyed[0][1], healthy.access_token,
+            "{}: u1 untouched",
+            db.name
+        );
+    }
+}
