@@ -9,12 +9,36 @@ use crate::{
     zoho::DataCentre,
 };
 
-/// The row for messages: `user_id `u2``, by its key column.
+/// The row for messages: `user_id `u2``, by its key column (`id `7`` for a row known by its
+/// id, `no user_id` for one known by nothing).
 fn row_named(connection: &Connection) -> String {
     match connection.key() {
+        Some(key) if key.unkeyed() => format!("no {}", key.column),
+        Some(key) if key.empty.is_some() => {
+            let id = connection.user_id.split_once(':').map_or("", |(_, id)| id);
+            format!("{} `{id}`", key.column)
+        }
         Some(key) => format!("{} `{}`", key.column, connection.user_id),
         None => format!("user `{}`", connection.user_id),
     }
+}
+
+/// A row whose key is NULL or blank and that has no id either: the app cannot find it for any
+/// user, so it is reported, never dropped.
+fn no_user_id(connection: &Connection) -> Option<Verdict> {
+    let key = connection.key().filter(|key| key.unkeyed())?;
+    Some(
+        Outcome::fail(format!(
+            "the row has no user id: `{}` is NULL or blank, so no app user's lookup finds it",
+            key.column
+        ))
+        .hint(format!(
+            "store the app user's id in `{}`, or delete the row if it is left over from a failed connect",
+            key.column
+        ))
+        .code("no_user_id")
+        .verdict(),
+    )
 }
 
 /// Columns holding bytes that are not UTF-8 text: unreadable to the app too, so a failure.
@@ -59,11 +83,16 @@ fn warnings(connection: &Connection) -> Vec<(String, &'static str, &'static str)
             ));
         }
     }
-    if let Some(key) = connection.key().filter(|key| key.rows > 1) {
+    // Rows without a key or id are not read by any app user's lookup: sharing is moot.
+    if let Some(key) = connection
+        .key()
+        .filter(|key| key.rows > 1 && !key.unkeyed())
+    {
         warnings.push((
             format!(
-                "{} rows share {} `{}`; the app reads whichever its query returns first",
-                key.rows, key.column, connection.user_id
+                "{} rows share {}; the app reads whichever its query returns first",
+                key.rows,
+                row_named(connection)
             ),
             "delete the stale rows and make the key column unique; until then --fix writes to none of them",
             "duplicate_key",
@@ -149,6 +178,9 @@ impl CheckKind for ConnectionExists {
 impl ConnectionExists {
     /// The row's first failure, or its pass with what it holds.
     fn judge(ctx: &CheckContext, connection: &Connection) -> Verdict {
+        if let Some(verdict) = no_user_id(connection) {
+            return verdict;
+        }
         if let Some(verdict) = not_text(connection) {
             return verdict;
         }
@@ -178,8 +210,13 @@ impl ConnectionExists {
                 .code("refresh_token_overwritten")
                 .verdict();
         }
-        let mut outcome =
-            Outcome::pass(format!("found the connection row for user `{}`", ctx.user));
+        let mut outcome = match connection.key().and_then(|key| key.empty.as_ref()) {
+            Some(empty) => Outcome::pass(format!(
+                "found the connection row with {}; its `{empty}` is NULL or blank (a token stored without a user), so it is checked under its id",
+                row_named(connection)
+            )),
+            None => Outcome::pass(format!("found the connection row for user `{}`", ctx.user)),
+        };
         if let Some(dc) = ctx.facts.dc {
             outcome = outcome.detail("data centre", dc.code());
         }
@@ -412,10 +449,7 @@ mod tests {
             .into_iter()
             .map(|(field, column, value)| (field, column.to_owned(), value))
             .collect();
-        let key = RowKey {
-            column: "user_id".to_owned(),
-            rows: 1,
-        };
+        let key = RowKey::on("user_id");
         let mut snapshot = Snapshot::read(values, key);
         snapshot.shared_by(rows);
         snapshot
@@ -509,6 +543,39 @@ mod tests {
         assert_eq!(
             failing.outcome.evidence,
             ["2 rows share user_id `ada`; the app reads whichever its query returns first"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_without_a_key_fails_without_an_id_and_is_named_by_its_id_with_one() {
+        let keyed = |column: &str, label: &str| {
+            let key = RowKey {
+                empty: Some("user_id".to_owned()),
+                ..RowKey::on(column)
+            };
+            Connection {
+                user_id: label.to_owned(),
+                snapshot: Snapshot::read(Vec::new(), key),
+                ..working_row()
+            }
+        };
+        let unkeyed = verdict_for(Some(keyed("user_id", "(no user_id)"))).await;
+        assert_eq!(unkeyed.outcome.status, Status::Fail);
+        assert_eq!(unkeyed.outcome.code.as_deref(), Some("no_user_id"));
+        assert!(
+            unkeyed.outcome.message.contains("the row has no user id"),
+            "{}",
+            unkeyed.outcome.message
+        );
+        let by_id = verdict_for(Some(keyed("id", "id:7"))).await;
+        assert_eq!(by_id.outcome.status, Status::Pass);
+        assert!(
+            by_id
+                .outcome
+                .message
+                .contains("with id `7`; its `user_id` is NULL or blank"),
+            "{}",
+            by_id.outcome.message
         );
     }
 }

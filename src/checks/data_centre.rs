@@ -13,6 +13,7 @@ use crate::{
     zoho::{
         DataCentre,
         catalogue::{ZohoCode, ZohoError},
+        dc::{Host, UNVERIFIED_HOST},
         oauth::{self, ClientCredentials, Clients, RefreshAnswer, UserInfoAnswer},
         scopes::Scope,
     },
@@ -251,11 +252,12 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
     let home = ctx.dc();
     let clients = &ctx.env.clients;
     let row_client = connection.client.as_ref();
-    let others: Vec<(DataCentre, ClientCredentials)> = DataCentre::ALL
-        .into_iter()
-        .filter(|dc| *dc != home)
-        .filter_map(|dc| Some((dc, clients.for_dc(row_client, dc, home)?)))
-        .collect();
+    // Hosts Zoho documents first: an unverified one is asked (and shown) last.
+    let others: Vec<(DataCentre, ClientCredentials)> =
+        DataCentre::others_by_evidence(home, Host::Accounts)
+            .into_iter()
+            .filter_map(|dc| Some((dc, clients.for_dc(row_client, dc, home)?)))
+            .collect();
     let Some(refresh_token) = connection
         .refresh_token
         .clone()
@@ -304,18 +306,20 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
             answers.push(answer);
         }
     }
-    answers.sort_by_key(|(dc, _)| *dc);
+    answers.sort_by_key(|(dc, _)| (!dc.verified(Host::Accounts), *dc));
     let evidence: Vec<String> = std::iter::once(format!(
         "the refresh at {} answered `{}`; asked the other {} data centres",
         ctx.accounts_base(),
         rejection.wire_code,
         answers.len()
     ))
-    .chain(
-        answers
-            .iter()
-            .map(|(dc, (_, line))| format!("{}: {line}", dc.code())),
-    )
+    .chain(answers.iter().map(|(dc, (_, line))| {
+        if dc.verified(Host::Accounts) {
+            format!("{}: {line}", dc.code())
+        } else {
+            format!("{} ({UNVERIFIED_HOST}): {line}", dc.code())
+        }
+    }))
     .collect();
     let owners: Vec<DataCentre> = answers
         .iter()

@@ -280,6 +280,27 @@ async fn a_refresh_rejected_at_the_wrong_dc_is_probed_and_the_owning_dc_named() 
             .iter()
             .any(|line| line.starts_with("in: ") && line.ends_with("error=invalid_client"))
     );
+    // Singapore's and the UAE's accounts hosts are documented only by third parties: asked
+    // last and labelled; UK's accounts host is on Zoho's multi-DC page.
+    let probed: Vec<&str> = outcome.evidence[1..11]
+        .iter()
+        .map(|line| line.split(": POST ").next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        probed,
+        [
+            "eu",
+            "in",
+            "au",
+            "jp",
+            "cn",
+            "ca",
+            "sa",
+            "uk",
+            "sg (host unverified: documented only by third parties)",
+            "ae (host unverified: documented only by third parties)"
+        ]
+    );
     let refresh_token = seed(&sim, "wrong-dc").refresh_token.clone().unwrap();
     assert_eq!(sim.mints(&refresh_token), 1, "one probe minted, at the EU");
     assert!(discovered(&verdict).is_empty());

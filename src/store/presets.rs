@@ -75,6 +75,9 @@ pub struct Mapping {
     pub columns: Vec<Column>,
     /// A blank expiry is written back in epoch milliseconds (the SDKs' unit), else seconds.
     pub expiry_millis: bool,
+    /// The table's own row id (the SDKs' `id` primary key), read when the table has it: a row
+    /// whose key is NULL or blank is checked under it, as `id:7`.
+    pub row_id: Option<String>,
 }
 
 fn column(field: Field, names: &[&str], required: bool) -> Column {
@@ -109,12 +112,14 @@ impl Mapping {
                 column(Field::ClientSecret, &["client_secret"], false),
             ],
             expiry_millis: false,
+            row_id: None,
         }
     }
 
     /// The token store of Zoho's official SDKs (their DBStore, MySQL `zohooauth` by default): table `oauthtoken`,
     /// keyed by `user_name` (SDKs for API v5–v8) or `user_mail` (older ones), expiry in epoch
-    /// milliseconds in `expiry_time`.
+    /// milliseconds in `expiry_time`. The SDKs write `user_name` NULL for a token without a
+    /// user: such a row is known by its `id`.
     pub fn zoho_sdk() -> Mapping {
         Mapping {
             preset: "zoho-sdk".to_owned(),
@@ -140,6 +145,7 @@ impl Mapping {
                 column(Field::DeskPortal, &["desk_portal"], false),
             ],
             expiry_millis: true,
+            row_id: Some("id".to_owned()),
         }
     }
 

@@ -19,6 +19,26 @@ pub struct Snapshot {
 pub struct RowKey {
     pub column: String,
     pub rows: usize,
+    /// The key column, when this row's key is NULL or blank: the row is then known by its id
+    /// (`column` names the id column) or, in a table without one, by nothing (`column` is the
+    /// key column itself).
+    pub empty: Option<String>,
+}
+
+impl RowKey {
+    /// A row keyed as usual, on `column`.
+    pub fn on(column: &str) -> RowKey {
+        RowKey {
+            column: column.to_owned(),
+            rows: 1,
+            empty: None,
+        }
+    }
+
+    /// Whether the row has no key and no id either: nothing tells it from other such rows.
+    pub fn unkeyed(&self) -> bool {
+        self.empty.as_deref() == Some(self.column.as_str())
+    }
 }
 
 /// A value of the row that does not read as what its column is for.
@@ -95,10 +115,7 @@ mod tests {
 
     #[test]
     fn values_no_app_reads_are_noted_by_column_and_tokens_are_never_shown() {
-        let key = RowKey {
-            column: "user_id".into(),
-            rows: 1,
-        };
+        let key = RowKey::on("user_id");
         let snapshot = Snapshot::read(
             vec![
                 (Field::Key, "user_id".into(), SqlValue::Bytes(vec![0xff])),

@@ -1,6 +1,7 @@
 //! Zoho's data centres and their hosts (accounts, API and Desk; Canada's are on `zohocloud.ca`),
 //! and reading a data centre from whatever an app stored: a region code, a domain suffix, an
-//! accounts host, a URL or only the `api_domain`.
+//! accounts host, a URL or only the `api_domain`. Hosts only third parties document (UK's API
+//! and Desk hosts, Singapore's and the UAE's) are kept but marked unverified.
 
 use std::fmt;
 
@@ -19,6 +20,17 @@ pub enum DataCentre {
     Sg,
     Ae,
 }
+
+/// Which of a data centre's hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    Accounts,
+    Api,
+    Desk,
+}
+
+/// How evidence from a host only third parties document is labelled.
+pub const UNVERIFIED_HOST: &str = "host unverified: documented only by third parties";
 
 impl DataCentre {
     pub const ALL: [DataCentre; 11] = [
@@ -84,6 +96,29 @@ impl DataCentre {
             DataCentre::Sg => "sg",
             DataCentre::Ae => "ae",
         }
+    }
+
+    /// Whether Zoho's own sources document this host: the SDKs' data-centre classes (US, EU,
+    /// IN, AU, JP, CN, CA, SA) and the multi-DC page (UK's accounts server). UK's API and Desk
+    /// hosts and every Singapore and UAE host come from third parties only.
+    pub fn verified(self, host: Host) -> bool {
+        match (self, host) {
+            (DataCentre::Sg | DataCentre::Ae, _) => false,
+            (DataCentre::Uk, Host::Accounts) => true,
+            (DataCentre::Uk, Host::Api | Host::Desk) => false,
+            _ => true,
+        }
+    }
+
+    /// Every data centre but `home`, in the order to ask them: those whose `host` Zoho
+    /// documents first, the unverified ones last.
+    pub fn others_by_evidence(home: DataCentre, host: Host) -> Vec<DataCentre> {
+        let mut others: Vec<DataCentre> = DataCentre::ALL
+            .into_iter()
+            .filter(|dc| *dc != home)
+            .collect();
+        others.sort_by_key(|dc| !dc.verified(host));
+        others
     }
 
     pub fn accounts_host(self) -> String {
@@ -197,6 +232,38 @@ mod tests {
         assert_eq!(DataCentre::parse("mars"), None);
         assert_eq!(DataCentre::parse(""), None);
         assert_eq!(DataCentre::parse("https://example.com"), None);
+    }
+
+    #[test]
+    fn hosts_only_third_parties_document_are_unverified_and_asked_last() {
+        let unverified: Vec<(DataCentre, Host)> = DataCentre::ALL
+            .into_iter()
+            .flat_map(|dc| [Host::Accounts, Host::Api, Host::Desk].map(|host| (dc, host)))
+            .filter(|(dc, host)| !dc.verified(*host))
+            .collect();
+        assert_eq!(
+            unverified,
+            [
+                (DataCentre::Uk, Host::Api),
+                (DataCentre::Uk, Host::Desk),
+                (DataCentre::Sg, Host::Accounts),
+                (DataCentre::Sg, Host::Api),
+                (DataCentre::Sg, Host::Desk),
+                (DataCentre::Ae, Host::Accounts),
+                (DataCentre::Ae, Host::Api),
+                (DataCentre::Ae, Host::Desk),
+            ]
+        );
+        let order = DataCentre::others_by_evidence(DataCentre::Eu, Host::Accounts);
+        assert_eq!(order.len(), 10);
+        assert!(!order.contains(&DataCentre::Eu));
+        assert_eq!(
+            order[8..],
+            [DataCentre::Sg, DataCentre::Ae],
+            "unverified accounts hosts are asked last"
+        );
+        let api = DataCentre::others_by_evidence(DataCentre::Us, Host::Api);
+        assert_eq!(api[7..], [DataCentre::Uk, DataCentre::Sg, DataCentre::Ae]);
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Db {
     }
 
     /// Every row of a query whose columns are all cast to text by `text()`.
-    async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+    pub async fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         let sql = AssertSqlSafe(sql.to_owned());
         macro_rules! read {
             ($pool:expr) => {{

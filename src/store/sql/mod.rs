@@ -5,6 +5,7 @@
 
 mod decode;
 mod dialect;
+mod keyless;
 mod store_url;
 
 use std::str::FromStr;
@@ -41,6 +42,8 @@ pub struct SqlStore {
     url: String,
     mapping: Mapping,
     present: Vec<PresentColumn>,
+    /// The table's row id (`Mapping::row_id`), when it has that column.
+    row_id: Option<PresentColumn>,
 }
 
 impl SqlStore {
@@ -105,8 +108,9 @@ impl SqlStore {
             url: shown,
             mapping,
             present: Vec::new(),
+            row_id: None,
         };
-        store.present = store.resolve_columns().await?;
+        (store.present, store.row_id) = store.resolve_columns().await?;
         Ok(store)
     }
 
@@ -114,11 +118,17 @@ impl SqlStore {
         self.url.clone()
     }
 
-    /// Matches the mapping against the table's real columns; names what is missing.
-    async fn resolve_columns(&self) -> Result<Vec<PresentColumn>, StoreError> {
+    /// Matches the mapping against the table's real columns; names what is missing. Returns
+    /// the mapped columns and the row id column, if the table has it.
+    async fn resolve_columns(
+        &self,
+    ) -> Result<(Vec<PresentColumn>, Option<PresentColumn>), StoreError> {
         validate_identifier(&self.mapping.table)?;
         for name in self.mapping.columns.iter().flat_map(|column| &column.names) {
             validate_identifier(name)?;
+        }
+        if let Some(row_id) = &self.mapping.row_id {
+            validate_identifier(row_id)?;
         }
         let actual = self.table_columns().await?;
         if actual.is_empty() {
@@ -159,7 +169,17 @@ impl SqlStore {
                 ),
             });
         }
-        Ok(present)
+        let row_id = self.mapping.row_id.as_ref().and_then(|wanted| {
+            let (name, type_name) = actual
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))?;
+            Some(PresentColumn {
+                field: Field::Key,
+                name: name.clone(),
+                kind: ColumnKind::from_type_name(type_name),
+            })
+        });
+        Ok((present, row_id))
     }
 
     /// `(name, declared type)` of every column of the mapped table; empty when there is none.
@@ -198,21 +218,33 @@ impl SqlStore {
             .collect())
     }
 
-    /// Every key in the table, once: its text, or `x'…'` (hex) for a key stored as bytes.
+    /// Every key in the table, once: its text, or `x'…'` (hex) for a key stored as bytes; then
+    /// the rows with a NULL or blank key, as `id:7` (or `(no user_id)` without an id column).
     pub async fn users(&self) -> Result<Vec<String>, StoreError> {
-        let sql = format!(
-            "SELECT {}, {} FROM {} GROUP BY 1, 2 ORDER BY 1",
-            self.key_as_text(),
-            self.key_as_stored(),
-            self.quote(&self.mapping.table)
-        );
+        let sql = match self.row_id_as_text() {
+            Some(id) => format!(
+                "SELECT {}, {}, {id} FROM {} GROUP BY 1, 2, 3 ORDER BY 1, 3",
+                self.key_as_text(),
+                self.key_as_stored(),
+                self.quote(&self.mapping.table)
+            ),
+            None => format!(
+                "SELECT {}, {} FROM {} GROUP BY 1, 2 ORDER BY 1",
+                self.key_as_text(),
+                self.key_as_stored(),
+                self.quote(&self.mapping.table)
+            ),
+        };
         let rows = self.fetch(sql, Vec::new()).await?;
-        let mut seen = std::collections::HashSet::new();
-        Ok(rows
+        Ok(keyless::list_labels(self, &rows))
+    }
+
+    /// The index of the key among the mapped columns as selected.
+    fn key_position(&self) -> usize {
+        self.present
             .iter()
-            .filter_map(|row| key_label(value_at(row, 0), value_at(row, 1)))
-            .filter(|label| seen.insert(label.clone()))
-            .collect())
+            .position(|column| column.field == Field::Key)
+            .unwrap_or_default()
     }
 
     /// Every row keyed `user_id` (a key as `users` names it), in the order the database
@@ -226,11 +258,7 @@ impl SqlStore {
             columns.join(", "),
             self.quote(&self.mapping.table),
         );
-        let raw_key = 1 + self
-            .present
-            .iter()
-            .position(|column| column.field == Field::Key)
-            .unwrap_or_default();
+        let raw_key = 1 + self.key_position();
         let mut connections: Vec<Connection> = self
             .fetch(sql, params)
             .await?
@@ -239,8 +267,14 @@ impl SqlStore {
                 key_label(value_at(row, 0), value_at(row, raw_key))
                     .is_some_and(|label| same_key(&label, user_id))
             })
-            .map(|row| self.connection_from(user_id, row.into_iter().skip(1).collect()))
+            .map(|row| {
+                let key = RowKey::on(self.key_name());
+                self.connection_from(user_id, row.into_iter().skip(1).collect(), key)
+            })
             .collect();
+        if let Some(keyless) = self.keyless(user_id) {
+            connections.extend(self.load_keyless(user_id, &keyless).await?);
+        }
         let rows = connections.len();
         for connection in &mut connections {
             connection.snapshot.shared_by(rows);
@@ -248,7 +282,7 @@ impl SqlStore {
         Ok(connections)
     }
 
-    fn connection_from(&self, user_id: &str, values: Vec<SqlValue>) -> Connection {
+    fn connection_from(&self, user_id: &str, values: Vec<SqlValue>, key: RowKey) -> Connection {
         let value_of = |field: Field| -> Option<&SqlValue> {
             self.present
                 .iter()
@@ -296,10 +330,7 @@ impl SqlStore {
                     .zip(values)
                     .map(|(column, value)| (column.field, column.name.clone(), value))
                     .collect(),
-                RowKey {
-                    column: self.key_name().to_owned(),
-                    rows: 1,
-                },
+                key,
             ),
         }
     }
@@ -351,7 +382,12 @@ impl SqlStore {
                         )
                     })
                     .collect();
-                let (key_condition, key_params) = self.key_condition(&key, params.len() + 1);
+                let (key_condition, key_params) = match self.keyless(&key) {
+                    Some(keyless) if connection.key().is_some_and(|k| k.empty.is_some()) => {
+                        self.keyless_write_condition(&keyless, params.len() + 1)
+                    }
+                    _ => self.key_condition(&key, params.len() + 1),
+                };
                 params.extend(key_params);
                 let mut conditions = vec![key_condition];
                 for (column, original) in &group.guards {
