@@ -188,7 +188,7 @@ pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
             "company_name": format!("{name} Ltd"),
             "domain_name": format!("org{}", 700_000 + world.accounts.len() as u64),
             "primary_email": format!("{name}@example.test"),
-            "type": "production",
+            "type": "Production",
             "time_zone": "Europe/London",
             "iso_code": "GBP",
         }),
