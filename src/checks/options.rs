@@ -248,40 +248,36 @@ impl<'a> Options<'a> {
     }
 
     /// A list of text options, each `${NAME}` expanded.
-    pub fn text_list(&mut self, key: &'static str) -> Option<TextList> {
-        let value = self.raw(key)?;
-        let RawValue::List(items) = &value.value else {
-            self.wrong_shape(key, value, "a list");
-            return None;
-        };
-        let texts = items
-            .iter()
-            .filter_map(|item| self.expand_at(key, item))
-            .collect();
-        Some(TextList {
-            at: value.referenced,
-            written: items.len(),
-            items: texts,
-        })
+    pub fn text_list(&mut self, key: &'static str) -> Option<OptionList<Text>> {
+        self.list(key, Self::expand_at)
     }
 
     /// A list whose items are text or `{any_of: [text, …]}`: each item becomes its alternatives
-    /// (a text item is one alternative), each `${NAME}` expanded. Items that do not read are
-    /// located problems and are left out.
-    pub fn alternatives_list(&mut self, key: &'static str) -> Option<AlternativesList> {
+    /// (a text item is one alternative), each `${NAME}` expanded.
+    pub fn alternatives_list(&mut self, key: &'static str) -> Option<OptionList<Vec<Text>>> {
+        self.list(key, Self::alternatives_item)
+    }
+
+    /// A list option read item by item; items that do not read are located problems and are
+    /// left out.
+    fn list<T>(
+        &mut self,
+        key: &'static str,
+        read: impl Fn(&mut Self, &'static str, &S<RawValue>) -> Option<T>,
+    ) -> Option<OptionList<T>> {
         let value = self.raw(key)?;
         let RawValue::List(items) = &value.value else {
             self.wrong_shape(key, value, "a list");
             return None;
         };
-        let alternatives = items
+        let read_items = items
             .iter()
-            .filter_map(|item| self.alternatives_item(key, item))
+            .filter_map(|item| read(self, key, item))
             .collect();
-        Some(AlternativesList {
+        Some(OptionList {
             at: value.referenced,
             written: items.len(),
-            items: alternatives,
+            items: read_items,
         })
     }
 
@@ -341,23 +337,13 @@ impl<'a> Options<'a> {
     }
 }
 
-/// A list of alternatives: where it is, how many items the file has, and those that read.
+/// A list option: where it is, how many items the file has, and those that read.
 #[derive(Debug, Clone)]
-pub struct AlternativesList {
+pub struct OptionList<T> {
     pub at: Location,
     /// Items as written, read or not: an empty list is `written == 0`.
     pub written: usize,
-    /// Each item's alternatives, never empty.
-    pub items: Vec<Vec<Text>>,
-}
-
-/// A list option: where it is, how many items the file has, and those that read as text.
-#[derive(Debug, Clone)]
-pub struct TextList {
-    pub at: Location,
-    /// Items as written, read or not: an empty list is `written == 0`.
-    pub written: usize,
-    pub items: Vec<Text>,
+    pub items: Vec<T>,
 }
 
 #[cfg(test)]
