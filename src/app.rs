@@ -5,7 +5,7 @@
 use crate::{
     Error,
     checks::Kind,
-    cli::{Cli, Command, EndpointArgs, RunArgs, SimArgs, StoreArgs, ValidateArgs},
+    cli::{Cli, Command, EndpointArgs, PipelinesAction, RunArgs, SimArgs, StoreArgs, ValidateArgs},
     demo,
     exit::{self, Ending},
     job::{self, Job, Outputs, Ui, stdout},
@@ -42,6 +42,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
     match cli.command {
         Command::Run(args) => run(*args, ui, &redactor).await,
         Command::Validate(args) => validate(&args, &redactor),
+        Command::Pipelines(args) => pipelines(args.action, ui),
         Command::List => {
             stdout(&list(ui));
             Ok(Ending::Passed)
@@ -53,7 +54,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
 }
 
 async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
-    let pipeline = pipeline::load_file(&args.pipeline)?;
+    let pipeline = pipeline::load(&args.pipeline)?;
     // Every report target is checked before the first request and the first write.
     let outputs = Outputs::check(
         args.output.format,
@@ -139,10 +140,10 @@ fn client_from_env() -> Clients {
 fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<Ending, Error> {
     let mut failed = 0;
     for file in &args.files {
-        match pipeline::load_file(file) {
+        match pipeline::load(file) {
             Ok(pipeline) => stdout(&format!(
                 "ok  {}: `{}` ({} app, {} checks)\n",
-                text::safe(&file.display().to_string()),
+                text::safe(&pipeline.source),
                 text::echo(&pipeline.name, ECHO_CHARS),
                 pipeline.app.name(),
                 pipeline.checks.len()
@@ -163,6 +164,40 @@ fn validate(args: &ValidateArgs, redactor: &Redactor) -> Result<Ending, Error> {
     } else {
         Ok(Ending::Passed)
     }
+}
+
+/// `pipelines`: the built-ins as a table; `pipelines show NAME`: one's YAML, verbatim.
+fn pipelines(action: Option<PipelinesAction>, ui: Ui) -> Result<Ending, Error> {
+    let names: Vec<&str> = pipeline::BUILTINS.iter().map(|b| b.name).collect();
+    if let Some(PipelinesAction::Show { name }) = action {
+        let Some(builtin) = pipeline::Builtin::find(&name) else {
+            let near = pipeline::closest(&name, names.iter().copied())
+                .map(|near| format!("; did you mean `{near}`?"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!(
+                "no built-in pipeline `{}` (the built-ins: {}){near}",
+                text::echo(&name, ECHO_CHARS),
+                names.join(", ")
+            )));
+        };
+        stdout(builtin.text);
+        return Ok(Ending::Passed);
+    }
+    let mut table = new_table(&["Name", "App", "Checks", "Pipeline"], ui.width);
+    for builtin in pipeline::BUILTINS {
+        let pipeline = builtin.load(&|_| None)?;
+        let about = pipeline.description.unwrap_or(pipeline.name);
+        table.add_row(vec![
+            builtin.name.to_owned(),
+            pipeline.app.name().to_owned(),
+            pipeline.checks.len().to_string(),
+            about,
+        ]);
+    }
+    stdout(&format!(
+        "{table}\n`-p NAME` runs one; `zoho-doctor pipelines show NAME > mine.yaml` prints one to customise (then `-p ./mine.yaml`).\n"
+    ));
+    Ok(Ending::Passed)
 }
 
 fn list(ui: Ui) -> String {
@@ -274,7 +309,7 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
     if let Some(path) = &args.seed_store {
         demo::write_seed_store(path, sim.seeds()).await?;
         stdout(&format!(
-            "seeded {} connections (one per scenario, with their OAuth client) into sqlite://{}\ntry: zoho-doctor run -p checks/desk.yaml --store sqlite://{} --all\n",
+            "seeded {} connections (one per scenario, with their OAuth client) into sqlite://{}\ntry: zoho-doctor run -p desk --store sqlite://{} --all\n",
             sim.seeds().len(),
             path.display(),
             path.display()

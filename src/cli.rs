@@ -48,8 +48,10 @@ pub enum Command {
     /// Run a pipeline over stored connections
     #[command(after_help = EXIT_CODES)]
     Run(Box<RunArgs>),
-    /// Parse and validate pipeline files (no network, no store)
+    /// Parse and validate pipelines, built-in or files (no network, no store)
     Validate(ValidateArgs),
+    /// List the built-in pipelines; `pipelines show NAME` prints one's YAML to customise
+    Pipelines(PipelinesArgs),
     /// List the check kinds and what each verifies
     List,
     /// Explain a Zoho error code (diagnosis, likely cause, fix); without CODE, list them all
@@ -62,8 +64,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The pipeline file, e.g. checks/desk.yaml
-    #[arg(short = 'p', long = "pipeline", value_name = "FILE")]
+    /// The pipeline: a built-in's name (desk, crm, onboarding; `zoho-doctor pipelines` lists
+    /// them) or a file, named with a `/` or a `.yaml`/`.yml` suffix (./mine.yaml)
+    #[arg(short = 'p', long = "pipeline", value_name = "NAME|FILE")]
     pub pipeline: PathBuf,
 
     #[command(flatten)]
@@ -160,9 +163,24 @@ pub struct EndpointArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Pipeline files to validate
-    #[arg(required = true, value_name = "FILE")]
+    /// Pipelines to validate: built-in names (desk) or files (./mine.yaml)
+    #[arg(required = true, value_name = "NAME|FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PipelinesArgs {
+    #[command(subcommand)]
+    pub action: Option<PipelinesAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PipelinesAction {
+    /// Print a built-in pipeline's YAML verbatim (`pipelines show desk > mine.yaml`)
+    Show {
+        /// The built-in's name: desk, crm or onboarding
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

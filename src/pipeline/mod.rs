@@ -1,6 +1,8 @@
 //! Pipelines: the YAML files of ordered checks. `raw` mirrors the YAML, `validate` turns it
-//! into a `Pipeline` once (nothing downstream re-validates), `graph` orders the checks.
+//! into a `Pipeline` once (nothing downstream re-validates), `graph` orders the checks;
+//! `builtin` holds the shipped ones and tells a built-in's name from a file.
 
+mod builtin;
 mod duration;
 mod error;
 mod graph;
@@ -12,6 +14,7 @@ mod validate;
 
 use std::{path::Path, time::Duration};
 
+pub use builtin::{BUILTINS, Builtin, Choice, choose};
 pub use duration::parse_duration;
 pub use error::{PipelineError, PipelineErrors};
 pub use suggest::closest;
@@ -28,7 +31,7 @@ pub struct Pipeline {
     pub app: App,
     pub settings: Settings,
     pub checks: Vec<CheckDef>,
-    /// The file it came from, for messages.
+    /// The file it came from (`builtin:desk` for a built-in), for messages and reports.
     pub source: String,
 }
 
@@ -42,6 +45,14 @@ pub struct CheckDef {
     /// Must have finished, whatever its result, before this check runs.
     pub after: Vec<usize>,
     pub timeout: Duration,
+}
+
+/// Loads what a `-p` value names: a built-in (`desk`) or a file (`./desk`, `mine.yaml`).
+pub fn load(value: &Path) -> Result<Pipeline, PipelineErrors> {
+    match choose(value)? {
+        Choice::Builtin(builtin) => builtin.load(&|var| std::env::var(var).ok()),
+        Choice::File(path) => load_file(path),
+    }
 }
 
 /// Reads and validates a pipeline file. Environment variables come from the process.
@@ -67,8 +78,8 @@ pub fn load_str(
     validate::validate(raw, file, env)
 }
 
-/// The pipelines shipped with zoho-doctor, embedded so `demo` works from any directory.
+/// The built-ins as `(source, text)` pairs, for `load_str` (the demo runs these).
 pub mod shipped {
-    pub const DESK: (&str, &str) = ("checks/desk.yaml", include_str!("../../checks/desk.yaml"));
-    pub const CRM: (&str, &str) = ("checks/crm.yaml", include_str!("../../checks/crm.yaml"));
+    pub const DESK: (&str, &str) = (super::builtin::DESK.source, super::builtin::DESK.text);
+    pub const CRM: (&str, &str) = (super::builtin::CRM.source, super::builtin::CRM.text);
 }
