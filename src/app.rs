@@ -32,12 +32,12 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
     // Known to the redactor before anything is read or printed: a pipeline's `${…}` could
     // expand a secret into an error message.
     let store_url = match &cli.command {
-        Command::Run(args) => Some(args.store.store.as_str()),
+        Command::Run(args) => Some(store_url(&args.store).0),
         _ => None,
     };
     redactor.register_all(&secrets::of_run(
         &|name| std::env::var(name).ok(),
-        store_url,
+        store_url.as_deref(),
     ));
     match cli.command {
         Command::Run(args) => run(*args, ui, &redactor).await,
@@ -54,6 +54,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
 }
 
 async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
+    let users = selection(&args)?;
     let pipeline = pipeline::load(&args.pipeline)?;
     // Every report target is checked before the first request and the first write.
     let outputs = Outputs::check(
@@ -63,15 +64,25 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
     )?;
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;
-    warn_if_password_in_arguments(&args.store.store);
-    let store = Store::open(&args.store.store, mapping, args.fix).await?;
+    let (url, from) = store_url(&args.store);
+    if from == StoreFrom::Flag {
+        warn_if_password_in_arguments(&url);
+    }
+    if from == StoreFrom::Default && !std::path::Path::new(store::DEFAULT_FILE).exists() {
+        return Err(Error::Usage(format!(
+            "no store given, and the default store sqlite://{} does not exist in this directory; name yours with `--store URL` or the ZOHO_DOCTOR_STORE variable: {}",
+            store::DEFAULT_FILE,
+            store::SCHEMES
+        )));
+    }
+    let store = Store::open(&url, mapping, args.fix).await?;
     // From the first request on, Ctrl-C and SIGTERM let the connections in flight finish and
     // the reports be written; a second signal stops at once.
     let interrupt = Interrupt::on_signals(exit::exit_now);
     let job = Job {
         pipeline,
         store,
-        users: (!args.all).then_some(args.users),
+        users,
         endpoints,
         force_refresh: args.force_refresh,
         fix: args.fix,
@@ -81,6 +92,20 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
     let report = job::execute(job, ui, redactor).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
     Ok(job::ending(&report, &interrupt))
+}
+
+/// The users `run` checks: those of `--user`, or every one (`None`) for `--all` and for the
+/// `env:` store, whose one connection needs no choosing.
+fn selection(args: &RunArgs) -> Result<Option<Vec<String>>, Error> {
+    if !args.users.is_empty() {
+        return Ok(Some(args.users.clone()));
+    }
+    if args.all || store::is_env(&store_url(&args.store).0) {
+        return Ok(None);
+    }
+    Err(Error::Usage(
+        "no connection selected: pass `--user ID` (repeatable) for the connections to check, or `--all` for every one in the store".to_owned(),
+    ))
 }
 
 /// The preset named by `--schema`, adjusted by `--table` and `--column`.
@@ -102,11 +127,40 @@ fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
     Ok(mapping)
 }
 
+/// Where the store URL came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoreFrom {
+    Flag,
+    Env,
+    Default,
+}
+
+/// A variable's value, unless unset or blank (a blank one is no choice).
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+/// `--store`, else `ZOHO_DOCTOR_STORE`, else the default. Read here rather than by clap, whose
+/// usage lines list an env-given argument as if typed.
+fn store_url(args: &StoreArgs) -> (String, StoreFrom) {
+    if let Some(url) = &args.store {
+        return (url.clone(), StoreFrom::Flag);
+    }
+    match env_value("ZOHO_DOCTOR_STORE") {
+        Some(url) => (url, StoreFrom::Env),
+        None => (
+            format!("sqlite://{}", store::DEFAULT_FILE),
+            StoreFrom::Default,
+        ),
+    }
+}
+
 /// A password in `--store` is visible to everyone on the machine through `ps`.
 fn warn_if_password_in_arguments(url: &str) {
-    let from_env = std::env::var("ZOHO_DOCTOR_STORE").is_ok_and(|env| env == url);
     let has_password = store::url_password(url).is_some();
-    if has_password && !from_env {
+    if has_password {
         job::stderr(
             "zoho-doctor: warning: the --store URL holds a password, which `ps` shows to every user; pass it in ZOHO_DOCTOR_STORE instead\n",
         );
@@ -117,15 +171,18 @@ pub fn endpoints_from(args: &EndpointArgs) -> Result<Endpoints, Error> {
     Ok(Endpoints::with_overrides(
         Override {
             source_name: "ZOHO_ACCOUNTS_URL / --accounts-url",
-            value: args.accounts_url.clone(),
+            value: args
+                .accounts_url
+                .clone()
+                .or_else(|| env_value("ZOHO_ACCOUNTS_URL")),
         },
         Override {
             source_name: "ZOHO_API_URL / --api-url",
-            value: args.api_url.clone(),
+            value: args.api_url.clone().or_else(|| env_value("ZOHO_API_URL")),
         },
         Override {
             source_name: "ZOHO_DESK_URL / --desk-url",
-            value: args.desk_url.clone(),
+            value: args.desk_url.clone().or_else(|| env_value("ZOHO_DESK_URL")),
         },
     )?)
 }

@@ -72,8 +72,9 @@ pub struct RunArgs {
     #[command(flatten)]
     pub store: StoreArgs,
 
-    /// Check this user's connection (repeatable)
-    #[arg(long = "user", value_name = "ID", required_unless_present = "all")]
+    /// Check this user's connection (repeatable); one of --user and --all is needed, except
+    /// with the env: store, which holds one connection
+    #[arg(long = "user", value_name = "ID")]
     pub users: Vec<String>,
 
     /// Check every connection in the store
@@ -99,15 +100,12 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The connection store: sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB or env:
-    #[arg(
-        long,
-        env = "ZOHO_DOCTOR_STORE",
-        hide_env_values = true,
-        default_value = "sqlite://zoho-doctor.db",
-        value_name = "URL"
-    )]
-    pub store: String,
+    /// The connection store: sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB
+    /// (or mariadb://…) or env: [env: ZOHO_DOCTOR_STORE] [default: sqlite://zoho-doctor.db]
+    // Read from the environment at run time, not by clap: clap's error usage lines list an
+    // env-given argument as if it had been typed.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 
     /// The table layout: `seed` (zoho_connections) or `zoho-sdk` (the SDKs' oauthtoken table)
     #[arg(long, default_value = "seed", value_name = "PRESET")]
@@ -148,16 +146,19 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct EndpointArgs {
-    /// Accounts server base URL; `{dc}` is replaced by the data centre code
-    #[arg(long, env = "ZOHO_ACCOUNTS_URL", value_name = "URL")]
+    /// Accounts server base URL; `{dc}` is replaced by the data centre code [env:
+    /// ZOHO_ACCOUNTS_URL]
+    // Like --store, each of these is read from its environment variable by `app`, not clap.
+    #[arg(long, value_name = "URL")]
     pub accounts_url: Option<String>,
 
-    /// Generic API base URL (wins over the token's api_domain); may contain `{dc}`
-    #[arg(long, env = "ZOHO_API_URL", value_name = "URL")]
+    /// Generic API base URL (wins over the token's api_domain); may contain `{dc}` [env:
+    /// ZOHO_API_URL]
+    #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
 
-    /// Zoho Desk base URL; may contain `{dc}`
-    #[arg(long, env = "ZOHO_DESK_URL", value_name = "URL")]
+    /// Zoho Desk base URL; may contain `{dc}` [env: ZOHO_DESK_URL]
+    #[arg(long, value_name = "URL")]
     pub desk_url: Option<String>,
 }
 

@@ -95,10 +95,99 @@ fn an_invalid_pipeline_stops_run_before_the_store_is_opened() {
 }
 
 #[test]
-fn run_without_users_or_all_is_a_usage_error() {
-    let (code, _, stderr) = output(command().args(["run", "-p", &desk_pipeline()]));
+fn run_without_users_or_all_is_a_usage_error_naming_both() {
+    let (code, stdout, stderr) = output(command().args([
+        "run",
+        "-p",
+        "desk",
+        "--store",
+        "sqlite:///nonexistent/dir/x.db",
+    ]));
     assert_eq!(code, 2);
-    assert!(stderr.contains("--user"), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("no connection selected: pass `--user ID` (repeatable)")
+            && stderr.contains("or `--all`"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("nonexistent"),
+        "store not opened: {stderr}"
+    );
+}
+
+#[test]
+fn the_env_store_needs_no_user_or_all() {
+    // Without its variables the env: store stops on the first one it needs: the selection
+    // itself was accepted.
+    let (code, _, stderr) = output(command().args(["run", "-p", "desk", "--store", "env:"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the env: store needs ZOHO_CLIENT_ID"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no connection selected"), "{stderr}");
+}
+
+/// Values only the environment holds: none may show in help, a usage line or an error.
+const CANARIES: [(&str, &str); 4] = [
+    (
+        "ZOHO_DOCTOR_STORE",
+        "postgres://app:canary-pw@canary-db.example/app",
+    ),
+    ("ZOHO_ACCOUNTS_URL", "https://canary-accounts.example/{dc}"),
+    ("ZOHO_API_URL", "https://canary-api.example/{dc}"),
+    ("ZOHO_DESK_URL", "https://canary-desk.example/{dc}"),
+];
+
+#[test]
+fn values_from_the_environment_never_show_in_help_or_errors() {
+    let runs: [&[&str]; 7] = [
+        &["run", "--help"],
+        &["--help"],
+        &["run", "-p", "desk", "--user", "a", "--all"],
+        &["run", "--user", "a"],
+        &["run", "-p", "desk", "--bogus"],
+        &["run", "-p", "desk", "--format", "xml"],
+        &["run", "-p", "desk"],
+    ];
+    for args in runs {
+        let mut cmd = command();
+        for (name, value) in CANARIES {
+            cmd.env(name, value);
+        }
+        let (code, stdout, stderr) = output(cmd.args(args));
+        assert!(code == 0 || code == 2, "{args:?}: {code}");
+        for shown in [&stdout, &stderr] {
+            assert!(
+                !shown.contains("canary"),
+                "{args:?} shows a value:\n{shown}"
+            );
+            // Nor is an env-given argument listed as if typed.
+            assert!(
+                !shown.contains("--api-url <URL> --desk-url"),
+                "{args:?}:\n{shown}"
+            );
+        }
+    }
+    let (_, stdout, _) = output(command().args(["run", "--help"]));
+    for (name, _) in CANARIES {
+        assert!(stdout.contains(name), "help names {name}:\n{stdout}");
+    }
+}
+
+#[test]
+fn endpoint_variables_still_reach_the_run() {
+    let (code, _, stderr) = output(
+        command()
+            .env("ZOHO_API_URL", "not a url")
+            .args(["run", "-p", "desk", "--all"]),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("ZOHO_API_URL / --api-url: `not a url` is not a valid URL"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -114,6 +114,17 @@ pub enum StoreError {
     EnvMissing(&'static str),
 }
 
+/// The SQLite file `--store` defaults to, in the current directory.
+pub const DEFAULT_FILE: &str = "zoho-doctor.db";
+
+/// The store URLs zoho-doctor reads, for messages.
+pub const SCHEMES: &str = "sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB (or mariadb://USER@HOST/DB) or env:";
+
+/// `env:` (or `env`): the one connection held in environment variables.
+pub fn is_env(url: &str) -> bool {
+    url == "env:" || url == "env"
+}
+
 /// A source of connections.
 pub enum Store {
     Sql(SqlStore),
@@ -124,7 +135,7 @@ pub enum Store {
 impl Store {
     /// Opens a store URL; read-only unless `writable` (`--fix`): nothing is written otherwise.
     pub async fn open(url: &str, mapping: Mapping, writable: bool) -> Result<Store, StoreError> {
-        if url == "env:" || url == "env" {
+        if is_env(url) {
             let store = EnvStore::open(&|name| std::env::var(name).ok())?;
             return Ok(Store::Env(Box::new(store)));
         }
