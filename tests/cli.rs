@@ -339,3 +339,79 @@ fn list_names_every_check_kind() {
         );
     }
 }
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    output(command().current_dir(dir).args(args))
+}
+
+#[test]
+fn a_bare_store_path_suggests_its_sqlite_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_in(
+        dir.path(),
+        &["run", "-p", "desk", "--store", "app.db", "--all"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("store `app.db` has no scheme; did you mean `sqlite://app.db`?"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_default_store_names_the_flag_and_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_in(dir.path(), &["run", "-p", "desk", "--all"]);
+    assert_eq!(code, 2);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr
+            .contains("the default store sqlite://zoho-doctor.db does not exist in this directory")
+            && stderr.contains("`--store URL`")
+            && stderr.contains("ZOHO_DOCTOR_STORE"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("zoho-doctor.db").exists(),
+        "no store file is created"
+    );
+}
+
+#[test]
+fn an_unsupported_scheme_lists_every_store_env_and_mariadb_included() {
+    let (code, _, stderr) = output(command().args([
+        "run",
+        "-p",
+        "desk",
+        "--store",
+        "redis://cache.example/0",
+        "--all",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unsupported store `redis://cache.example/0`")
+            && stderr.contains("sqlite://PATH")
+            && stderr.contains("mariadb://USER@HOST/DB")
+            && stderr.contains(" or env:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn mariadb_urls_are_read_as_mysql() {
+    // Port 1 refuses: the URL was accepted and a MySQL connection attempted.
+    let (code, _, stderr) = output(command().args([
+        "run",
+        "-p",
+        "desk",
+        "--store",
+        "mariadb://root@127.0.0.1:1/app",
+        "--all",
+    ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot open store mariadb://root@127.0.0.1:1/app: 127.0.0.1:1/app"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unsupported"), "{stderr}");
+}

@@ -17,7 +17,7 @@ pub use env::{ENV_USER, EnvStore};
 pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue, hex_literal};
 pub use presets::{Column, Field, Mapping};
 pub use row::{RowKey, Snapshot, Unreadable};
-pub use sql::{SqlStore, display_url, url_password};
+pub use sql::{SqlStore, display_url, sqlite_guess, url_password};
 pub use stored::Stored;
 pub use writeback::{WriteBack, looks_encrypted};
 pub use written::{EnvValue, NotStored, Shown, WriteResult};
@@ -71,10 +71,10 @@ impl Connection {
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error(
-        "unsupported store `{0}`; use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
-    )]
+    #[error("unsupported store `{0}`; use {schemes}", schemes = SCHEMES)]
     Scheme(String),
+    #[error("store `{url}` has no scheme; did you mean `{sqlite}`? (stores: {schemes})", schemes = SCHEMES)]
+    NoScheme { url: String, sqlite: String },
     #[error("cannot open store {url}: {reason}")]
     Open { url: String, reason: String },
     #[error(
@@ -138,6 +138,12 @@ impl Store {
         if is_env(url) {
             let store = EnvStore::open(&|name| std::env::var(name).ok())?;
             return Ok(Store::Env(Box::new(store)));
+        }
+        if let Some(sqlite) = sqlite_guess(url) {
+            return Err(StoreError::NoScheme {
+                url: display_url(url),
+                sqlite: display_url(&sqlite),
+            });
         }
         Ok(Store::Sql(SqlStore::open(url, mapping, writable).await?))
     }

@@ -21,7 +21,7 @@ use sqlx::{
 use decode::{database_reason, mysql_value, postgres_value, sqlite_value};
 use dialect::{bind_mysql, bind_postgres, bind_sqlite, key_label, same_key, validate_identifier};
 use store_url::target_of;
-pub use store_url::{display_url, url_password};
+pub use store_url::{display_url, sqlite_guess, url_password};
 
 use super::{
     Connection, ExpiryField, Field, Mapping, NotStored, RowKey, Snapshot, SqlValue, StoreError,

@@ -1,5 +1,6 @@
 //! Store URLs in messages: the password masked (even in a URL too odd to parse), found without
-//! parsing, and the `host:port/database` a "cannot reach" message names.
+//! parsing, the `host:port/database` a "cannot reach" message names, and the `sqlite://` URL a
+//! bare path was meant as.
 
 /// The URL with any password masked, for every message — even a URL too odd to parse (a
 /// password holding `/`, say).
@@ -24,6 +25,13 @@ pub fn url_password(url: &str) -> Option<String> {
     let (userinfo, _) = rest.rsplit_once('@')?;
     let (_, password) = userinfo.split_once(':')?;
     (!password.is_empty()).then(|| password.to_owned())
+}
+
+/// `--store app.db` (a path, no scheme) was meant as `sqlite://app.db`; `None` for anything with
+/// a scheme (or a `:`, which a plain path rarely holds) and for `env`.
+pub fn sqlite_guess(url: &str) -> Option<String> {
+    let bare = !url.is_empty() && !url.contains(':') && url != "env";
+    bare.then(|| format!("sqlite://{url}"))
 }
 
 /// `host:port/database` of a URL, for "cannot reach" messages.
@@ -55,5 +63,24 @@ mod tests {
             "postgres://app:***@127.0.0.1:1/x"
         );
         assert_eq!(target_of("postgres://app:hunter2@db:5432/x"), "db:5432/x");
+    }
+
+    #[test]
+    fn a_bare_path_is_guessed_as_sqlite() {
+        assert_eq!(sqlite_guess("app.db").as_deref(), Some("sqlite://app.db"));
+        assert_eq!(
+            sqlite_guess("/var/lib/app.db").as_deref(),
+            Some("sqlite:///var/lib/app.db")
+        );
+        for url in [
+            "sqlite://app.db",
+            "sqlite:app.db",
+            "env:",
+            "env",
+            "redis://x",
+            "",
+        ] {
+            assert_eq!(sqlite_guess(url), None, "{url}");
+        }
     }
 }
