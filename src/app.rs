@@ -2,6 +2,8 @@
 //! `main`, which prints them once; how a command ended goes to `exit` for its code. Everything
 //! printed on stdout goes through `job::stdout` (a reader that has gone stops it quietly).
 
+use clap::CommandFactory as _;
+
 use crate::{
     Error,
     checks::Kind,
@@ -50,6 +52,13 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
         Command::Explain(args) => explain(args.code.as_deref(), ui),
         Command::Demo(args) => demo::run(args, ui, &redactor).await,
         Command::Sim(args) => sim(args).await,
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "zoho-doctor", &mut script);
+            stdout(&String::from_utf8_lossy(&script));
+            Ok(Ending::Passed)
+        }
+        Command::Man(args) => man(args.subcommand.as_deref()),
     }
 }
 
@@ -254,6 +263,39 @@ fn pipelines(action: Option<PipelinesAction>, ui: Ui) -> Result<Ending, Error> {
     stdout(&format!(
         "{table}\n`-p NAME` runs one; `zoho-doctor pipelines show NAME > mine.yaml` prints one to customise (then `-p ./mine.yaml`).\n"
     ));
+    Ok(Ending::Passed)
+}
+
+/// `man`: the main page, or one subcommand's (`zoho-doctor-run(1)`, as the main page refers to it).
+fn man(subcommand: Option<&str>) -> Result<Ending, Error> {
+    let mut command = Cli::command();
+    // Built, a subcommand carries its page name (`zoho-doctor-run`).
+    command.build();
+    let command = match subcommand {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            Some(found) => found.clone().version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let names: Vec<&str> = command
+                    .get_subcommands()
+                    .map(|sub| sub.get_name())
+                    .collect();
+                let near = pipeline::closest(name, names.iter().copied())
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
+                return Err(Error::Usage(format!(
+                    "no subcommand `{}` (the subcommands: {}){near}",
+                    text::echo(name, ECHO_CHARS),
+                    names.join(", ")
+                )));
+            }
+        },
+    };
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command)
+        .render(&mut page)
+        .map_err(|err| Error::io("render the man page to", "stdout", err))?;
+    stdout(&String::from_utf8_lossy(&page));
     Ok(Ending::Passed)
 }
 

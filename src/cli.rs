@@ -60,6 +60,23 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the Zoho simulator standalone (accounts server and Desk on loopback)
     Sim(SimArgs),
+    /// Print a shell completion script (`zoho-doctor completions bash > ~/.local/share/bash-completion/completions/zoho-doctor`)
+    Completions(CompletionsArgs),
+    /// Print the man page as roff (`zoho-doctor man > zoho-doctor.1`; `man run > zoho-doctor-run.1`)
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's page instead of the main one
+    pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -415,3 +415,76 @@ fn mariadb_urls_are_read_as_mysql() {
     );
     assert!(!stderr.contains("unsupported"), "{stderr}");
 }
+
+#[test]
+fn completions_come_from_the_clap_definition_for_each_shell() {
+    let (code, bash, _) = output(command().args(["completions", "bash"]));
+    assert_eq!(code, 0);
+    for needle in [
+        "zoho-doctor",
+        "pipelines",
+        "validate",
+        "--pipeline",
+        "--store",
+    ] {
+        assert!(bash.contains(needle), "bash completion lacks {needle}");
+    }
+    for (shell, marker) in [
+        ("zsh", "#compdef zoho-doctor"),
+        ("fish", "complete -c zoho-doctor"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let (code, script, _) = output(command().args(["completions", shell]));
+        assert_eq!(code, 0, "{shell}");
+        assert!(script.contains(marker), "{shell}: {marker} missing");
+        assert!(script.contains("pipeline"), "{shell}");
+    }
+    let (code, _, stderr) = output(command().args(["completions", "tcsh"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("possible values: bash"), "{stderr}");
+}
+
+#[test]
+fn man_prints_a_roff_page_naming_the_subcommands_and_one_per_subcommand() {
+    // clap_mangen opens with the definition of the apostrophe string (`.ie`/`.el`), then `.TH`.
+    let first_macro = |page: &str| {
+        page.lines()
+            .find(|line| !line.starts_with(".ie ") && !line.starts_with(".el "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (code, page, _) = output(command().arg("man"));
+    assert_eq!(code, 0);
+    assert!(
+        first_macro(&page).starts_with(".TH zoho-doctor 1"),
+        "{page}"
+    );
+    assert!(
+        page.contains(".SH NAME") && page.contains(".SH SUBCOMMANDS"),
+        "{page}"
+    );
+    for subcommand in ["run", "validate", "pipelines", "completions", "man"] {
+        assert!(
+            page.contains(&format!("zoho\\-doctor\\-{subcommand}(1)")),
+            "{subcommand} not named:\n{page}"
+        );
+    }
+
+    let (code, run, _) = output(command().args(["man", "run"]));
+    assert_eq!(code, 0);
+    assert!(
+        first_macro(&run).starts_with(".TH zoho-doctor-run 1"),
+        "{run}"
+    );
+    assert!(
+        run.contains("\\-\\-pipeline") && run.contains("\\-\\-store"),
+        "{run}"
+    );
+
+    let (code, _, stderr) = output(command().args(["man", "rn"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no subcommand `rn`") && stderr.contains("did you mean `run`?"),
+        "{stderr}"
+    );
+}
