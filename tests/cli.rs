@@ -250,3 +250,10 @@ fn list_names_every_check_kind() {
         );
     }
 }
+
+#[test]
+fn sim_latency_is_read_as_a_pipeline_duration() {
+    let (code, _, stderr) = output(command().args(["sim", "--latency", "50"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no unit"), "{stderr}");
+}
