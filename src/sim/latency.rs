@@ -45,6 +45,20 @@ impl Wire {
             .unwrap_or(0)
     }
 
+    /// Requests with this method whose path ends with `suffix`, over every data centre.
+    pub fn requests_ending(&self, method: &str, suffix: &str) -> usize {
+        let method = format!("{method} ");
+        self.paths()
+            .iter()
+            .filter(|(request, _)| {
+                request
+                    .strip_prefix(&method)
+                    .is_some_and(|path| path.ends_with(suffix))
+            })
+            .map(|(_, count)| count)
+            .sum()
+    }
+
     fn paths(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
         self.paths
             .lock()

@@ -157,6 +157,12 @@ impl Sim {
         self.wire.requests_to(method, path)
     }
 
+    /// How many requests had this method and a path ending with `suffix`, over every data
+    /// centre (`"GET"`, `"/api/v1/organizations"`).
+    pub fn requests_ending(&self, method: &str, suffix: &str) -> usize {
+        self.wire.requests_ending(method, suffix)
+    }
+
     /// Every answer (every endpoint, the accounts server included) waits this long first, as
     /// Zoho's round trip would. Zero, the default, answers at once; it may change while serving.
     pub fn set_latency(&self, latency: Duration) {
