@@ -392,6 +392,9 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
     for (user, fault) in faults {
         sim.set_fault(&user, fault);
     }
+    if let Some(latency) = args.latency {
+        sim.set_latency(latency);
+    }
     stdout(&format!(
         "zoho-doctor simulator on {} (Ctrl-C stops it)\nexport ZOHO_ACCOUNTS_URL='{}'\nexport ZOHO_API_URL='{}'\nexport ZOHO_DESK_URL='{}'\n",
         sim.base_url(),
@@ -399,6 +402,9 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
         sim.api_url(),
         sim.desk_url()
     ));
+    if let Some(latency) = args.latency {
+        stdout(&format!("every answer waits {latency:?} first\n"));
+    }
     if !args.hostile.is_empty() {
         stdout(&format!(
             "raw port (slow-drip, reset-mid-body; everything else passes through): http://{}\n",

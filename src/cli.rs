@@ -241,4 +241,9 @@ pub struct SimArgs {
     /// reset-mid-body (the last two through the raw port printed at start). Repeatable
     #[arg(long, value_name = "USER=SERVICE:ANSWER")]
     pub hostile: Vec<String>,
+
+    /// Wait this long before every answer, the accounts server's included (e.g. 50ms, as Zoho's
+    /// round trip), so a fleet benchmark meets real latency
+    #[arg(long, value_name = "DURATION", value_parser = crate::pipeline::parse_duration)]
+    pub latency: Option<std::time::Duration>,
 }

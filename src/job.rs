@@ -255,6 +255,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         clients: job.clients,
         redactor: redactor.clone(),
         app: job.pipeline.app,
+        shared: Default::default(),
     });
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);

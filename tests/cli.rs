@@ -488,3 +488,10 @@ fn man_prints_a_roff_page_naming_the_subcommands_and_one_per_subcommand() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sim_latency_is_read_as_a_pipeline_duration() {
+    let (code, _, stderr) = output(command().args(["sim", "--latency", "50"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no unit"), "{stderr}");
+}

@@ -1,7 +1,14 @@
 //! What a check may read: the run's environment (HTTP client, endpoints, settings, flags), the
-//! connection row, and a snapshot of the facts earlier checks discovered.
+//! connection row, a snapshot of the facts earlier checks discovered, and the Zoho answers
+//! several checks need, asked once per connection (`SharedAnswers`).
 
-use std::sync::Arc;
+use std::{
+    hash::{Hash, Hasher},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use chrono::{DateTime, Utc};
 
@@ -11,7 +18,12 @@ use crate::{
     checks::facts::{Facts, TokenFact},
     redact::Redactor,
     store::Connection,
-    zoho::{App, DataCentre, endpoints::Endpoints, http::ZohoHttp, oauth::Clients},
+    zoho::{
+        AccessToken, App, DataCentre, desk,
+        endpoints::Endpoints,
+        http::{Answer, HttpError, ZohoHttp},
+        oauth::Clients,
+    },
 };
 
 /// A fact a check needs is missing: the check is skipped with this reason.
@@ -42,6 +54,49 @@ pub struct RunEnv {
     pub redactor: Redactor,
     /// The pipeline's Zoho product.
     pub app: App,
+    /// Answers several checks need, asked once: in a connection's copy, that connection's.
+    pub shared: SharedAnswers,
+}
+
+/// One connection's Zoho answers that several checks need (`GET /organizations`: the org id,
+/// the portal, the scope probe), each asked once: the first check to need it asks, the others
+/// await that answer. Keyed by the URL and the token: a call with another token or host is its
+/// own.
+#[derive(Default)]
+pub struct SharedAnswers {
+    organizations: tokio::sync::OnceCell<SharedGet>,
+}
+
+struct SharedGet {
+    url: String,
+    /// A hash of the token it was asked with: the token itself stays where it is.
+    token: u64,
+    answer: Result<Answer, HttpError>,
+}
+
+/// An answer from `SharedAnswers`, and whether another check asked for it.
+pub struct Shared {
+    pub answer: Result<Answer, HttpError>,
+    /// Another check asked; this one awaited its answer.
+    pub shared: bool,
+}
+
+impl Shared {
+    /// The evidence line of a shared call: its summary, and that the connection's checks share
+    /// it (the `-v` trace shows the one exchange). Worded alike for the check that asked and
+    /// those that awaited it: which one asks is a race, and reports must not change with it.
+    pub fn summary(answer: &Answer) -> String {
+        format!(
+            "{} (asked once; shared by this connection's checks)",
+            answer.summary()
+        )
+    }
+}
+
+fn token_key(token: &AccessToken) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    secrecy::ExposeSecret::expose_secret(token.secret()).hash(&mut hasher);
+    hasher.finish()
 }
 
 impl RunEnv {
@@ -59,6 +114,8 @@ impl RunEnv {
             clients: self.clients.clone(),
             redactor,
             app: self.app,
+            // Each connection asks for itself.
+            shared: SharedAnswers::default(),
         }
     }
 }
@@ -120,6 +177,38 @@ impl CheckContext {
         }
     }
 
+    /// `GET {desk}/api/v1/organizations` with `token`, asked once per connection: the first
+    /// check asks, the others await its answer (`Shared::shared` then says so).
+    pub async fn desk_organizations(&self, token: &AccessToken) -> Shared {
+        let base = self.desk_base();
+        let url = format!("{base}/api/v1/organizations");
+        let key = token_key(token);
+        let asked = AtomicBool::new(false);
+        let got = self
+            .env
+            .shared
+            .organizations
+            .get_or_init(|| async {
+                asked.store(true, Ordering::Relaxed);
+                SharedGet {
+                    url: url.clone(),
+                    token: key,
+                    answer: desk::get(&self.env.http, &base, "/organizations", token, None).await,
+                }
+            })
+            .await;
+        if got.url == url && got.token == key {
+            return Shared {
+                answer: got.answer.clone(),
+                shared: !asked.load(Ordering::Relaxed),
+            };
+        }
+        Shared {
+            answer: desk::get(&self.env.http, &base, "/organizations", token, None).await,
+            shared: false,
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
@@ -138,6 +227,37 @@ mod tests {
         checks::{facts::Facts, testing::*},
         zoho::{App, DataCentre},
     };
+
+    #[tokio::test]
+    async fn the_organisations_are_asked_once_per_token_and_the_others_share_the_answer() {
+        let sim = simulator().await;
+        let ctx = context(sim_env(&sim, App::Desk), None, Facts::default());
+        let (ada, bob) = (
+            crate::zoho::AccessToken::new("ada-token".to_owned()),
+            crate::zoho::AccessToken::new("bob-token".to_owned()),
+        );
+        let (first, second) =
+            tokio::join!(ctx.desk_organizations(&ada), ctx.desk_organizations(&ada));
+        assert_eq!(sim.requests_ending("GET", "/api/v1/organizations"), 1);
+        assert_eq!(
+            [first.shared, second.shared]
+                .map(usize::from)
+                .iter()
+                .sum::<usize>(),
+            1,
+            "exactly one asked"
+        );
+        let status = |shared: &super::Shared| shared.answer.as_ref().map(|a| a.status).ok();
+        assert_eq!(status(&first), status(&second));
+        // Another token is its own call, never the shared answer.
+        let other = ctx.desk_organizations(&bob).await;
+        assert!(!other.shared);
+        assert_eq!(sim.requests_ending("GET", "/api/v1/organizations"), 2);
+        // A connection's copy of the run asks for itself.
+        let copy = context(ctx.env.for_connection(), None, Facts::default());
+        assert!(!copy.desk_organizations(&ada).await.shared);
+        assert_eq!(sim.requests_ending("GET", "/api/v1/organizations"), 3);
+    }
 
     fn api_base_for(api_domain: &str) -> String {
         let facts = Facts {

@@ -3,7 +3,7 @@
 //! or a bare list), preferring the `isDefault` organisation and warning when there are several.
 //! A failed organisations call is reported as that failure, never as "no organisations".
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Shared, Verdict};
 use crate::zoho::App;
 use crate::{
     checks::facts::Discovery,
@@ -24,16 +24,11 @@ pub(super) async fn organisations(
     ctx: &CheckContext,
 ) -> Result<(Vec<Organisation>, String), Verdict> {
     let token = ctx.token()?;
-    let answer = desk::get(
-        &ctx.env.http,
-        &ctx.desk_base(),
-        "/organizations",
-        &token.token,
-        None,
-    )
-    .await
-    .map_err(|error| Outcome::http_error("listing Desk organisations", &error).verdict())?;
-    let evidence = answer.summary();
+    let asked = ctx.desk_organizations(&token.token).await;
+    let answer = asked
+        .answer
+        .map_err(|error| Outcome::http_error("listing Desk organisations", &error).verdict())?;
+    let evidence = Shared::summary(&answer);
     match desk::list_items(&answer) {
         Reading::Data(items) => {
             let orgs = items.iter().filter_map(Organisation::from_item).collect();

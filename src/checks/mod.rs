@@ -13,7 +13,7 @@ mod registry;
 pub(crate) mod testing;
 mod words;
 
-pub use context::{CheckContext, Missing, RunEnv};
+pub use context::{CheckContext, Missing, RunEnv, Shared, SharedAnswers};
 pub use facts::{Fact, Facts, Settings};
 pub use options::{OptionDoc, Options};
 pub use outcome::{Outcome, Status, Verdict};

@@ -4,7 +4,7 @@
 //! unmet requirement is named with its alternatives. When the granted scopes are unknown (no
 //! `scope` in the token answer, none stored), a probe call decides instead of passing blindly.
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Shared, Verdict};
 use crate::zoho::{
     App,
     catalogue::ZohoCode,
@@ -173,19 +173,15 @@ async fn probe(ctx: &CheckContext, required: &str, firsts: &[String]) -> Verdict
     };
     let (url, reading) = match ctx.env.app {
         App::Desk => {
-            let answer = match desk::get(
-                &ctx.env.http,
-                &ctx.desk_base(),
-                "/organizations",
-                &token.token,
-                None,
-            )
-            .await
-            {
+            let asked = ctx.desk_organizations(&token.token).await;
+            let answer = match asked.answer {
                 Ok(answer) => answer,
                 Err(error) => return Outcome::http_error("scope probe", &error).verdict(),
             };
-            (answer.summary(), desk::list_items(&answer).map(|_| ()))
+            (
+                Shared::summary(&answer),
+                desk::list_items(&answer).map(|_| ()),
+            )
         }
         App::Crm => {
             let url = format!(

@@ -69,6 +69,7 @@ pub fn env(endpoints: Endpoints, app: App) -> RunEnv {
         clients: Default::default(),
         redactor,
         app,
+        shared: Default::default(),
     }
 }
 

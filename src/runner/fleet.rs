@@ -47,8 +47,8 @@ pub async fn run_fleet_until(
     interrupt: &Interrupt,
 ) -> Result<Vec<ConnectionRun>, StoreError> {
     let mut loaded = Vec::with_capacity(users.len());
-    for user in users {
-        let rows = store.load(&user).await?;
+    let rows_of = store.load_many(&users).await?;
+    for (user, rows) in users.into_iter().zip(rows_of) {
         if rows.is_empty() {
             loaded.push((user, None));
             continue;

@@ -134,6 +134,7 @@ mod tests {
             clients: Default::default(),
             redactor: redactor.clone(),
             app: App::Desk,
+            shared: Default::default(),
         })
     }
 

@@ -10,11 +10,15 @@
 //! Hostile answers (`Fault::Hostile`): not JSON, an HTML 502, truncated JSON, a huge body, escapes
 //! in every text field — and, on the raw port beside axum (`Sim::raw`), a slow drip past the
 //! timeout and a reset mid-body.
+//!
+//! Latency (`Sim::set_latency`, `zoho-doctor sim --latency 50ms`): every answer, the accounts
+//! server's included, waits that long first, as Zoho's round trip would.
 
 mod accounts;
 mod crm;
 mod desk;
 mod hostile;
+mod latency;
 mod raw;
 mod scenarios;
 mod setup;
@@ -23,6 +27,7 @@ mod world;
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use axum::{
@@ -35,6 +40,7 @@ pub use scenarios::SCENARIOS;
 pub use setup::ScenarioInfo;
 pub use world::{ESCAPES, Fault, Hostile, MintHook, SeededConnection, Service};
 
+use latency::Wire;
 use world::World;
 
 pub type Shared = Arc<Mutex<World>>;
@@ -44,6 +50,7 @@ pub struct Sim {
     addr: SocketAddr,
     raw_addr: SocketAddr,
     world: Shared,
+    wire: Arc<Wire>,
     seeds: Vec<SeededConnection>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -69,7 +76,8 @@ impl Sim {
         let raw_listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let raw_addr = raw_listener.local_addr()?;
         let raw_task = tokio::spawn(raw::serve(raw_listener, Arc::clone(&world), addr));
-        let router = router(Arc::clone(&world));
+        let wire = Arc::new(Wire::default());
+        let router = router(Arc::clone(&world), Arc::clone(&wire));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, router)
@@ -82,6 +90,7 @@ impl Sim {
             addr,
             raw_addr,
             world,
+            wire,
             seeds,
             stop: Some(stop),
             task: Some(task),
@@ -142,6 +151,24 @@ impl Sim {
         self.lock().requests(prefix)
     }
 
+    /// How many requests had exactly this method and path (`"GET"`,
+    /// `"/desk/us/api/v1/organizations"`).
+    pub fn requests_to(&self, method: &str, path: &str) -> usize {
+        self.wire.requests_to(method, path)
+    }
+
+    /// How many requests had this method and a path ending with `suffix`, over every data
+    /// centre (`"GET"`, `"/api/v1/organizations"`).
+    pub fn requests_ending(&self, method: &str, suffix: &str) -> usize {
+        self.wire.requests_ending(method, suffix)
+    }
+
+    /// Every answer (every endpoint, the accounts server included) waits this long first, as
+    /// Zoho's round trip would. Zero, the default, answers at once; it may change while serving.
+    pub fn set_latency(&self, latency: Duration) {
+        self.wire.set_latency(latency);
+    }
+
     /// Runs `hook` after each mint, before the answer: the app refreshing concurrently.
     pub fn on_mint(&self, hook: MintHook) {
         self.lock().mint_hook = Some(hook);
@@ -181,7 +208,7 @@ impl Drop for Sim {
     }
 }
 
-fn router(world: Shared) -> Router {
+fn router(world: Shared, wire: Arc<Wire>) -> Router {
     Router::new()
         .route("/accounts/{dc}/oauth/v2/token", post(accounts::token))
         .route("/accounts/{dc}/oauth/user/info", get(accounts::user_info))
@@ -203,5 +230,7 @@ fn router(world: Shared) -> Router {
             Arc::clone(&world),
             hostile::layer,
         ))
+        // Outermost, so a hostile answer waits as long as Zoho's own would.
+        .layer(axum::middleware::from_fn_with_state(wire, latency::layer))
         .with_state(world)
 }

@@ -173,6 +173,18 @@ impl Store {
         }
     }
 
+    /// The rows of each of `users`, in that order, as `load` reads them — but in as few
+    /// queries as the store allows (chunks of keys, by the key's index).
+    pub async fn load_many(&self, users: &[String]) -> Result<Vec<Vec<Connection>>, StoreError> {
+        match self {
+            Store::Sql(store) => store.load_many(users).await,
+            Store::Env(store) => Ok(users
+                .iter()
+                .map(|user| store.load(user).into_iter().collect())
+                .collect()),
+        }
+    }
+
     /// Writes back what a run refreshed and discovered (`--fix`); what was done with each value.
     pub async fn persist(
         &self,

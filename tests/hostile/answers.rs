@@ -471,9 +471,10 @@ async fn the_raw_port_passes_a_healthy_connection_through_unchanged() {
         "{}",
         run.stdout
     );
-    assert!(
-        h.sim.requests("/desk") >= 3,
-        "the Desk calls reached the simulator"
+    assert_eq!(
+        h.sim.requests("/desk"),
+        2,
+        "the Desk calls (the organisations, once, and /myinfo) reached the simulator"
     );
 }
 

@@ -255,6 +255,7 @@ async fn rate_limited_desk_calls_are_retried_then_diagnosed() {
     let run = h.desk("healthy").await;
     assert_eq!(run.status("org"), "fail", "{}", run.message("org"));
     assert_eq!(run.code("org"), "TOO_MANY_REQUESTS");
-    // org and portal each: one call and two retries (settings.retries: 2), then profile skipped.
-    assert_eq!(h.sim.requests("/desk") - before, 6);
+    // The organisations, asked once for org and portal: one call and two retries
+    // (settings.retries: 2), then profile skipped.
+    assert_eq!(h.sim.requests("/desk") - before, 3);
 }

@@ -79,6 +79,10 @@ fn an_unreachable_store_is_exit_2_with_the_host_and_no_password() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("127.0.0.1:1/appdb"), "{stderr}");
     assert!(
+        stderr.contains("Connection refused") && !stderr.contains("timed out"),
+        "the database's own reason, not the pool's: {stderr}"
+    );
+    assert!(
         stderr.contains("`ps` shows"),
         "a password on the command line is warned about: {stderr}"
     );

@@ -166,7 +166,7 @@ pub(super) fn same_key(row: &str, label: &str) -> bool {
 }
 
 /// The upper-case hex of an `x'…'` label, as SQL's `HEX()` writes it.
-fn hex_of_literal(label: &str) -> Option<String> {
+pub(super) fn hex_of_literal(label: &str) -> Option<String> {
     let hex = label.strip_prefix("x'")?.strip_suffix('\'')?;
     (!hex.is_empty() && hex.len() % 2 == 0 && hex.chars().all(|c| c.is_ascii_hexdigit()))
         .then(|| hex.to_ascii_uppercase())

@@ -3,6 +3,7 @@
 //! into `SqlValue` by their actual type, so an expiry can be an integer, text or a timestamp,
 //! and written back (`--fix`) in the type and unit the column already holds.
 
+mod batch;
 mod decode;
 mod dialect;
 mod keyless;
@@ -73,19 +74,28 @@ impl SqlStore {
                 // Every session is read-only: without --fix nothing may be written, ever.
                 options = options.options([("default_transaction_read_only", "on")]);
             }
-            probe_connection(&options).await.map_err(open_error)?;
-            Pool::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(4)
-                    .acquire_timeout(std::time::Duration::from_secs(10))
-                    .connect_with(options)
-                    .await
-                    .map_err(open_error)?,
-            )
+            if is_loopback(options.get_host())
+                && !names_ssl_mode(url)
+                && std::env::var_os("PGSSLMODE").is_none()
+            {
+                // TLS to this very machine protects nothing and costs handshakes; a user who
+                // wants it names an sslmode.
+                options = options.ssl_mode(sqlx::postgres::PgSslMode::Disable);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(std::time::Duration::from_secs(10))
+                .connect_lazy_with(options.clone());
+            first_connection(&pool, &options)
+                .await
+                .map_err(open_error)?;
+            Pool::Postgres(pool)
         } else if url.starts_with("mysql:") || url.starts_with("mariadb:") {
             let url = url.replacen("mariadb:", "mysql:", 1);
-            let options = MySqlConnectOptions::from_str(&url).map_err(open_error)?;
-            probe_connection(&options).await.map_err(open_error)?;
+            let mut options = MySqlConnectOptions::from_str(&url).map_err(open_error)?;
+            if is_loopback(options.get_host()) && !names_ssl_mode(&url) {
+                options = options.ssl_mode(sqlx::mysql::MySqlSslMode::Disabled);
+            }
             let mut pool = MySqlPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(std::time::Duration::from_secs(10));
@@ -99,7 +109,11 @@ impl SqlStore {
                     })
                 });
             }
-            Pool::MySql(pool.connect_with(options).await.map_err(open_error)?)
+            let pool = pool.connect_lazy_with(options.clone());
+            first_connection(&pool, &options)
+                .await
+                .map_err(open_error)?;
+            Pool::MySql(pool)
         } else {
             return Err(StoreError::Scheme(shown));
         };
@@ -488,16 +502,46 @@ fn value_at(row: &[SqlValue], index: usize) -> &SqlValue {
     row.get(index).unwrap_or(&SqlValue::Null)
 }
 
-/// One direct connection before the pool: a pool that cannot connect only says it timed out,
-/// where the user needs the database's own reason (refused, unknown host, access denied).
-async fn probe_connection<O>(options: &O) -> Result<(), sqlx::Error>
+/// Whether a store URL chooses its TLS mode itself (sqlx reads either spelling).
+fn names_ssl_mode(url: &str) -> bool {
+    url.contains("sslmode=") || url.contains("ssl-mode=")
+}
+
+/// Whether a database host is this machine (a Unix socket path included).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.starts_with('/')
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The pool's first connection, which it keeps for the queries that follow. A pool that cannot
+/// connect retries a refused connection until its timeout and then only says it timed out,
+/// where the user needs the database's own reason: so when the first connection is slow, one
+/// direct connection asks for that reason (a refusal answers at once); if it connects, the
+/// database is merely slow and the pool is awaited.
+async fn first_connection<DB>(
+    pool: &sqlx::Pool<DB>,
+    options: &<DB::Connection as sqlx::Connection>::Options,
+) -> Result<(), sqlx::Error>
 where
-    O: sqlx::ConnectOptions,
-    O::Connection: Sized,
+    DB: sqlx::Database,
 {
-    use sqlx::Connection as _;
-    let connection = tokio::time::timeout(std::time::Duration::from_secs(10), options.connect())
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let acquire = pool.acquire();
+    tokio::pin!(acquire);
+    if let Ok(acquired) = tokio::time::timeout(FIRST_CONNECTION_PATIENCE, &mut acquire).await {
+        return acquired.map(drop);
+    }
+    let direct = tokio::time::timeout(std::time::Duration::from_secs(10), options.connect())
         .await
         .map_err(|_| sqlx::Error::PoolTimedOut)??;
-    connection.close().await
+    direct.close().await?;
+    acquire.await.map(drop)
 }
+
+/// How long the pool's first connection may take before a direct one asks why.
+const FIRST_CONNECTION_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
