@@ -4,6 +4,7 @@
 //! A failed organisations call is reported as that failure, never as "no organisations".
 
 use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use crate::store::Field;
 use crate::zoho::App;
 use crate::{
     checks::facts::Discovery,
@@ -122,11 +123,19 @@ impl CheckKind for DeskOrgIdCheck {
                 message.push_str("; none is marked default");
                 "the first, since none is marked default; --fix does not store a guess"
             };
-            Outcome::warn(message).hint(format!(
-                "picked {} ({why}); if the app should use another, store that id in desk_org_id",
-                chosen.id
-            ))
-        } else if let Some(unsaved) = ctx.unsaved_note("the discovered org id") {
+            let place = ctx.env.settings.store.place_of(Field::DeskOrgId);
+            Outcome::warn(message).hint(if ctx.env.settings.store.is_env() {
+                format!(
+                    "picked {} ({why}); to check another, set {place} to its id",
+                    chosen.id
+                )
+            } else {
+                format!(
+                    "picked {} ({why}); if the app should use another, store that id in {place}",
+                    chosen.id
+                )
+            })
+        } else if let Some(unsaved) = ctx.unsaved_note("the discovered org id", Field::DeskOrgId) {
             Outcome::warn(format!("{message}; {unsaved}")).hint(
                 "run with --fix to store it: until it is stored, the app's own Desk calls go out without an orgId and fail",
             )
