@@ -77,6 +77,9 @@ pub(super) struct Setup {
     pub(super) answer_scope: bool,
     /// The row's api_domain when it is not the believed data centre's API host.
     pub(super) stored_api_domain: Option<&'static str>,
+    /// Desk answers as zohodesk-oas's examples write them (string ids and flags); `false` keeps
+    /// numbers and real booleans, which Desk sends too.
+    pub(super) zoho_example_json: bool,
 }
 
 impl Setup {
@@ -100,6 +103,7 @@ impl Setup {
             answer_api_domain: true,
             answer_scope: true,
             stored_api_domain: None,
+            zoho_example_json: true,
         }
     }
 
@@ -142,21 +146,47 @@ pub(super) fn desk_tenant(world: &World, name: &str) -> DeskTenant {
             "status": "ACTIVE",
             "primaryLocale": "en",
         })],
-        agent: json!({
-            "id": format!("{}", 80_000_000 + base_id),
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "emailId": format!("{name}@example.test"),
-            "status": "ACTIVE",
-            "roleId": "5000000000101",
-            "profileId": "5000000000202",
-            "langCode": "en_US",
-            "timeZone": "Europe/London",
-            "isConfirmed": true,
-            "photoURL": null,
-        }),
+        agent: agent(world, name, base_id),
         home_dc: None,
     }
+}
+
+/// The agent `/myinfo` answers, in the shape of zohodesk-oas `Agent.json`'s response example:
+/// ids (and `zuid`) as strings, `isConfirmed`/`isZiaAgent` as booleans, the full `name`, and the
+/// nested `profile` and `role` beside their ids.
+fn agent(world: &World, name: &str, base_id: u64) -> Value {
+    let (role, profile, department) = ("5000000000101", "5000000000202", "5000000000303");
+    // The zuid add_account will give this account.
+    let zuid = 7_000_000 + world.accounts.len() as u64;
+    json!({
+        "associatedChatDepartments": [],
+        "lastName": "Lovelace",
+        "extn": "",
+        "role": {"name": "CEO", "id": role},
+        "langCode": "en_US",
+        "emailId": format!("{name}@example.test"),
+        "photoURL": null,
+        "countryCode": "en_US",
+        "isConfirmed": true,
+        "id": format!("{}", 80_000_000 + base_id),
+        "roleId": role,
+        "profile": {"name": "Administrator", "id": profile},
+        "mobile": "",
+        "timeZone": "Europe/London",
+        "associatedChatDepartmentIds": [],
+        "zuid": zuid.to_string(),
+        "associatedDepartmentIds": [department],
+        "associatedDepartments": [{"name": format!("{name} Support"), "id": department}],
+        "firstName": "Ada",
+        "phone": "",
+        "profileId": profile,
+        "channelExpert": ["Email"],
+        "name": "Ada Lovelace",
+        "rolePermissionType": "Admin",
+        "aboutInfo": "",
+        "status": "ACTIVE",
+        "isZiaAgent": false,
+    })
 }
 
 /// A CRM organisation with the seed's three sample profiles (seed 003, "Sample Response").
