@@ -372,4 +372,42 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn crm_bodies_carry_what_crm_oas_v8_requires() {
+        let mut world = World::new("http://127.0.0.1:1".to_owned());
+        let info = SCENARIOS.iter().find(|s| s.name == "crm-healthy").unwrap();
+        (info.build)(&mut world, "crm-healthy");
+        let account = &world.accounts[0];
+        let crm = &account.crm;
+        // A sample of v8.0/org.json's `Org.required`, with their types.
+        for field in [
+            "id",
+            "zgid",
+            "company_name",
+            "primary_zuid",
+            "currency",
+            "country_code",
+        ] {
+            assert!(
+                crm.org[field].is_string(),
+                "org.{field}: {}",
+                crm.org[field]
+            );
+        }
+        assert_eq!(crm.org["type"], "Production");
+        assert!(crm.org["max_per_page"].is_u64() && crm.org["mc_status"].is_boolean());
+        assert!(crm.org["license_details"]["paid"].is_boolean());
+        // Profile.created_by / modified_by: Minified_User objects (null for built-in profiles).
+        for profile in &crm.profiles {
+            let by = &profile["modified_by"];
+            assert!(by["name"].is_string() && by["id"].is_string() && by["email"].is_string());
+            assert!(profile["created_by"].is_null() || profile["created_by"]["id"].is_string());
+        }
+        assert!(crm.profiles.iter().any(|p| p["created_by"].is_object()));
+        let user = &crm.users[0];
+        assert_eq!(user["zuid"], json!(account.zuid.to_string()));
+        assert_eq!(user["confirm"], json!(true));
+        assert!(user["profile"]["id"].is_string() && user["created_by"]["id"].is_string());
+    }
 }

@@ -189,10 +189,28 @@ fn agent(world: &World, name: &str, base_id: u64) -> Value {
     })
 }
 
-/// A CRM organisation with the seed's three sample profiles (seed 003, "Sample Response").
+/// One object of two halves (one `json!` of every `Org` field passes the macro's recursion limit).
+fn crm_org(mut org: Value, rest: Value) -> Value {
+    if let (Value::Object(org), Value::Object(rest)) = (&mut org, rest) {
+        org.extend(rest);
+    }
+    org
+}
+
+/// A CRM organisation with the seed's three sample profiles (seed 003, "Sample Response"), its
+/// bodies shaped as crm-oas v8's schemas define them: `Org` with its required fields, `Profile`
+/// with `created_by`/`modified_by` as `Minified_User` objects (`name`, `id`, `email`), `users`
+/// with `zuid`, `confirm` and nested `profile`/`role`.
 pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
     let base = 4_150_868_000_000_000_000u64 + 1000 * world.accounts.len() as u64;
-    let admin = json!({"name": "Patricia Boyle", "id": format!("{}", base + 225)});
+    // The zuid add_account will give this account.
+    let zuid = (7_000_000 + world.accounts.len() as u64).to_string();
+    let zgid = 700_000 + world.accounts.len() as u64;
+    let admin = json!({
+        "name": "Patricia Boyle",
+        "id": format!("{}", base + 225),
+        "email": format!("{name}@example.test"),
+    });
     let profile = |n: u64,
                    label: &str,
                    description: &str,
@@ -209,19 +227,68 @@ pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
             "id": format!("{}", base + n),
             "category": category,
             "created_by": created,
+            "custom": category,
+            "type": "normal_profile",
+            "permissions_details": [],
+            "sections": [],
         })
     };
     CrmTenant {
-        org: json!({
+        org: crm_org(
+            json!({
             "id": format!("{}", base),
-            "zgid": format!("{}", 700_000 + world.accounts.len() as u64),
+            "zgid": zgid.to_string(),
+            "ezgid": format!("e{zgid}"),
             "company_name": format!("{name} Ltd"),
-            "domain_name": format!("org{}", 700_000 + world.accounts.len() as u64),
+            "alias": null,
+            "domain_name": format!("org{zgid}"),
             "primary_email": format!("{name}@example.test"),
+            "primary_zuid": zuid,
             "type": "Production",
+            "description": null,
             "time_zone": "Europe/London",
             "iso_code": "GBP",
-        }),
+            }),
+            json!({
+            "currency": "Pound Sterling - GBP",
+            "currency_symbol": "£",
+            "currency_locale": "en_GB",
+            "country": "United Kingdom",
+            "country_code": "GB",
+            "city": null,
+            "street": null,
+            "state": null,
+            "zip": null,
+            "phone": null,
+            "mobile": null,
+            "fax": null,
+            "photo_id": null,
+            "zia_portal_id": null,
+            "zia_zgid": null,
+            "mc_status": false,
+            "gapps_enabled": false,
+            "translation_enabled": false,
+            "privacy_settings": false,
+            "hipaa_compliance_enabled": false,
+            "lite_users_enabled": false,
+            "deletable_org_account": false,
+            "oauth_presence": false,
+            "max_per_page": 200,
+            "call_icon": null,
+            "license_details": {
+                "paid_expiry": null,
+                "users_license_purchased": 10,
+                "trial_type": null,
+                "trial_expiry": null,
+                "paid": true,
+                "paid_type": "enterprise",
+                "trial_action": null,
+            },
+            "hierarchy_preferences": {"type": "Role_Hierarchy", "strictly_reporting": false},
+            "checkin_preferences": {"location_radius": null},
+
+            }),
+        ),
         profiles: vec![
             profile(
                 11,
@@ -250,9 +317,19 @@ pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
         ],
         users: vec![json!({
             "id": format!("{}", base + 225),
+            "zuid": zuid,
+            "first_name": "Patricia",
+            "last_name": "Boyle",
             "full_name": "Patricia Boyle",
             "email": format!("{name}@example.test"),
+            "confirm": true,
             "status": "active",
+            "time_zone": "Europe/London",
+            "locale": "en_GB",
+            "created_by": admin,
+            "created_time": "2020-03-13T16:28:12+05:30",
+            "Modified_By": admin,
+            "Modified_Time": "2020-04-01T12:57:59+05:30",
             "profile": {"name": "Administrator", "id": format!("{}", base + 11)},
             "role": {"name": "CEO", "id": format!("{}", base + 31)},
         })],
