@@ -138,13 +138,26 @@ pub(super) fn desk_tenant(world: &World, name: &str) -> DeskTenant {
     DeskTenant {
         orgs: vec![org(base_id, &portal, &format!("{name} Support"), true)],
         bare_list: false,
+        // Helpcenter.json's list example: a string id beside real booleans, and no portal name
+        // field (the seed's urlName/subDomain/portalName are not Zoho's).
         help_centres: vec![json!({
-            "id": format!("{}", 70_000_000 + base_id),
-            "name": format!("{name} Help Centre"),
-            "url": format!("https://support.{portal}.example"),
             "isDefault": true,
-            "status": "ACTIVE",
+            "name": format!("{name} Help Centre"),
+            "id": format!("{}", 70_000_000 + base_id),
+            "departmentIds": ["5000000000303"],
+            "isMultilingualEnabled": false,
+            "isEncodedPermalinkAllowed": false,
+            "helpCenterLocales": [{
+                "name": format!("{name} Help Centre"),
+                "locale": "en",
+                "type": ["DEFAULT"],
+                "status": "ACCESIBLE_IN_HELPCENTER",
+            }],
+            "locales": ["en"],
             "primaryLocale": "en",
+            "logoUrl": null,
+            "url": format!("https://support.{portal}.example"),
+            "status": "ACTIVE",
         })],
         agent: agent(world, name, base_id),
         home_dc: None,

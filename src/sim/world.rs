@@ -198,12 +198,12 @@ pub struct DeskTenant {
 }
 
 impl DeskTenant {
-    /// Answers as zohodesk-oas's response examples do: organisation and help-centre ids and
-    /// flags as strings (`"id": "3981311"`, `"isDefault": "true"`). The agent is already in
-    /// `Agent.json`'s example shape (string ids beside real booleans, as that example writes them).
+    /// Answers as zohodesk-oas's response examples do: organisation ids and flags as strings
+    /// (`"id": "3981311"`, `"isDefault": "true"`). The agent and the help centres are already in
+    /// `Agent.json`'s and `Helpcenter.json`'s example shapes (string ids beside real booleans, as
+    /// those examples write them).
     pub fn as_zoho_examples(&mut self) {
         self.orgs = self.orgs.iter().map(as_zoho_example).collect();
-        self.help_centres = self.help_centres.iter().map(as_zoho_example).collect();
     }
 }
 
