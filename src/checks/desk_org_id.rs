@@ -3,7 +3,7 @@
 //! or a bare list), preferring the `isDefault` organisation and warning when there are several.
 //! A failed organisations call is reported as that failure, never as "no organisations".
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
+use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, StoreShape, Verdict};
 use crate::store::Field;
 use crate::zoho::App;
 use crate::{
@@ -100,7 +100,7 @@ impl CheckKind for DeskOrgIdCheck {
         };
         let listed = format!("{evidence}: {} organisation(s)", orgs.len());
         if let Some(stored) = connection.desk_org_id.valid() {
-            return judge_stored(&stored.0, &orgs, listed);
+            return judge_stored(&stored.0, &orgs, listed, &ctx.env.settings.store);
         }
         let Some(chosen) = choose(&orgs) else {
             return Outcome::fail("this Zoho user belongs to no Zoho Desk organisation (GET /organizations answered an empty list)")
@@ -153,7 +153,18 @@ impl CheckKind for DeskOrgIdCheck {
     }
 }
 
-fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict {
+fn judge_stored(
+    stored: &str,
+    orgs: &[Organisation],
+    listed: String,
+    store: &StoreShape,
+) -> Verdict {
+    // Where the org id and portal live: columns, or the env: store's CI variables.
+    let (org_place, portal_place) = (
+        store.place_of(Field::DeskOrgId),
+        store.place_of(Field::DeskPortal),
+    );
+    let slot = if store.is_env() { "variable" } else { "column" };
     if !looks_like_numeric_id(stored) {
         let owner = orgs.iter().find(|org| {
             org.portal_name
@@ -162,14 +173,16 @@ fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict 
         });
         let hint = match owner {
             Some(org) => format!(
-                "`{stored}` is the portal of organisation {}: store {} in desk_org_id and `{stored}` in desk_portal",
+                "`{stored}` is the portal of organisation {}: store {} in {org_place} and `{stored}` in {portal_place}",
                 org.label(),
                 org.id
             ),
-            None => "desk_org_id must hold the numeric organisation id (sent as the orgId header); the portal name belongs in desk_portal".to_owned(),
+            None => format!(
+                "{org_place} must hold the numeric organisation id (sent as the orgId header); the portal name belongs in {portal_place}"
+            ),
         };
         return Outcome::fail(format!(
-            "desk_org_id holds `{stored}`, which is not a numeric organisation id (a portal name in the wrong column?)"
+            "{org_place} holds `{stored}`, which is not a numeric organisation id (a portal name in the wrong {slot}?)"
         ))
         .hint(hint)
         .code("org_id_is_portal")
@@ -187,8 +200,12 @@ fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict 
         .discover(Discovery::DeskOrgId(DeskOrgId(stored.to_owned())));
     }
     let fix = match choose(orgs) {
+        Some(org) if store.is_env() => format!(
+            "set {org_place} to {} (or unset it to rediscover it)",
+            org.id
+        ),
         Some(org) => format!(
-            "store {} in desk_org_id (or clear it and run with --fix to rediscover it)",
+            "store {} in {org_place} (or clear it and run with --fix to rediscover it)",
             org.id
         ),
         None => {

@@ -185,3 +185,36 @@ async fn a_discovered_org_id_is_no_warning_where_there_is_nowhere_to_store_it() 
         assert!(!texts(&verdict.outcome).contains("--fix"));
     }
 }
+
+#[tokio::test]
+async fn env_store_org_id_mistakes_name_the_ci_variables() {
+    let sim = simulator().await;
+    let ctx = scenario_context(&sim, App::Desk, "healthy", |row| {
+        row.desk_org_id = Stored::read(Some("Healthy".to_owned()), stored::desk_org_id);
+    });
+    let mut env = sim_env(&sim, App::Desk);
+    env.settings.store = StoreShape::Env;
+    let ctx = CheckContext {
+        env: std::sync::Arc::new(env),
+        ..ctx
+    };
+    let outcome = DeskOrgIdCheck.run(&ctx).await.outcome;
+    assert_eq!(outcome.code.as_deref(), Some("org_id_is_portal"));
+    assert!(
+        outcome
+            .message
+            .starts_with("the CI variable ZOHO_DESK_ORG_ID holds `Healthy`")
+            && outcome
+                .message
+                .ends_with("(a portal name in the wrong variable?)"),
+        "{}",
+        outcome.message
+    );
+    let hint = outcome.hint.unwrap();
+    assert!(
+        hint.contains(
+            "in the CI variable ZOHO_DESK_ORG_ID and `Healthy` in the CI variable ZOHO_DESK_PORTAL"
+        ),
+        "{hint}"
+    );
+}
