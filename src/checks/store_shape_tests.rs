@@ -218,3 +218,21 @@ async fn env_store_org_id_mistakes_name_the_ci_variables() {
         "{hint}"
     );
 }
+
+#[tokio::test]
+async fn env_store_bad_dc_names_zoho_dc() {
+    use crate::checks::connection_exists::ConnectionExists;
+    let connection = Connection {
+        dc: Stored::read(Some("mars".to_owned()), stored::data_centre),
+        refresh_token: Some(secrecy::SecretString::from("1000.refresh")),
+        ..row("env")
+    };
+    let mut env = offline_env(App::Desk);
+    env.settings.store = StoreShape::Env;
+    let outcome = ConnectionExists
+        .run(&row_context(env, connection))
+        .await
+        .outcome;
+    assert_eq!(outcome.message, "ZOHO_DC `mars` is not a Zoho data centre");
+    assert!(outcome.hint.unwrap().starts_with("set ZOHO_DC to one of "));
+}
