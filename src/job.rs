@@ -16,7 +16,7 @@ use chrono::Utc;
 
 use crate::{
     Error,
-    checks::RunEnv,
+    checks::{RunEnv, Settings, StoreShape},
     cli::{Cli, ColorChoice, Command, Format},
     exit::Ending,
     pipeline::Pipeline,
@@ -249,7 +249,10 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     let env = Arc::new(RunEnv {
         http,
         endpoints: job.endpoints,
-        settings: job.pipeline.settings.clone(),
+        settings: Settings {
+            store: StoreShape::of(&job.store),
+            ..job.pipeline.settings.clone()
+        },
         force_refresh: job.force_refresh,
         fix: job.fix,
         clients: job.clients,

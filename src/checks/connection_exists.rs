@@ -185,9 +185,14 @@ impl ConnectionExists {
             return verdict;
         }
         if let Stored::Invalid { raw, .. } = &connection.dc {
-            return Outcome::fail(format!("the row's dc `{raw}` is not a Zoho data centre"))
+            // The env: store's dc is the ZOHO_DC variable, not a row's column.
+            let (whose, action) = match ctx.env.settings.store.is_env() {
+                true => ("ZOHO_DC", "set ZOHO_DC to"),
+                false => ("the row's dc", "store"),
+            };
+            return Outcome::fail(format!("{whose} `{raw}` is not a Zoho data centre"))
                 .hint(format!(
-                    "store one of {} (or an accounts host such as accounts.zoho.eu)",
+                    "{action} one of {} (or an accounts host such as accounts.zoho.eu)",
                     DataCentre::accepted_codes()
                 ))
                 .code("unknown_dc")

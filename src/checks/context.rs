@@ -17,7 +17,7 @@ use crate::{
     checks::facts::Settings,
     checks::facts::{Facts, TokenFact},
     redact::Redactor,
-    store::Connection,
+    store::{Connection, Field},
     zoho::{
         AccessToken, App, DataCentre, desk,
         endpoints::Endpoints,
@@ -213,11 +213,13 @@ impl CheckContext {
         Utc::now()
     }
 
-    /// "not stored: run with --fix to save it", or nothing when `--fix` is on.
-    pub fn unsaved_note(&self, what: &str) -> Option<String> {
-        (!self.env.fix).then(|| {
-            format!("{what} is not stored in the connection row yet; run with --fix to save it")
-        })
+    /// "not stored: run with --fix to save it", or nothing when `--fix` is on or the store has
+    /// nowhere to keep `field` (the `env:` store, a table without that column).
+    pub fn unsaved_note(&self, what: &str, field: Field) -> Option<String> {
+        if self.env.fix {
+            return None;
+        }
+        self.env.settings.store.unsaved_note(what, field)
     }
 }
 

@@ -9,7 +9,7 @@ use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict}
 use crate::zoho::App;
 use crate::{
     checks::outcome::Status,
-    store::Connection,
+    store::{Connection, Field},
     zoho::{
         DataCentre,
         catalogue::{ZohoCode, ZohoError},
@@ -63,7 +63,7 @@ impl CheckKind for DataCentreCheck {
                     "the refresh failed with `{}`, which Zoho also answers when the data centre is wrong; probing the other data centres is off",
                     rejection.wire_code
                 ))
-                .hint("set `probe: true` on this check, or compare the row's dc with the data centre the user signed up in")
+                .hint("set `probe: true` on this check, or compare the connection's data centre with the one the user signed up in")
                 .code(rejection.wire_code.clone())
                 .verdict();
             }
@@ -141,11 +141,39 @@ async fn with_user_info(ctx: &CheckContext, verdict: Verdict) -> Verdict {
 /// The scope `/oauth/user/info` needs.
 const USER_INFO_SCOPE: &str = "AaaServer.profile.Read";
 
-/// What the row says its data centre is, for messages.
-fn row_says(connection: &Connection) -> String {
+/// What the row (or the `env:` store's ZOHO_DC) says its data centre is, for messages.
+fn row_says(ctx: &CheckContext, connection: &Connection) -> String {
+    let env = ctx.env.settings.store.is_env();
     match connection.dc.raw() {
+        Some(raw) if env => format!("ZOHO_DC says `{raw}`"),
         Some(raw) => format!("the row says `{raw}`"),
-        None => "the row stores no dc (US assumed)".to_owned(),
+        None if env => "ZOHO_DC is not set (US assumed)".to_owned(),
+        None if ctx.env.settings.store.has(Field::Dc) => {
+            "the row stores no dc (US assumed)".to_owned()
+        }
+        // The Zoho SDKs' table has no dc column: they read the data centre from api_domain.
+        None => "the row's api_domain names no data centre (US assumed)".to_owned(),
+    }
+}
+
+/// Where the connection's dc comes from, for messages.
+fn dc_source(ctx: &CheckContext) -> &'static str {
+    if ctx.env.settings.store.is_env() {
+        "ZOHO_DC"
+    } else {
+        "the row's dc"
+    }
+}
+
+/// Where to keep the data centre when none is known: the SDKs read it from api_domain.
+fn no_dc_hint(ctx: &CheckContext) -> &'static str {
+    let store = &ctx.env.settings.store;
+    if store.is_env() {
+        "set ZOHO_DC to the data centre Zoho reports with the grant (`location` / `accounts-server`)"
+    } else if store.has(Field::Dc) {
+        "store the data centre Zoho reports with the grant (`location` / `accounts-server`) and the token answer's api_domain"
+    } else {
+        "store the token answer's api_domain with the connection: the data centre is read from it"
     }
 }
 
@@ -156,12 +184,15 @@ fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
     let Some(api_domain) = ctx.facts.api_domain.as_deref() else {
         return match row_dc {
             Some(dc) => Outcome::pass(format!(
-                "the row's dc `{dc}` gives accounts server {accounts}; no api_domain is stored to compare"
+                "{} `{dc}` gives accounts server {accounts}; no api_domain is stored to compare",
+                dc_source(ctx)
             ))
             .verdict(),
-            None => Outcome::warn("neither a dc nor an api_domain is stored, so Zoho's US data centre is assumed")
-                .hint("store the data centre Zoho reports with the grant (`location` / `accounts-server`) and the token answer's api_domain")
-                .verdict(),
+            None => Outcome::warn(
+                "neither a dc nor an api_domain is stored, so Zoho's US data centre is assumed",
+            )
+            .hint(no_dc_hint(ctx))
+            .verdict(),
         };
     };
     let Some(api_dc) = ctx.env.endpoints.dc_of_api_domain(api_domain) else {
@@ -176,11 +207,14 @@ fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
         return Outcome::fail(format!(
             "the token's api_domain {api_domain} belongs to the {} data centre, but {}",
             api_dc.label(),
-            row_says(connection)
+            row_says(ctx, connection)
         ))
         .hint(format!(
-            "set dc={} for this connection (accounts server {}, {}); a token only works in its own data centre",
-            api_dc.code(),
+            "{} (accounts server {}, {}); a token only works in its own data centre",
+            ctx.env
+                .settings
+                .store
+                .set_dc(api_dc.code(), &api_dc.api_host()),
             api_dc.accounts_host(),
             api_calls_to(ctx, api_dc)
         ))
@@ -188,7 +222,7 @@ fn agreement(ctx: &CheckContext, connection: &Connection) -> Verdict {
         .verdict();
     }
     let origin = if row_dc.is_some() {
-        format!("the row's dc `{home}`")
+        format!("{} `{home}`", dc_source(ctx))
     } else {
         format!("the {} data centre read from api_domain", home.label())
     };
@@ -335,11 +369,14 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
             "this refresh token belongs to the {} data centre ({}); {}",
             owner.label(),
             owner.accounts_host(),
-            row_says(connection)
+            row_says(ctx, connection)
         ))
         .hint(format!(
-            "set dc={} for this connection, so refreshes go to {} and {}",
-            owner.code(),
+            "{}, so refreshes go to {} and {}",
+            ctx.env
+                .settings
+                .store
+                .set_dc(owner.code(), &owner.api_host()),
             owner.accounts_host(),
             api_calls_to(ctx, *owner)
         ))
@@ -368,7 +405,7 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
         return Outcome::warn(format!(
             "no data centre accepts this client id ({answered} of {} others answered invalid_client): the client id is wrong, or the client is registered in one data centre only and Multi-DC is off; {}",
             answers.len(),
-            row_says(connection)
+            row_says(ctx, connection)
         ))
         .hint(invalid_client_hint(home))
         .code(rejection.wire_code.clone())
@@ -379,14 +416,14 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
         return Outcome::error(
             "could not ask any other data centre whether it knows the refresh token",
         )
-        .hint("check the network; or set `probe: false` and compare the row's dc by hand")
+        .hint("check the network; or set `probe: false` and compare the connection's data centre by hand")
         .evidence_lines(evidence)
         .verdict();
     }
     Outcome::warn(format!(
         "no data centre knows this refresh token ({answered} of {} others answered no): it was revoked, deleted or mistyped, not sent to the wrong data centre; {}",
         answers.len(),
-        row_says(connection)
+        row_says(ctx, connection)
     ))
     .hint("re-authorise the connection (access_type=offline, prompt=consent) and store the new refresh token")
     .code(rejection.wire_code.clone())
@@ -432,7 +469,7 @@ fn secret_differs_verdict(
         states.join(", "),
         if many { "they" } else { "it" },
         if many { "they hold" } else { "it holds" },
-        row_says(connection)
+        row_says(ctx, connection)
     ))
     .hint(format!(
         "set {} to the client secret shown in {} (the client's Multi-DC settings, {} tab) and run again; zoho-doctor then asks with that secret",

@@ -3,7 +3,10 @@
 //! or a bare list), preferring the `isDefault` organisation and warning when there are several.
 //! A failed organisations call is reported as that failure, never as "no organisations".
 
-use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Shared, Verdict};
+use super::{
+    CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Shared, StoreShape, Verdict,
+};
+use crate::store::Field;
 use crate::zoho::App;
 use crate::{
     checks::facts::Discovery,
@@ -94,7 +97,7 @@ impl CheckKind for DeskOrgIdCheck {
         };
         let listed = format!("{evidence}: {} organisation(s)", orgs.len());
         if let Some(stored) = connection.desk_org_id.valid() {
-            return judge_stored(&stored.0, &orgs, listed);
+            return judge_stored(&stored.0, &orgs, listed, &ctx.env.settings.store);
         }
         let Some(chosen) = choose(&orgs) else {
             return Outcome::fail("this Zoho user belongs to no Zoho Desk organisation (GET /organizations answered an empty list)")
@@ -117,11 +120,19 @@ impl CheckKind for DeskOrgIdCheck {
                 message.push_str("; none is marked default");
                 "the first, since none is marked default; --fix does not store a guess"
             };
-            Outcome::warn(message).hint(format!(
-                "picked {} ({why}); if the app should use another, store that id in desk_org_id",
-                chosen.id
-            ))
-        } else if let Some(unsaved) = ctx.unsaved_note("the discovered org id") {
+            let place = ctx.env.settings.store.place_of(Field::DeskOrgId);
+            Outcome::warn(message).hint(if ctx.env.settings.store.is_env() {
+                format!(
+                    "picked {} ({why}); to check another, set {place} to its id",
+                    chosen.id
+                )
+            } else {
+                format!(
+                    "picked {} ({why}); if the app should use another, store that id in {place}",
+                    chosen.id
+                )
+            })
+        } else if let Some(unsaved) = ctx.unsaved_note("the discovered org id", Field::DeskOrgId) {
             Outcome::warn(format!("{message}; {unsaved}")).hint(
                 "run with --fix to store it: until it is stored, the app's own Desk calls go out without an orgId and fail",
             )
@@ -139,7 +150,18 @@ impl CheckKind for DeskOrgIdCheck {
     }
 }
 
-fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict {
+fn judge_stored(
+    stored: &str,
+    orgs: &[Organisation],
+    listed: String,
+    store: &StoreShape,
+) -> Verdict {
+    // Where the org id and portal live: columns, or the env: store's CI variables.
+    let (org_place, portal_place) = (
+        store.place_of(Field::DeskOrgId),
+        store.place_of(Field::DeskPortal),
+    );
+    let slot = if store.is_env() { "variable" } else { "column" };
     if !looks_like_numeric_id(stored) {
         let owner = orgs.iter().find(|org| {
             org.portal_name
@@ -148,14 +170,16 @@ fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict 
         });
         let hint = match owner {
             Some(org) => format!(
-                "`{stored}` is the portal of organisation {}: store {} in desk_org_id and `{stored}` in desk_portal",
+                "`{stored}` is the portal of organisation {}: store {} in {org_place} and `{stored}` in {portal_place}",
                 org.label(),
                 org.id
             ),
-            None => "desk_org_id must hold the numeric organisation id (sent as the orgId header); the portal name belongs in desk_portal".to_owned(),
+            None => format!(
+                "{org_place} must hold the numeric organisation id (sent as the orgId header); the portal name belongs in {portal_place}"
+            ),
         };
         return Outcome::fail(format!(
-            "desk_org_id holds `{stored}`, which is not a numeric organisation id (a portal name in the wrong column?)"
+            "{org_place} holds `{stored}`, which is not a numeric organisation id (a portal name in the wrong {slot}?)"
         ))
         .hint(hint)
         .code("org_id_is_portal")
@@ -173,8 +197,12 @@ fn judge_stored(stored: &str, orgs: &[Organisation], listed: String) -> Verdict 
         .discover(Discovery::DeskOrgId(DeskOrgId(stored.to_owned())));
     }
     let fix = match choose(orgs) {
+        Some(org) if store.is_env() => format!(
+            "set {org_place} to {} (or unset it to rediscover it)",
+            org.id
+        ),
         Some(org) => format!(
-            "store {} in desk_org_id (or clear it and run with --fix to rediscover it)",
+            "store {} in {org_place} (or clear it and run with --fix to rediscover it)",
             org.id
         ),
         None => {

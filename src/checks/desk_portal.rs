@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict, desk_org_id};
+use crate::store::Field;
 use crate::zoho::App;
 use crate::{
     checks::facts::Discovery,
@@ -78,7 +79,7 @@ impl CheckKind for DeskPortalCheck {
         };
         let Some(found) = discover(help_centre.as_ref(), org) else {
             return Outcome::fail("no portal could be discovered: the help centre and the organisation carry no portal name")
-                .hint("store the portal (the sub-domain of the Desk portal URL, e.g. `acme` for acme.zohodesk.com) in desk_portal by hand")
+                .hint(format!("store the portal (the sub-domain of the Desk portal URL, e.g. `acme` for acme.zohodesk.com) in {} by hand", ctx.env.settings.store.place_of(Field::DeskPortal)))
                 .code("no_portal")
                 .evidence_lines(evidence)
                 .verdict();
@@ -88,8 +89,11 @@ impl CheckKind for DeskPortalCheck {
             Outcome::warn(format!(
                 "{message}, a numeric id: portal links built from it may not work"
             ))
-            .hint("store the portal's name (the sub-domain of the Desk portal URL) in desk_portal by hand")
-        } else if let Some(unsaved) = ctx.unsaved_note("the discovered portal") {
+            .hint(format!(
+                "store the portal's name (the sub-domain of the Desk portal URL) in {} by hand",
+                ctx.env.settings.store.place_of(Field::DeskPortal)
+            ))
+        } else if let Some(unsaved) = ctx.unsaved_note("the discovered portal", Field::DeskPortal) {
             Outcome::warn(format!("{message}; {unsaved}"))
                 .hint("run with --fix to store it, so the app's Desk links work")
         } else {

@@ -362,10 +362,17 @@ mod tests {
         rest.sort();
         assert_eq!(
             rest,
+            // Agent.json's example shape: nested profile and role by name, the zuid, flags.
             [
+                pair("Country code", "en_US"),
                 pair("Is confirmed", "yes"),
+                pair("Is zia agent", "no"),
                 pair("Lang code", "en_US"),
+                pair("Profile", "Administrator"),
+                pair("Role", "CEO"),
+                pair("Role permission type", "Admin"),
                 pair("Time zone", "Europe/London"),
+                pair("Zuid", "7000000"),
             ]
         );
         assert!(

@@ -101,6 +101,8 @@ pub struct Settings {
     pub retries: u32,
     /// The CRM API version in URLs (one of `CRM_API_VERSIONS`; `v8`, Zoho's current, by default).
     pub api_version: String,
+    /// The store's shape, for hints that name its rows, columns or variables (set by the run).
+    pub store: super::StoreShape,
 }
 
 /// The CRM API versions Zoho serves (crm-oas `v8.0` is the current one).
@@ -113,6 +115,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(10),
             retries: 2,
             api_version: "v8".to_owned(),
+            store: super::StoreShape::default(),
         }
     }
 }

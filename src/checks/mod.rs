@@ -7,6 +7,7 @@ mod context;
 pub mod facts;
 pub mod options;
 pub mod outcome;
+pub mod store_shape;
 #[macro_use]
 mod registry;
 #[cfg(test)]
@@ -18,6 +19,7 @@ pub use facts::{Fact, Facts, Settings};
 pub use options::{OptionDoc, Options};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::CheckKind;
+pub use store_shape::StoreShape;
 
 use crate::zoho::App;
 

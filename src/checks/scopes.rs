@@ -5,6 +5,7 @@
 //! `scope` in the token answer, none stored), a probe call decides instead of passing blindly.
 
 use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Shared, Verdict};
+use crate::store::Field;
 use crate::zoho::{
     App,
     catalogue::ZohoCode,
@@ -162,12 +163,17 @@ fn names<'a>(scopes: impl Iterator<Item = &'a Scope>) -> String {
 /// Granted scopes unknown: call an endpoint the required scopes guard. A scope-mismatch answer
 /// proves a scope is missing; a success proves only that the call is allowed.
 async fn probe(ctx: &CheckContext, required: &str, firsts: &[String]) -> Verdict {
-    let unknown = "the granted scopes are unknown (no `scope` in the token answer and no stored scopes column)";
+    let store = &ctx.env.settings.store;
+    let unknown = if store.has(Field::Scopes) {
+        "the granted scopes are unknown (no `scope` in the token answer and no stored scopes column)"
+    } else {
+        "the granted scopes are unknown (no `scope` in the token answer, and the store keeps none)"
+    };
     let token = match ctx.token() {
         Ok(token) => token,
         Err(_) => {
             return Outcome::warn(format!("{unknown}, and there is no token to probe with"))
-                .hint("store the token answer's `scope` with the connection so it can be checked")
+                .hint(store.scopes_advice())
                 .verdict();
         }
     };
@@ -197,10 +203,18 @@ async fn probe(ctx: &CheckContext, required: &str, firsts: &[String]) -> Verdict
         }
     };
     match reading {
-        Reading::Data(()) => Outcome::warn(format!(
+        // A store with a scopes column could hold them: a WARN with where to keep them. A store
+        // without one cannot, so the probe is the check, said once in the message.
+        Reading::Data(()) if store.has(Field::Scopes) => Outcome::warn(format!(
             "{unknown}; a probe call was allowed, but that cannot confirm every one of {required}"
         ))
-        .hint("store the token answer's `scope` with the connection (or a scopes column) so coverage can be checked exactly")
+        .hint(store.scopes_advice())
+        .evidence(url)
+        .verdict(),
+        Reading::Data(()) => Outcome::pass(format!(
+            "a probe call for {required} was allowed; {}",
+            store.scopes_advice()
+        ))
         .evidence(url)
         .verdict(),
         Reading::Rejected(error)

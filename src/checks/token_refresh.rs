@@ -10,7 +10,7 @@ use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict,
 use crate::zoho::App;
 use crate::{
     checks::facts::{Discovery, GrantedScopes, ScopeSource, TokenFact},
-    store::ExpiryField,
+    store::{ExpiryField, Field},
     zoho::{
         catalogue::ZohoCode,
         oauth::{self, Clients, ExpiresIn, MintedToken, RefreshAnswer},
@@ -237,7 +237,10 @@ fn minted_verdict(
             "store the absolute expiry: now + expires_in seconds (or milliseconds, consistently)",
         );
     }
-    if let Some(unsaved) = ctx.unsaved_note("the new token") {
+    if ctx.env.settings.store.is_env() {
+        // No row and no app: nothing keeps the token, so every run mints one.
+        message.push_str("; the env: store keeps no access token, so each run mints one, counted toward Zoho's limit of about 10 per 10 minutes");
+    } else if let Some(unsaved) = ctx.unsaved_note("the new token", Field::AccessToken) {
         message.push_str(&format!(
             "; {unsaved} — until then the app keeps its old token and this mint counts toward Zoho's limit of about 10 per 10 minutes"
         ));

@@ -24,6 +24,11 @@ macro_rules! scenario {
                     $body
                     let _ = ($desk, $crm, $setup);
                 }
+                // Zoho wins: Desk bodies as its published examples write them, unless the
+                // scenario keeps the numeric form (both occur).
+                if setup.zoho_example_json {
+                    desk.as_zoho_examples();
+                }
                 build($world, name, $title, desk, crm, setup)
             },
         }
@@ -45,6 +50,8 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         |world, desk, crm, setup| {
             setup.token = Token::Expired;
             setup.expiry = Expiry::Millis;
+            // Numbers and real booleans, as Desk also sends them.
+            setup.zoho_example_json = false;
             setup.store_scopes = false;
         }
     ),
@@ -115,6 +122,8 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
             desk.orgs
                 .push(org(first + 2, "severallab", "Several Lab", false));
             setup.org = Stored::Blank;
+            // Numbers and real booleans, as Desk also sends them.
+            setup.zoho_example_json = false;
         }
     ),
     scenario!(
@@ -137,6 +146,8 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         |world, desk, crm, setup| {
             desk.bare_list = true;
             setup.org = Stored::Blank;
+            // Numbers and real booleans, as Desk also sends them.
+            setup.zoho_example_json = false;
         }
     ),
     scenario!(
@@ -311,3 +322,94 @@ pub static SCENARIOS: &[ScenarioInfo] = &[
         }
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::SCENARIOS;
+    use crate::sim::world::World;
+
+    /// The Desk tenant a scenario builds, and the account's zuid.
+    fn tenant(name: &'static str) -> (super::DeskTenant, u64) {
+        let mut world = World::new("http://127.0.0.1:1".to_owned());
+        let info = SCENARIOS.iter().find(|s| s.name == name).unwrap();
+        (info.build)(&mut world, name);
+        let account = &world.accounts[0];
+        (account.desk.clone(), account.zuid)
+    }
+
+    #[test]
+    fn myinfo_is_shaped_as_agent_json_example() {
+        let (desk, zuid) = tenant("healthy");
+        let agent = &desk.agent;
+        // Agent.json's example: string ids and zuid, real booleans, nested profile and role.
+        assert_eq!(agent["name"], "Ada Lovelace");
+        assert_eq!(agent["zuid"], json!(zuid.to_string()), "the account's zuid");
+        assert!(agent["id"].is_string() && agent["roleId"].is_string());
+        assert_eq!(agent["profile"]["id"], agent["profileId"]);
+        assert_eq!(agent["role"]["id"], agent["roleId"]);
+        assert_eq!(agent["role"]["name"], "CEO");
+        assert_eq!(agent["isConfirmed"], json!(true));
+        assert_eq!(agent["isZiaAgent"], json!(false));
+        assert_eq!(agent["rolePermissionType"], "Admin");
+    }
+
+    #[test]
+    fn desk_bodies_default_to_zohos_strings_and_some_scenarios_keep_numbers() {
+        let (healthy, _) = tenant("healthy");
+        assert!(healthy.orgs[0]["id"].is_string(), "{}", healthy.orgs[0]);
+        assert_eq!(healthy.orgs[0]["isDefault"], "true");
+        // Helpcenter.json's example: a string id, a real boolean.
+        assert!(healthy.help_centres[0]["id"].is_string());
+        assert_eq!(healthy.help_centres[0]["isDefault"], json!(true));
+        for numeric in ["token-expired", "several-orgs", "orgs-bare-list"] {
+            let (desk, _) = tenant(numeric);
+            assert!(desk.orgs.iter().all(|org| org["id"].is_u64()), "{numeric}");
+            assert!(
+                desk.orgs
+                    .iter()
+                    .all(|org| matches!(org["isDefault"], Value::Bool(_))),
+                "{numeric}"
+            );
+        }
+    }
+
+    #[test]
+    fn crm_bodies_carry_what_crm_oas_v8_requires() {
+        let mut world = World::new("http://127.0.0.1:1".to_owned());
+        let info = SCENARIOS.iter().find(|s| s.name == "crm-healthy").unwrap();
+        (info.build)(&mut world, "crm-healthy");
+        let account = &world.accounts[0];
+        let crm = &account.crm;
+        // A sample of v8.0/org.json's `Org.required`, with their types.
+        for field in [
+            "id",
+            "zgid",
+            "company_name",
+            "primary_zuid",
+            "currency",
+            "country_code",
+        ] {
+            assert!(
+                crm.org[field].is_string(),
+                "org.{field}: {}",
+                crm.org[field]
+            );
+        }
+        assert_eq!(crm.org["type"], "Production");
+        assert!(crm.org["max_per_page"].is_u64() && crm.org["mc_status"].is_boolean());
+        assert!(crm.org["license_details"]["paid"].is_boolean());
+        // Profile.created_by / modified_by: Minified_User objects (null for built-in profiles).
+        for profile in &crm.profiles {
+            let by = &profile["modified_by"];
+            assert!(by["name"].is_string() && by["id"].is_string() && by["email"].is_string());
+            assert!(profile["created_by"].is_null() || profile["created_by"]["id"].is_string());
+        }
+        assert!(crm.profiles.iter().any(|p| p["created_by"].is_object()));
+        let user = &crm.users[0];
+        assert_eq!(user["zuid"], json!(account.zuid.to_string()));
+        assert_eq!(user["confirm"], json!(true));
+        assert!(user["profile"]["id"].is_string() && user["created_by"]["id"].is_string());
+    }
+}

@@ -77,6 +77,9 @@ pub(super) struct Setup {
     pub(super) answer_scope: bool,
     /// The row's api_domain when it is not the believed data centre's API host.
     pub(super) stored_api_domain: Option<&'static str>,
+    /// Desk answers as zohodesk-oas's examples write them (string ids and flags); `false` keeps
+    /// numbers and real booleans, which Desk sends too.
+    pub(super) zoho_example_json: bool,
 }
 
 impl Setup {
@@ -100,6 +103,7 @@ impl Setup {
             answer_api_domain: true,
             answer_scope: true,
             stored_api_domain: None,
+            zoho_example_json: true,
         }
     }
 
@@ -134,35 +138,92 @@ pub(super) fn desk_tenant(world: &World, name: &str) -> DeskTenant {
     DeskTenant {
         orgs: vec![org(base_id, &portal, &format!("{name} Support"), true)],
         bare_list: false,
+        // Helpcenter.json's list example: a string id beside real booleans, and no portal name
+        // field (the seed's urlName/subDomain/portalName are not Zoho's).
         help_centres: vec![json!({
-            "id": format!("{}", 70_000_000 + base_id),
-            "name": format!("{name} Help Centre"),
-            "url": format!("https://support.{portal}.example"),
             "isDefault": true,
-            "status": "ACTIVE",
+            "name": format!("{name} Help Centre"),
+            "id": format!("{}", 70_000_000 + base_id),
+            "departmentIds": ["5000000000303"],
+            "isMultilingualEnabled": false,
+            "isEncodedPermalinkAllowed": false,
+            "helpCenterLocales": [{
+                "name": format!("{name} Help Centre"),
+                "locale": "en",
+                "type": ["DEFAULT"],
+                "status": "ACCESIBLE_IN_HELPCENTER",
+            }],
+            "locales": ["en"],
             "primaryLocale": "en",
-        })],
-        agent: json!({
-            "id": format!("{}", 80_000_000 + base_id),
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "emailId": format!("{name}@example.test"),
+            "logoUrl": null,
+            "url": format!("https://support.{portal}.example"),
             "status": "ACTIVE",
-            "roleId": "5000000000101",
-            "profileId": "5000000000202",
-            "langCode": "en_US",
-            "timeZone": "Europe/London",
-            "isConfirmed": true,
-            "photoURL": null,
-        }),
+        })],
+        agent: agent(world, name, base_id),
         home_dc: None,
     }
 }
 
-/// A CRM organisation with the seed's three sample profiles (seed 003, "Sample Response").
+/// The agent `/myinfo` answers, in the shape of zohodesk-oas `Agent.json`'s response example:
+/// ids (and `zuid`) as strings, `isConfirmed`/`isZiaAgent` as booleans, the full `name`, and the
+/// nested `profile` and `role` beside their ids.
+fn agent(world: &World, name: &str, base_id: u64) -> Value {
+    let (role, profile, department) = ("5000000000101", "5000000000202", "5000000000303");
+    // The zuid add_account will give this account.
+    let zuid = 7_000_000 + world.accounts.len() as u64;
+    json!({
+        "associatedChatDepartments": [],
+        "lastName": "Lovelace",
+        "extn": "",
+        "role": {"name": "CEO", "id": role},
+        "langCode": "en_US",
+        "emailId": format!("{name}@example.test"),
+        "photoURL": null,
+        "countryCode": "en_US",
+        "isConfirmed": true,
+        "id": format!("{}", 80_000_000 + base_id),
+        "roleId": role,
+        "profile": {"name": "Administrator", "id": profile},
+        "mobile": "",
+        "timeZone": "Europe/London",
+        "associatedChatDepartmentIds": [],
+        "zuid": zuid.to_string(),
+        "associatedDepartmentIds": [department],
+        "associatedDepartments": [{"name": format!("{name} Support"), "id": department}],
+        "firstName": "Ada",
+        "phone": "",
+        "profileId": profile,
+        "channelExpert": ["Email"],
+        "name": "Ada Lovelace",
+        "rolePermissionType": "Admin",
+        "aboutInfo": "",
+        "status": "ACTIVE",
+        "isZiaAgent": false,
+    })
+}
+
+/// One object of two halves (one `json!` of every `Org` field passes the macro's recursion limit).
+fn crm_org(mut org: Value, rest: Value) -> Value {
+    if let (Value::Object(org), Value::Object(rest)) = (&mut org, rest) {
+        org.extend(rest);
+    }
+    org
+}
+
+/// A CRM organisation with the seed's three sample profiles (seed 003, "Sample Response"), its
+/// bodies shaped as crm-oas v8's schemas define them: `Org` with its required fields, `Profile`
+/// with `created_by`/`modified_by` as `Minified_User` objects (`name`, `id`, `email`), `users`
+/// with `zuid`, `confirm` and nested `profile`/`role`.
 pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
     let base = 4_150_868_000_000_000_000u64 + 1000 * world.accounts.len() as u64;
-    let admin = json!({"name": "Patricia Boyle", "id": format!("{}", base + 225)});
+    // The zuid add_account will give this account.
+    let zuid = (7_000_000 + world.accounts.len() as u64).to_string();
+    let zgid = 700_000 + world.accounts.len() as u64;
+    let admin = json!({
+        "name": "Patricia Boyle",
+        "id": format!("{}", base + 225),
+        "email": format!("{name}@example.test"),
+    });
     let profile = |n: u64,
                    label: &str,
                    description: &str,
@@ -179,19 +240,68 @@ pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
             "id": format!("{}", base + n),
             "category": category,
             "created_by": created,
+            "custom": category,
+            "type": "normal_profile",
+            "permissions_details": [],
+            "sections": [],
         })
     };
     CrmTenant {
-        org: json!({
+        org: crm_org(
+            json!({
             "id": format!("{}", base),
-            "zgid": format!("{}", 700_000 + world.accounts.len() as u64),
+            "zgid": zgid.to_string(),
+            "ezgid": format!("e{zgid}"),
             "company_name": format!("{name} Ltd"),
-            "domain_name": format!("org{}", 700_000 + world.accounts.len() as u64),
+            "alias": null,
+            "domain_name": format!("org{zgid}"),
             "primary_email": format!("{name}@example.test"),
+            "primary_zuid": zuid,
             "type": "Production",
+            "description": null,
             "time_zone": "Europe/London",
             "iso_code": "GBP",
-        }),
+            }),
+            json!({
+            "currency": "Pound Sterling - GBP",
+            "currency_symbol": "£",
+            "currency_locale": "en_GB",
+            "country": "United Kingdom",
+            "country_code": "GB",
+            "city": null,
+            "street": null,
+            "state": null,
+            "zip": null,
+            "phone": null,
+            "mobile": null,
+            "fax": null,
+            "photo_id": null,
+            "zia_portal_id": null,
+            "zia_zgid": null,
+            "mc_status": false,
+            "gapps_enabled": false,
+            "translation_enabled": false,
+            "privacy_settings": false,
+            "hipaa_compliance_enabled": false,
+            "lite_users_enabled": false,
+            "deletable_org_account": false,
+            "oauth_presence": false,
+            "max_per_page": 200,
+            "call_icon": null,
+            "license_details": {
+                "paid_expiry": null,
+                "users_license_purchased": 10,
+                "trial_type": null,
+                "trial_expiry": null,
+                "paid": true,
+                "paid_type": "enterprise",
+                "trial_action": null,
+            },
+            "hierarchy_preferences": {"type": "Role_Hierarchy", "strictly_reporting": false},
+            "checkin_preferences": {"location_radius": null},
+
+            }),
+        ),
         profiles: vec![
             profile(
                 11,
@@ -220,9 +330,19 @@ pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
         ],
         users: vec![json!({
             "id": format!("{}", base + 225),
+            "zuid": zuid,
+            "first_name": "Patricia",
+            "last_name": "Boyle",
             "full_name": "Patricia Boyle",
             "email": format!("{name}@example.test"),
+            "confirm": true,
             "status": "active",
+            "time_zone": "Europe/London",
+            "locale": "en_GB",
+            "created_by": admin,
+            "created_time": "2020-03-13T16:28:12+05:30",
+            "Modified_By": admin,
+            "Modified_Time": "2020-04-01T12:57:59+05:30",
             "profile": {"name": "Administrator", "id": format!("{}", base + 11)},
             "role": {"name": "CEO", "id": format!("{}", base + 31)},
         })],

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// One access token lives this long, as at Zoho.
 pub const TOKEN_LIFETIME_SECS: u64 = 3600;
@@ -198,18 +198,12 @@ pub struct DeskTenant {
 }
 
 impl DeskTenant {
-    /// Answers as zohodesk-oas's response examples do: ids and flags as strings, and the agent in
-    /// `/myinfo`'s full shape (`name`, `zuid`, nested `profile` and `role`).
+    /// Answers as zohodesk-oas's response examples do: organisation ids and flags as strings
+    /// (`"id": "3981311"`, `"isDefault": "true"`). The agent and the help centres are already in
+    /// `Agent.json`'s and `Helpcenter.json`'s example shapes (string ids beside real booleans, as
+    /// those examples write them).
     pub fn as_zoho_examples(&mut self) {
-        let agent = &mut self.agent;
-        let part = |key: &str| agent[key].as_str().unwrap_or_default().to_owned();
-        agent["name"] = json!(format!("{} {}", part("firstName"), part("lastName")));
-        agent["zuid"] = json!(7_000_000);
-        agent["profile"] = json!({"id": agent["profileId"], "name": "Administrator"});
-        agent["role"] = json!({"id": agent["roleId"], "name": "CEO"});
-        self.agent = as_zoho_example(&self.agent);
         self.orgs = self.orgs.iter().map(as_zoho_example).collect();
-        self.help_centres = self.help_centres.iter().map(as_zoho_example).collect();
     }
 }
 

@@ -99,13 +99,16 @@ impl DataCentre {
     }
 
     /// Whether Zoho's own sources document this host: the SDKs' data-centre classes (US, EU,
-    /// IN, AU, JP, CN, CA, SA) and the multi-DC page (UK's accounts server). UK's API and Desk
-    /// hosts and every Singapore and UAE host come from third parties only.
+    /// IN, AU, JP, CN, CA, SA) for accounts and API hosts, the multi-DC page (UK's accounts
+    /// server), and Zoho's Desk OAuth library (ZohoDeskOAuth) for Desk hosts, which names only
+    /// com, eu, in, com.au and com.cn. Japan's, Canada's and Saudi Arabia's Desk hosts, UK's API
+    /// and Desk hosts and every Singapore and UAE host come from third parties only.
     pub fn verified(self, host: Host) -> bool {
         match (self, host) {
             (DataCentre::Sg | DataCentre::Ae, _) => false,
             (DataCentre::Uk, Host::Accounts) => true,
             (DataCentre::Uk, Host::Api | Host::Desk) => false,
+            (DataCentre::Jp | DataCentre::Ca | DataCentre::Sa, Host::Desk) => false,
             _ => true,
         }
     }
@@ -244,6 +247,9 @@ mod tests {
         assert_eq!(
             unverified,
             [
+                (DataCentre::Jp, Host::Desk),
+                (DataCentre::Ca, Host::Desk),
+                (DataCentre::Sa, Host::Desk),
                 (DataCentre::Uk, Host::Api),
                 (DataCentre::Uk, Host::Desk),
                 (DataCentre::Sg, Host::Accounts),

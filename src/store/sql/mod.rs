@@ -132,6 +132,14 @@ impl SqlStore {
         self.url.clone()
     }
 
+    /// The mapping, and the fields the table has a column for.
+    pub fn columns(&self) -> (&Mapping, Vec<Field>) {
+        (
+            &self.mapping,
+            self.present.iter().map(|c| c.field).collect(),
+        )
+    }
+
     /// Matches the mapping against the table's real columns; names what is missing. Returns
     /// the mapped columns and the row id column, if the table has it.
     async fn resolve_columns(
