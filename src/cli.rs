@@ -60,10 +60,37 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the Zoho simulator standalone (accounts server and Desk on loopback)
     Sim(SimArgs),
+    /// Combine the JSON reports of `run --shard I/N` (every shard, 0 to N-1) into one report
+    #[command(after_help = MERGE_EXIT_CODES)]
+    Merge(MergeArgs),
     /// Print a shell completion script (`zoho-doctor completions bash > ~/.local/share/bash-completion/completions/zoho-doctor`)
     Completions(CompletionsArgs),
     /// Print the man page as roff (`zoho-doctor man > zoho-doctor.1`; `man run > zoho-doctor-run.1`)
     Man(ManArgs),
+}
+
+const MERGE_EXIT_CODES: &str = "\
+Exit codes:
+  0  every merged check passed (warnings and skips allowed)
+  1  a merged check failed or errored, every check was skipped, or a shard was interrupted
+     (the connections it never started are missing)
+  2  a file that is not a shard's JSON report, a missing or duplicated shard, shards of
+     different runs (shard counts or pipelines differ), or a report that cannot be written";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`run --shard I/N --json FILE`), every shard 0 to N-1 once, in
+    /// any order
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Write the merged JUnit XML report to FILE (`-`: on stdout, and the table on stderr)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the merged JSON report to FILE (`-`: on stdout, and the table on stderr)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +134,12 @@ pub struct RunArgs {
     /// Refresh the access token even when the stored one is still valid (spends Zoho's token budget)
     #[arg(long)]
     pub force_refresh: bool,
+
+    /// Check only shard I of N (numbered from 0: `0/4` … `3/4`) of the selected connections, a
+    /// stable split by the key's FNV-1a 64 hash; `auto/N` takes I from JOB_COMPLETION_INDEX (a
+    /// Kubernetes Indexed Job). `zoho-doctor merge` combines the shards' JSON reports
+    #[arg(long, value_name = "I/N|auto/N")]
+    pub shard: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,

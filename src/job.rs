@@ -28,6 +28,7 @@ use crate::{
         target::Target,
     },
     runner::{fleet, interrupt::Interrupt},
+    shard::Shard,
     store::Store,
     zoho::{
         endpoints::Endpoints,
@@ -91,6 +92,7 @@ impl Screen {
                 dash(args.output.junit.as_ref()) || dash(args.output.json.as_ref())
             }
             Command::Demo(args) => dash(Some(&args.junit)) || dash(args.json.as_ref()),
+            Command::Merge(args) => dash(args.junit.as_ref()) || dash(args.json.as_ref()),
             _ => false,
         };
         if report_on_stdout {
@@ -214,6 +216,8 @@ pub struct Job {
     pub clients: Clients,
     /// Once it has a signal, no new connection starts (`Interrupt::none()`: never).
     pub interrupt: Interrupt,
+    /// `--shard I/N`: check only this slice of the selection (`None`: all of it).
+    pub shard: Option<Shard>,
 }
 
 /// Runs a job and returns its redacted report.
@@ -230,13 +234,19 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         }
         None => job.store.users().await?,
     };
-    // No connection selected: nothing can be checked (exit 2). A future `--shard` whose slice
-    // of a non-empty selection is empty is not this: it ends as passed (exit 0) with a note.
+    // No connection selected: nothing can be checked (exit 2). A shard whose slice of a
+    // non-empty selection is empty is not this: it ends as passed (exit 0) with a note.
     if users.is_empty() {
         return Err(Error::NoConnections {
             store: job.store.describe(),
         });
     }
+    // After the selection, so every machine partitions the same list; rows that share a key
+    // are selected by that key and so stay in one shard.
+    let users = match job.shard {
+        Some(shard) => shard.select(users),
+        None => users,
+    };
     let http = ZohoHttp::new(
         HttpOptions {
             timeout: job.pipeline.settings.timeout,
@@ -280,6 +290,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         store: store.describe(),
         started_at: started.to_rfc3339(),
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        shard: job.shard,
         summary: RunReport::summarise(&connections),
         connections,
         interrupted: job.interrupt.signal().is_some(),
@@ -341,6 +352,9 @@ pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
 pub fn ending(report: &RunReport, interrupt: &Interrupt) -> Ending {
     if let Some(signal) = interrupt.signal().filter(|_| report.interrupted) {
         return Ending::Interrupted(signal);
+    }
+    if report.shard.is_some() && report.connections.is_empty() && !report.interrupted {
+        return Ending::EmptyShard;
     }
     let summary = &report.summary;
     Ending::of_run(report.has_failures(), summary.skipped == summary.checks)

@@ -130,13 +130,15 @@ fn the_module_scanner_reads_groups_and_paths() {
 fn dependencies_point_one_way() {
     // `text` (escaping and clipping what did not come from zoho-doctor) is the bottom layer:
     // it imports nothing, and every layer that shows text may use it.
-    let layers: [(&str, &[&str]); 8] = [
+    // `shard` (the `--shard I/N` partition) sits just above it: reports record a shard.
+    let layers: [(&str, &[&str]); 9] = [
         ("text", &[]),
+        ("shard", &["text"]),
         ("zoho", &["redact", "text"]),
         ("store", &["zoho", "redact", "text"]),
         ("checks", &["zoho", "store", "redact", "text"]),
         ("pipeline", &["checks", "zoho", "text"]),
-        ("report", &["checks", "redact", "text"]),
+        ("report", &["checks", "redact", "shard", "text"]),
         (
             "runner",
             &[

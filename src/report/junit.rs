@@ -33,11 +33,19 @@ pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::Seriali
         }
     }
     // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished no
-    // connection still says so, in one empty suite.
+    // connection, or a shard whose slice was empty, still says so, in one empty suite.
     let interrupted = reports.iter().any(|report| report.interrupted);
-    if interrupted && reports.iter().all(|report| report.connections.is_empty()) {
+    let shard = reports.iter().find_map(|report| report.shard);
+    if (interrupted || shard.is_some())
+        && reports.iter().all(|report| report.connections.is_empty())
+    {
         let mut empty = TestSuite::new("zoho-doctor");
-        empty.add_property(Property::new("interrupted", "true"));
+        if let Some(shard) = shard {
+            empty.add_property(Property::new("shard", shard.to_string()));
+        }
+        if interrupted {
+            empty.add_property(Property::new("interrupted", "true"));
+        }
         junit.add_test_suite(empty);
     }
     let xml = junit.to_string()?;
@@ -55,6 +63,10 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
     ];
     if let Some(dc) = &connection.dc {
         properties.push(Property::new("dc", safe(dc)));
+    }
+    if let Some(shard) = report.shard {
+        // `I/N`: which machine of a sharded run checked this connection.
+        properties.push(Property::new("shard", shard.to_string()));
     }
     if report.interrupted {
         properties.push(Property::new("interrupted", "true"));
@@ -168,6 +180,7 @@ mod tests {
             store: "sqlite://x.db".to_owned(),
             started_at: "2026-01-01T00:00:00+00:00".to_owned(),
             duration_ms: 0,
+            shard: None,
             summary: Summary::default(),
             connections,
             interrupted: true,
@@ -202,6 +215,53 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn a_shard_is_a_property_of_every_suite_or_of_one_empty_suite() {
+        let shard = Some(crate::shard::Shard { index: 1, count: 3 });
+        let empty = RunReport {
+            shard,
+            interrupted: false,
+            ..interrupted_report(Vec::new())
+        };
+        let xml = render(&empty).expect("renders");
+        assert!(
+            xml.contains(r#"<testsuite name="zoho-doctor" tests="0""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="shard" value="1/3"/>"#),
+            "{xml}"
+        );
+        assert!(!xml.contains("interrupted"), "{xml}");
+        let one = |user: &str| ConnectionReport {
+            user: user.to_owned(),
+            dc: None,
+            status: Status::Pass,
+            checks: Vec::new(),
+            profile: Vec::new(),
+            changes: Vec::new(),
+            write_failed: false,
+        };
+        let two = RunReport {
+            shard,
+            interrupted: false,
+            ..interrupted_report(vec![one("u1"), one("u2")])
+        };
+        let xml = render(&two).expect("renders");
+        assert_eq!(
+            xml.matches(r#"<property name="shard" value="1/3"/>"#)
+                .count(),
+            2,
+            "{xml}"
+        );
+        assert!(!xml.contains(r#"<testsuite name="zoho-doctor""#), "{xml}");
+        let unsharded = RunReport {
+            interrupted: false,
+            ..interrupted_report(vec![one("u1")])
+        };
+        assert!(!render(&unsharded).expect("renders").contains("shard"));
     }
 
     #[test]

@@ -179,6 +179,7 @@ impl Harness {
             fix: false,
             clients,
             interrupt: Interrupt::none(),
+            shard: None,
         };
         let ui = Ui {
             verbose: false,
