@@ -17,6 +17,7 @@ use zoho_doctor::{
 
 struct Out {
     code: i32,
+    stdout: String,
     stderr: String,
 }
 
@@ -24,6 +25,7 @@ async fn run(command: std::process::Command) -> Out {
     let out = output(command).await;
     Out {
         code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
@@ -184,6 +186,18 @@ async fn three_shards_merge_into_the_run_one_machine_makes() {
     // Given in any order.
     let out = merge(&h, &[&files[2], &files[0], &files[1]]).await;
     assert_eq!(out.code, 1, "a merged connection failed: {}", out.stderr);
+    // The table, as `run` prints it: every connection, then the whole run's summary.
+    assert!(
+        out.stdout
+            .contains(&format!("desk-profile: {} connections, ", all.len())),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("desk-profile · user healthy · dc us"),
+        "{}",
+        out.stdout
+    );
     let merged = read_json(&h.path("merged.json"));
     assert_eq!(users(&merged), users(&whole), "key order");
     assert_eq!(findings(&merged), findings(&whole));
