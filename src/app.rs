@@ -79,7 +79,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
     };
     let report = job::execute(job, ui, redactor).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
-    Ok(job::ending(&report, &interrupt))
+    Ok(job::ending(&report, args.output.fail_on, &interrupt))
 }
 
 /// The preset named by `--schema`, adjusted by `--table` and `--column`.

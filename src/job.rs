@@ -17,7 +17,7 @@ use chrono::Utc;
 use crate::{
     Error,
     checks::RunEnv,
-    cli::{Cli, ColorChoice, Command, Format},
+    cli::{Cli, ColorChoice, Command, FailOn, Format},
     exit::Ending,
     pipeline::Pipeline,
     redact::Redactor,
@@ -40,29 +40,32 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 pub struct Ui {
     pub verbose: bool,
+    /// `-q`: the table shows only what did not pass, and the summary line.
+    pub quiet: bool,
     pub colour: bool,
+    /// Where tables and long lines wrap; `None`: nowhere.
     pub width: Option<u16>,
 }
 
 impl Ui {
     pub fn from_cli(cli: &Cli) -> Ui {
         // The table goes to stderr when a report goes to stdout: colour and width follow it.
-        let tty = match Screen::of(cli) {
+        let screen = Screen::of(cli);
+        let tty = match screen {
             Screen::Stdout => std::io::stdout().is_terminal(),
             Screen::Stderr => std::io::stderr().is_terminal(),
         };
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        let colour = !no_color
-            && match cli.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => tty,
-            };
+        let terminal = if tty {
+            report::table::terminal_width(screen == Screen::Stderr)
+        } else {
+            None
+        };
         Ui {
             verbose: cli.verbose,
-            colour,
-            // Off a terminal (CI logs, pipes) wrap at a width logs display well.
-            width: (!tty).then_some(140),
+            quiet: cli.quiet,
+            colour: colour(cli.color, tty, no_color),
+            width: width(tty, terminal, std::env::var("COLUMNS").ok().as_deref()),
         }
     }
 
@@ -70,9 +73,31 @@ impl Ui {
         TableOptions {
             colour: self.colour,
             verbose: self.verbose,
+            quiet: self.quiet,
             width: self.width,
         }
     }
+}
+
+/// Whether to colour: an explicit `--color always|never` wins over NO_COLOR (no-color.org:
+/// the variable sets the default, a flag the user typed overrides it); `auto` colours a
+/// terminal unless NO_COLOR is set.
+fn colour(choice: ColorChoice, tty: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && !no_color,
+    }
+}
+
+/// Where output wraps: a terminal's own width (COLUMNS when it cannot be read); off a terminal
+/// (a pipe, a CI log) COLUMNS when it is set, else nowhere — a log viewer or `grep` gets each
+/// line whole.
+fn width(tty: bool, terminal: Option<u16>, columns: Option<&str>) -> Option<u16> {
+    let columns = columns
+        .and_then(|value| value.trim().parse::<u16>().ok())
+        .filter(|&columns| columns > 0);
+    if tty { terminal.or(columns) } else { columns }
 }
 
 /// Where the text for people goes: stdout, or stderr when a report takes stdout (`-`).
@@ -332,12 +357,60 @@ pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
     }
 }
 
-/// How a run ended: a check failed or errored, or nothing was checked (every check skipped),
-/// or it passed.
-pub fn ending(report: &RunReport, interrupt: &Interrupt) -> Ending {
+/// How a run ended: a check failed or errored, or warned under `--fail-on warn`, or nothing
+/// was checked (every check skipped), or it passed (`exit::Ending::of_run` decides).
+pub fn ending(report: &RunReport, fail_on: FailOn, interrupt: &Interrupt) -> Ending {
     if let Some(signal) = interrupt.signal().filter(|_| report.interrupted) {
         return Ending::Interrupted(signal);
     }
     let summary = &report.summary;
-    Ending::of_run(report.has_failures(), summary.skipped == summary.checks)
+    Ending::of_run(
+        report.has_failures(),
+        summary.warned > 0,
+        summary.skipped == summary.checks,
+        fail_on,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_color_flag_wins_over_no_color_and_auto_honours_it() {
+        for tty in [true, false] {
+            for no_color in [true, false] {
+                assert!(colour(ColorChoice::Always, tty, no_color));
+                assert!(!colour(ColorChoice::Never, tty, no_color));
+            }
+        }
+        assert!(colour(ColorChoice::Auto, true, false));
+        assert!(
+            !colour(ColorChoice::Auto, true, true),
+            "auto honours NO_COLOR"
+        );
+        assert!(
+            !colour(ColorChoice::Auto, false, false),
+            "auto: no colour off a terminal"
+        );
+    }
+
+    #[test]
+    fn a_terminal_wraps_at_its_width_and_a_pipe_only_at_columns() {
+        assert_eq!(width(true, Some(90), Some("60")), Some(90));
+        assert_eq!(width(true, None, Some("60")), Some(60));
+        assert_eq!(width(false, None, Some("60")), Some(60));
+        assert_eq!(
+            width(false, None, None),
+            None,
+            "a pipe without COLUMNS never wraps"
+        );
+        for unusable in ["", "0", "wide", "-3", "99999999"] {
+            assert_eq!(
+                width(false, None, Some(unusable)),
+                None,
+                "COLUMNS={unusable:?}"
+            );
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! The reports themselves: the demo's JUnit validates against junit-10.xsd and reads back in a
-//! JUnit reader; no secret appears in any output; colour follows the TTY and NO_COLOR rules.
+//! JUnit reader; no secret appears in any output; colour follows the TTY, flag and NO_COLOR rules.
 
 #[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
@@ -121,7 +121,7 @@ async fn no_secret_appears_in_the_table_json_junit_or_verbose_trace() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn colour_only_when_asked_and_never_with_no_color() {
+async fn colour_only_when_asked_and_an_explicit_flag_wins_over_no_color() {
     let h = Harness::start().await;
     let plain = h
         .run(&desk_pipeline(), &["--user", "refresh-revoked"])
@@ -131,9 +131,11 @@ async fn colour_only_when_asked_and_never_with_no_color() {
         coloured_output(&h, None).await.contains('\u{1b}'),
         "--color always colours"
     );
+    // no-color.org: NO_COLOR sets the default, a flag the user typed overrides it (`auto`
+    // honouring NO_COLOR on a terminal is `job`'s unit test: a test has no terminal).
     assert!(
-        !coloured_output(&h, Some("1")).await.contains('\u{1b}'),
-        "NO_COLOR wins"
+        coloured_output(&h, Some("1")).await.contains('\u{1b}'),
+        "--color always wins over NO_COLOR"
     );
 }
 
