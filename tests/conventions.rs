@@ -56,11 +56,7 @@ async fn quiet_leaves_the_verbose_trace_alone() {
     let run = h
         .run(&desk_pipeline(), &["--user", "healthy", "-q", "-v"])
         .await;
-    assert!(
-        run.stderr.contains("→ GET"),
-        "the -v trace: {}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("→ GET"), "the -v trace: {}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
 }
 
