@@ -65,12 +65,75 @@ async fn junit_reads_back_in_a_junit_reader_with_the_right_counts() {
         "desk-profile.refresh-revoked"
     );
     match &refresh.status {
-        quick_junit::TestCaseStatus::NonSuccess { kind, ty, .. } => {
+        quick_junit::TestCaseStatus::NonSuccess {
+            kind,
+            ty,
+            message,
+            description,
+            ..
+        } => {
             assert_eq!(*kind, quick_junit::NonSuccessKind::Failure);
             assert_eq!(ty.as_ref().unwrap().as_str(), "invalid_code");
+            // Annotation tools take the message as the title: pipeline · user · check.
+            let message = message.as_ref().unwrap().as_str();
+            assert!(
+                message.starts_with("desk-profile · refresh-revoked · refresh: refresh rejected: "),
+                "{message}"
+            );
+            // GitLab shows only the body: the diagnosis first, then the fix, then the evidence.
+            let body = description.as_ref().unwrap().as_str();
+            let lines: Vec<&str> = body.lines().collect();
+            assert!(lines[0].starts_with("refresh rejected: "), "{body}");
+            assert_eq!(
+                lines[1..3],
+                ["code: invalid_code", "HTTP status: 200"],
+                "{body}"
+            );
+            assert!(lines[3].starts_with("fix: re-authorise"), "{body}");
+            assert!(lines[4].starts_with("evidence: POST "), "{body}");
         }
         other => panic!("refresh should be a failure: {other:?}"),
     }
+    let scopes = revoked
+        .test_cases
+        .iter()
+        .find(|case| case.name.as_str() == "scopes")
+        .unwrap();
+    match &scopes.status {
+        quick_junit::TestCaseStatus::Skipped {
+            message,
+            description,
+            ..
+        } => {
+            assert_eq!(
+                message.as_ref().unwrap().as_str(),
+                "needs refresh, which failed"
+            );
+            assert_eq!(
+                description.as_ref().unwrap().as_str(),
+                "needs refresh, which failed"
+            );
+        }
+        other => panic!("scopes should be skipped: {other:?}"),
+    }
+    // A WARN passes, and is visible on its suite.
+    let expired = report
+        .test_suites
+        .iter()
+        .find(|suite| suite.name.as_str() == "desk-profile / token-expired")
+        .unwrap();
+    assert_eq!(expired.failures + expired.errors, 0);
+    assert!(
+        expired
+            .properties
+            .iter()
+            .any(|p| p.name.as_str() == "warn.refresh"
+                && p.value.as_str().starts_with("refreshed because")),
+        "{:?}",
+        expired.properties
+    );
+    let out = expired.system_out.as_ref().unwrap().as_str();
+    assert!(out.starts_with("WARN refresh: refreshed because"), "{out}");
     let properties: Vec<(String, String)> = revoked
         .properties
         .iter()
