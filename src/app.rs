@@ -59,6 +59,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         args.output.format,
         args.output.junit.as_deref(),
         args.output.json.as_deref(),
+        args.output.summary.as_deref(),
     )?;
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;

@@ -139,6 +139,11 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Also write a Markdown summary to FILE (as --junit; `-` on stdout). With
+    /// GITHUB_STEP_SUMMARY set it is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
     /// What to print on stdout
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -199,6 +204,11 @@ pub struct DemoArgs {
     /// Also write the JSON report to FILE (`-`: on stdout, and the rest on stderr)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Also write a Markdown summary to FILE (`-`: on stdout). With GITHUB_STEP_SUMMARY set it
+    /// is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 
     /// Only these scenarios (repeatable); see `zoho-doctor sim --list`
     #[arg(long = "scenario", value_name = "NAME")]

@@ -292,7 +292,12 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         )));
     }
     // Every report target is checked before the simulator starts.
-    let outputs = Outputs::check(Format::Table, Some(&args.junit), args.json.as_deref())?;
+    let outputs = Outputs::check(
+        Format::Table,
+        Some(&args.junit),
+        args.json.as_deref(),
+        args.summary.as_deref(),
+    )?;
     let screen = outputs.screen();
     let sim = Sim::start()
         .await
@@ -368,6 +373,10 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         let text = serde_json::to_string_pretty(&reports).unwrap_or_default();
         job::write_report(target, &text)?;
         written(screen, "JSON reports", target, json);
+    }
+    outputs.write_summary(&all)?;
+    if let (Some(target), Some(summary)) = (&outputs.summary, &args.summary) {
+        written(screen, "Markdown summary", target, summary);
     }
     sim.stop().await;
 

@@ -113,9 +113,13 @@ impl Screen {
         let dash = |path: Option<&PathBuf>| path.is_some_and(|path| is_stdout(path));
         let report_on_stdout = match &cli.command {
             Command::Run(args) => {
-                dash(args.output.junit.as_ref()) || dash(args.output.json.as_ref())
+                dash(args.output.junit.as_ref())
+                    || dash(args.output.json.as_ref())
+                    || dash(args.output.summary.as_ref())
             }
-            Command::Demo(args) => dash(Some(&args.junit)) || dash(args.json.as_ref()),
+            Command::Demo(args) => {
+                dash(Some(&args.junit)) || dash(args.json.as_ref()) || dash(args.summary.as_ref())
+            }
             _ => false,
         };
         if report_on_stdout {
@@ -170,44 +174,88 @@ pub struct Outputs {
     pub format: Format,
     pub junit: Option<Target>,
     pub json: Option<Target>,
+    /// `--summary FILE`: the Markdown summary, written as the other reports are.
+    pub summary: Option<Target>,
+    /// GitHub's step summary (`GITHUB_STEP_SUMMARY`), appended to: other steps write it too.
+    pub step_summary: Option<Target>,
 }
+
+/// `--summary none`: no Markdown summary, not even GitHub's step summary.
+const NO_SUMMARY: &str = "none";
 
 impl Outputs {
     /// Checks every report target (`report::target`) and that stdout carries one report at
-    /// most: before the first request and the first write to the store.
+    /// most: before the first request and the first write to the store. GitHub's step summary
+    /// is added when `GITHUB_STEP_SUMMARY` names a file, unless `--summary none`.
     pub fn check(
         format: Format,
         junit: Option<&Path>,
         json: Option<&Path>,
+        summary: Option<&Path>,
     ) -> Result<Outputs, Error> {
-        let junit_dash = junit.is_some_and(is_stdout);
-        let json_dash = json.is_some_and(is_stdout);
-        if junit_dash && json_dash {
-            return Err(Error::Usage(
-                "--junit - and --json - both ask for stdout, which carries one report; write one of them to a file".to_owned(),
-            ));
+        let on_stdout: Vec<&str> = [("--junit", junit), ("--json", json), ("--summary", summary)]
+            .into_iter()
+            .filter(|(_, path)| path.is_some_and(is_stdout))
+            .map(|(flag, _)| flag)
+            .collect();
+        if let [first, second, ..] = on_stdout[..] {
+            return Err(Error::Usage(format!(
+                "{first} - and {second} - both ask for stdout, which carries one report; write one of them to a file"
+            )));
         }
-        if format == Format::Json && (junit_dash || json_dash) {
-            let flag = if json_dash { "--json" } else { "--junit" };
+        if let (Format::Json, Some(flag)) = (format, on_stdout.first()) {
             return Err(Error::Usage(format!(
                 "--format json already prints the JSON report on stdout, which carries one report; drop `{flag} -` or write it to a file"
             )));
         }
+        let none = summary.is_some_and(|path| path == Path::new(NO_SUMMARY));
+        let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|path| !path.is_empty() && !none)
+            .map(|path| {
+                Target::check(Path::new(&path)).map_err(|err| {
+                    Error::Usage(format!(
+                        "GITHUB_STEP_SUMMARY: {err}; `--summary none` leaves the step summary out"
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(Outputs {
             format,
             junit: junit.map(Target::check).transpose()?,
             json: json.map(Target::check).transpose()?,
+            summary: summary.filter(|_| !none).map(Target::check).transpose()?,
+            step_summary,
         })
     }
 
     /// Whether a report takes stdout (the table then goes to stderr).
     pub fn screen(&self) -> Screen {
         let dash = |target: &Option<Target>| *target == Some(Target::Stdout);
-        if dash(&self.junit) || dash(&self.json) {
+        if dash(&self.junit) || dash(&self.json) || dash(&self.summary) {
             Screen::Stderr
         } else {
             Screen::Stdout
         }
+    }
+
+    /// Writes the Markdown summary of `reports` to `--summary`'s target and appends it to
+    /// GitHub's step summary; the first that cannot be written is the error, after the other
+    /// was tried.
+    pub fn write_summary(&self, reports: &[&RunReport]) -> Result<(), ReportError> {
+        if self.summary.is_none() && self.step_summary.is_none() {
+            return Ok(());
+        }
+        let markdown = report::markdown::render(reports, report::markdown::STEP_SUMMARY_BUDGET);
+        let mut failed = None;
+        if let Some(target) = &self.summary {
+            failed = write_report(target, &markdown).err();
+        }
+        if let Some(target) = &self.step_summary
+            && let Err(error) = report::target::append(target, markdown.as_bytes())
+        {
+            failed.get_or_insert(error);
+        }
+        failed.map_or(Ok(()), Err)
     }
 }
 
@@ -309,8 +357,8 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
 }
 
 /// Prints the report (the table on stdout, or on stderr when a report takes stdout), then
-/// writes every report target; the first that cannot be written is the error, after the
-/// others were tried.
+/// writes every report target, the Markdown summaries included; the first that cannot be
+/// written is the error, after the others were tried.
 pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
     match outputs.format {
         Format::Table => outputs
@@ -328,6 +376,9 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
     if let Some(target) = &outputs.json
         && let Err(error) = write_report(target, &report::json::render(report))
     {
+        failed.get_or_insert(error);
+    }
+    if let Err(error) = outputs.write_summary(&[report]) {
         failed.get_or_insert(error);
     }
     failed.map_or(Ok(()), Err)

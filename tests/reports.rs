@@ -145,16 +145,29 @@ async fn junit_reads_back_in_a_junit_reader_with_the_right_counts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_secret_appears_in_the_table_json_junit_or_verbose_trace() {
+async fn no_secret_appears_in_the_table_json_junit_summary_or_verbose_trace() {
     let h = Harness::start().await;
+    let summary = h.path("summary.md");
     let run = h
-        .run(&desk_pipeline(), &["--all", "--force-refresh", "-v"])
+        .run(
+            &desk_pipeline(),
+            &[
+                "--all",
+                "--force-refresh",
+                "-v",
+                "--summary",
+                summary.to_str().unwrap(),
+            ],
+        )
         .await;
+    let markdown = std::fs::read_to_string(&summary).expect("the summary is written");
+    assert!(markdown.contains("❌ FAIL"), "{markdown}");
     let outputs = [
         ("table", &run.stdout),
         ("trace", &run.stderr),
         ("junit", &run.junit),
         ("json", &run.json.to_string()),
+        ("summary", &markdown),
     ];
     assert!(
         run.stderr.contains("→ POST"),
