@@ -40,7 +40,8 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
     colored::control::set_override(options.colour);
     let mut out = String::new();
     for connection in &report.connections {
-        if options.quiet && connection.status == Status::Pass {
+        // A `--fix` write that failed fails the run: never hidden.
+        if options.quiet && connection.status == Status::Pass && !connection.write_failed {
             continue;
         }
         render_connection(&mut out, report, connection, options);
@@ -372,6 +373,14 @@ mod tests {
         assert!(
             quiet.ends_with("— 2 passed, 0 warned, 1 failed, 0 errored, 1 skipped (0 ms)\n"),
             "{quiet}"
+        );
+        let mut unwritten = report.clone();
+        unwritten.connections[0].write_failed = true;
+        unwritten.connections[0].changes = vec!["`access_token`: rolled back".to_owned()];
+        let quiet = render(&unwritten, &options(true, None));
+        assert!(
+            quiet.contains("user healthy"),
+            "a failed --fix write shows: {quiet}"
         );
     }
 
