@@ -70,6 +70,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         args.output.format,
         args.output.junit.as_deref(),
         args.output.json.as_deref(),
+        args.output.summary.as_deref(),
     )?;
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;
@@ -100,7 +101,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
     };
     let report = job::execute(job, ui, redactor).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
-    Ok(job::ending(&report, &interrupt))
+    Ok(job::ending(&report, args.output.fail_on, &interrupt))
 }
 
 /// The users `run` checks: those of `--user`, or every one (`None`) for `--all` and for the

@@ -6,9 +6,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every check passed (warnings and skips allowed)
-  1  a check failed or errored, every check was skipped (nothing was checked), or a report
-     could not be written after --fix had written to the store
+  0  every check passed (skips allowed, and warnings unless --fail-on warn)
+  1  a check failed or errored, a check warned under --fail-on warn, every check was skipped
+     (nothing was checked), or a report could not be written after --fix had written to the
+     store
   2  usage, pipeline, configuration or store error, a report target that cannot be written,
      or no connection selected: nothing was checked
 
@@ -31,7 +32,13 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// When to colour the table (never when NO_COLOR is set)
+    /// Show only the connections and checks that did not pass, and the summary line (the
+    /// reports and the -v trace are unaffected)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// When to colour the table: `auto` on a terminal unless NO_COLOR is set; `always` and
+    /// `never` win over NO_COLOR
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -150,9 +157,26 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Also write a Markdown summary to FILE (as --junit; `-` on stdout). With
+    /// GITHUB_STEP_SUMMARY set it is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
     /// What to print on stdout
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// The least result that fails the run (exit 1): `fail` (a FAIL or an ERROR) or `warn`
+    /// (a WARN too). An ERROR always fails; a SKIP never does by itself
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum FailOn {
+    Warn,
+    #[default]
+    Fail,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -216,6 +240,11 @@ pub struct DemoArgs {
     /// Also write the JSON report to FILE (`-`: on stdout, and the rest on stderr)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Also write a Markdown summary to FILE (`-`: on stdout). With GITHUB_STEP_SUMMARY set it
+    /// is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 
     /// Only these scenarios (repeatable); see `zoho-doctor sim --list`
     #[arg(long = "scenario", value_name = "NAME")]
