@@ -4,9 +4,6 @@
 //! throttle holds nothing. Against a fake Zoho that counts the requests in flight; lower time
 //! bounds only. And the flags' usage errors, through the binary.
 
-#[expect(dead_code, reason = "each test crate uses only some of the helpers")]
-mod common;
-
 use std::{
     collections::HashMap,
     net::SocketAddr,
@@ -39,6 +36,8 @@ use zoho_doctor::{
         throttle::{Limits, Rate},
     },
 };
+
+use crate::common;
 
 /// Requests in flight and the most seen at once, per group: a refresh token `A-3` is group `A`
 /// (and `all`); a GET is its path.
