@@ -290,7 +290,7 @@ impl ZohoHttp {
         // The organisation's hold is for its API calls (those with its token), not for the
         // accounts server's token endpoint.
         let org = authorized.then_some(self.org.as_deref()).flatten();
-        let held = self.throttle.admit(&host, org).await;
+        let waited = self.throttle.admit(&host, org).await;
         let started = Instant::now();
         // A timeout is one whether it comes before the head or while the body drips in.
         let classify = |err: reqwest::Error| {
@@ -353,10 +353,18 @@ impl ZohoHttp {
         }
         self.trace(|| {
             let mut lines = vec![format!("→ {method} {}", answer.url)];
-            if held >= Duration::from_millis(1) {
+            // Waits too short to matter would only be noise.
+            let shown = |wait: Duration| wait >= Duration::from_millis(10);
+            if shown(waited.held) {
                 lines.push(format!(
-                    "   (held {} ms first: --rate, or Zoho asked this host or organisation to slow down)",
-                    held.as_millis()
+                    "   (held {} ms first: Zoho asked every connection to slow down on this host or organisation)",
+                    waited.held.as_millis()
+                ));
+            }
+            if shown(waited.paced) {
+                lines.push(format!(
+                    "   (paced {} ms first by --rate)",
+                    waited.paced.as_millis()
                 ));
             }
             if authorized {

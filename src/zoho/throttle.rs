@@ -87,6 +87,15 @@ impl fmt::Display for Rate {
     }
 }
 
+/// How long a request waited at the gate before it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waited {
+    /// For a hold Zoho asked for (a 429, `Retry-After`) on its host or organisation.
+    pub held: Duration,
+    /// For its turn under `--rate`.
+    pub paced: Duration,
+}
+
 /// The gate shared by every connection's requests.
 #[derive(Debug, Default)]
 pub struct Throttle {
@@ -117,13 +126,14 @@ impl Throttle {
 
     /// Waits until a request to `host` (for organisation `org`, when known) may go: past the
     /// host's and the organisation's holds, then its turn under the rate. Returns how long it
-    /// waited.
-    pub async fn admit(&self, host: &str, org: Option<&str>) -> Duration {
+    /// waited for each.
+    pub async fn admit(&self, host: &str, org: Option<&str>) -> Waited {
         let started = Instant::now();
         // A hold may be extended while we sleep (another connection met a 429): look again.
         while let Some(until) = self.held_until(host, org) {
             tokio::time::sleep_until(until).await;
         }
+        let held = started.elapsed();
         if let Some(interval) = self.interval {
             let slot = {
                 let mut next = lock(&self.next_slot);
@@ -133,7 +143,10 @@ impl Throttle {
             };
             tokio::time::sleep_until(slot).await;
         }
-        started.elapsed()
+        Waited {
+            held,
+            paced: started.elapsed() - held,
+        }
     }
 
     /// The instant before which nothing may go to `host` (or for `org`), if it is still ahead.
@@ -217,10 +230,14 @@ mod tests {
     async fn requests_under_a_rate_are_spaced_by_its_interval() {
         let throttle = Throttle::new(Some(Rate::parse("20/s").expect("valid")));
         let started = Instant::now();
+        let mut paced = Duration::ZERO;
         for _ in 0..5 {
-            throttle.admit("https://desk.zoho.com", None).await;
+            let waited = throttle.admit("https://desk.zoho.com", None).await;
+            assert_eq!(waited.held, Duration::ZERO);
+            paced += waited.paced;
         }
         // The first goes at once, each of the other four one interval (50 ms) after the last.
         assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(paced >= Duration::from_millis(150), "{paced:?}");
     }
 }

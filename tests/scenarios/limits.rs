@@ -409,6 +409,57 @@ async fn the_token_throttle_of_one_refresh_token_holds_no_other_connection() {
     assert_eq!(fake.arrived("fine"), 1);
 }
 
+/// The binary's flags reach the fleet: `--concurrency` bounds the run, `--per-org` one
+/// organisation's connections (the rows all share one here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binarys_flags_bound_the_fleet() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("refresh.yaml");
+    std::fs::write(
+        &pipeline,
+        "name: t\napp: desk\nchecks:\n  - id: refresh\n    kind: token-refresh\n",
+    )
+    .unwrap();
+    let db = dir.path().join("fleet.db");
+    let rows: Vec<_> = (0..6)
+        .map(|i| row(&format!("u{i}"), &format!("n-{i}"), Some("111")))
+        .collect();
+    write_seed_store(&db, &rows).await.unwrap();
+    for (flags, most) in [
+        (["--concurrency", "2", "--per-org", "5"], 2),
+        (["--concurrency", "5", "--per-org", "1"], 1),
+    ] {
+        let (fake, addr) = fake_zoho(Duration::from_millis(150)).await;
+        let mut command = common::command();
+        command
+            .env("ZOHO_ACCOUNTS_URL", format!("http://{addr}/{{dc}}"))
+            .args(["run", "--all", "-p"])
+            .arg(&pipeline)
+            .arg("--store")
+            .arg(format!("sqlite://{}", db.display()))
+            .args(flags);
+        let output = common::output(command).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{flags:?}: {stderr}");
+        assert_eq!(fake.arrived("all"), 6, "{flags:?}");
+        assert_eq!(fake.most("all"), most, "{flags:?}");
+    }
+}
+
+/// `-v` says how long a request waited for its turn under `--rate`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trace_shows_the_pacing_of_a_rate() {
+    let h = common::Harness::start().await;
+    let run = h
+        .run(
+            &common::desk_pipeline(),
+            &["--user", "healthy", "--rate", "5/s", "-v"],
+        )
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("first by --rate)"), "{}", run.stderr);
+}
+
 fn usage_error(flag_and_value: &[&str]) -> (i32, String) {
     let output = common::command()
         .args(["run", "-p", &common::desk_pipeline(), "--all"])
