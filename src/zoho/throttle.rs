@@ -129,11 +129,13 @@ impl Throttle {
     /// waited for each.
     pub async fn admit(&self, host: &str, org: Option<&str>) -> Waited {
         let started = Instant::now();
+        let mut held = Duration::ZERO;
         // A hold may be extended while we sleep (another connection met a 429): look again.
         while let Some(until) = self.held_until(host, org) {
             tokio::time::sleep_until(until).await;
+            held = started.elapsed();
         }
-        let held = started.elapsed();
+        let paced_from = Instant::now();
         if let Some(interval) = self.interval {
             let slot = {
                 let mut next = lock(&self.next_slot);
@@ -145,7 +147,9 @@ impl Throttle {
         }
         Waited {
             held,
-            paced: started.elapsed() - held,
+            paced: self
+                .interval
+                .map_or(Duration::ZERO, |_| paced_from.elapsed()),
         }
     }
 
@@ -224,6 +228,16 @@ mod tests {
         let until = throttle.held_until("https://desk.zoho.com", None);
         throttle.hold("https://desk.zoho.com", None, Duration::from_secs(1));
         assert_eq!(throttle.held_until("https://desk.zoho.com", None), until);
+    }
+
+    #[tokio::test]
+    async fn a_request_to_a_held_host_waits_out_the_hold() {
+        let throttle = Throttle::new(None);
+        throttle.hold("https://desk.zoho.com", None, Duration::from_millis(100));
+        let waited = throttle.admit("https://desk.zoho.com", None).await;
+        assert!(waited.held >= Duration::from_millis(100), "{waited:?}");
+        assert_eq!(waited.paced, Duration::ZERO);
+        assert!(throttle.held_until("https://desk.zoho.com", None).is_none());
     }
 
     #[tokio::test]
