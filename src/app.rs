@@ -23,6 +23,7 @@ use crate::{
         catalogue::ZohoCode,
         endpoints::{Endpoints, Override},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -98,6 +99,11 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         fix: args.fix,
         clients: client_from_env(),
         interrupt: interrupt.clone(),
+        limits: Limits {
+            concurrency: args.concurrency,
+            per_org: args.per_org,
+            rate: args.rate,
+        },
     };
     let report = job::execute(job, ui, redactor).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;

@@ -115,6 +115,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub force_refresh: bool,
 
+    /// Check at most N connections at once
+    #[arg(long, value_name = "N", default_value = "16", value_parser = crate::zoho::throttle::parse_count)]
+    pub concurrency: std::num::NonZeroUsize,
+
+    /// At most N connections of one Zoho organisation (the row's Desk org id, or CRM org id) at
+    /// once: Zoho limits concurrent calls per organisation. A row without one is not capped
+    #[arg(long, value_name = "N", default_value = "10", value_parser = crate::zoho::throttle::parse_count)]
+    pub per_org: std::num::NonZeroUsize,
+
+    /// At most N requests to Zoho a second over the whole run, evenly spaced (default: no cap)
+    #[arg(long, value_name = "N/s", value_parser = crate::zoho::throttle::Rate::parse)]
+    pub rate: Option<crate::zoho::throttle::Rate>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

@@ -353,6 +353,7 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
                 fix: false,
                 clients,
                 interrupt: Interrupt::none(),
+                limits: Default::default(),
             };
             let report = job::execute(job, ui, redactor).await?;
             screen.print(&report::table::render(&report, &ui.table()));

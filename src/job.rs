@@ -33,6 +33,7 @@ use crate::{
         endpoints::Endpoints,
         http::{HttpOptions, ZohoHttp},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -287,6 +288,8 @@ pub struct Job {
     pub clients: Clients,
     /// Once it has a signal, no new connection starts (`Interrupt::none()`: never).
     pub interrupt: Interrupt,
+    /// `--concurrency`, `--per-org` and `--rate`.
+    pub limits: Limits,
 }
 
 /// Runs a job and returns its redacted report.
@@ -318,7 +321,8 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         },
         redactor.clone(),
     )
-    .map_err(Error::HttpClient)?;
+    .map_err(Error::HttpClient)?
+    .with_rate(job.limits.rate);
     let env = Arc::new(RunEnv {
         http,
         endpoints: job.endpoints,
@@ -332,6 +336,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         redactor: redactor.clone(),
         app: job.pipeline.app,
         shared: Default::default(),
+        limits: job.limits,
     });
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);

@@ -184,6 +184,7 @@ impl Harness {
             fix: false,
             clients,
             interrupt: Interrupt::none(),
+            limits: Default::default(),
         };
         let ui = Ui {
             verbose: false,
