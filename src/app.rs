@@ -27,6 +27,7 @@ use crate::{
         catalogue::ZohoCode,
         endpoints::{Endpoints, Override},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -81,6 +82,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         args.output.format,
         args.output.junit.as_deref(),
         args.output.json.as_deref(),
+        args.output.summary.as_deref(),
     )?;
     let endpoints = endpoints_from(&args.endpoints)?;
     let mapping = mapping_from(&args.store)?;
@@ -108,17 +110,27 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         fix: args.fix,
         clients: client_from_env(),
         interrupt: interrupt.clone(),
+        limits: Limits {
+            concurrency: args.concurrency,
+            per_org: args.per_org,
+            rate: args.rate,
+        },
         shard,
     };
     let report = job::execute(job, ui, redactor).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
-    Ok(job::ending(&report, &interrupt))
+    Ok(job::ending(&report, args.output.fail_on, &interrupt))
 }
 
 /// `merge`: the shards' JSON reports, checked to be one complete run, combined and reported as
-/// `run` reports (the table, then `--json` and `--junit`).
+/// `run` reports (the table, then `--json`, `--junit` and the Markdown summary).
 fn merge(args: &MergeArgs, ui: Ui) -> Result<Ending, Error> {
-    let outputs = Outputs::check(Format::Table, args.junit.as_deref(), args.json.as_deref())?;
+    let outputs = Outputs::check(
+        Format::Table,
+        args.junit.as_deref(),
+        args.json.as_deref(),
+        args.summary.as_deref(),
+    )?;
     let shards = args
         .files
         .iter()
@@ -132,7 +144,12 @@ fn merge(args: &MergeArgs, ui: Ui) -> Result<Ending, Error> {
     Ok(if report.interrupted {
         Ending::ShardInterrupted
     } else {
-        Ending::of_run(report.has_failures(), summary.skipped == summary.checks)
+        Ending::of_run(
+            report.has_failures(),
+            summary.warned > 0,
+            summary.skipped == summary.checks,
+            args.fail_on,
+        )
     })
 }
 

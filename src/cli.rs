@@ -6,9 +6,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every check passed (warnings and skips allowed)
-  1  a check failed or errored, every check was skipped (nothing was checked), or a report
-     could not be written after --fix had written to the store
+  0  every check passed (skips allowed, and warnings unless --fail-on warn)
+  1  a check failed or errored, a check warned under --fail-on warn, every check was skipped
+     (nothing was checked), or a report could not be written after --fix had written to the
+     store
   2  usage, pipeline, configuration or store error, a report target that cannot be written,
      or no connection selected: nothing was checked
 
@@ -31,7 +32,13 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
-    /// When to colour the table (never when NO_COLOR is set)
+    /// Show only the connections and checks that did not pass, and the summary line (the
+    /// reports and the -v trace are unaffected)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// When to colour the table: `auto` on a terminal unless NO_COLOR is set; `always` and
+    /// `never` win over NO_COLOR
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
@@ -72,8 +79,8 @@ pub enum Command {
 const MERGE_EXIT_CODES: &str = "\
 Exit codes:
   0  every merged check passed (warnings and skips allowed)
-  1  a merged check failed or errored, every check was skipped, or a shard was interrupted
-     (the connections it never started are missing)
+  1  a merged check failed or errored (or warned, with --fail-on warn), every check was
+     skipped, or a shard was interrupted (the connections it never started are missing)
   2  a file that is not a shard's JSON report, a missing or duplicated shard, shards of
      different runs (shard counts or pipelines differ), or a report that cannot be written";
 
@@ -91,6 +98,16 @@ pub struct MergeArgs {
     /// Write the merged JSON report to FILE (`-`: on stdout, and the table on stderr)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Write the merged Markdown summary to FILE (`-` on stdout). With GITHUB_STEP_SUMMARY set
+    /// it is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// The least merged result that fails (exit 1), as for `run`: `fail` (a FAIL or an ERROR)
+    /// or `warn` (a WARN too)
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +151,19 @@ pub struct RunArgs {
     /// Refresh the access token even when the stored one is still valid (spends Zoho's token budget)
     #[arg(long)]
     pub force_refresh: bool,
+
+    /// Check at most N connections at once
+    #[arg(long, value_name = "N", default_value = "16", value_parser = crate::zoho::throttle::parse_count)]
+    pub concurrency: std::num::NonZeroUsize,
+
+    /// At most N connections of one Zoho organisation (the row's Desk org id, or CRM org id) at
+    /// once: Zoho limits concurrent calls per organisation. A row without one is not capped
+    #[arg(long, value_name = "N", default_value = "10", value_parser = crate::zoho::throttle::parse_count)]
+    pub per_org: std::num::NonZeroUsize,
+
+    /// At most N requests to Zoho a second over the whole run, evenly spaced (default: no cap)
+    #[arg(long, value_name = "N/s", value_parser = crate::zoho::throttle::Rate::parse)]
+    pub rate: Option<crate::zoho::throttle::Rate>,
 
     /// Check only shard I of N (numbered from 0: `0/4` … `3/4`) of the selected connections, a
     /// stable split by the key's FNV-1a 64 hash; `auto/N` takes I from JOB_COMPLETION_INDEX (a
@@ -183,9 +213,26 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Also write a Markdown summary to FILE (as --junit; `-` on stdout). With
+    /// GITHUB_STEP_SUMMARY set it is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
     /// What to print on stdout
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// The least result that fails the run (exit 1): `fail` (a FAIL or an ERROR) or `warn`
+    /// (a WARN too). An ERROR always fails; a SKIP never does by itself
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum FailOn {
+    Warn,
+    #[default]
+    Fail,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -249,6 +296,11 @@ pub struct DemoArgs {
     /// Also write the JSON report to FILE (`-`: on stdout, and the rest on stderr)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Also write a Markdown summary to FILE (`-`: on stdout). With GITHUB_STEP_SUMMARY set it
+    /// is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 
     /// Only these scenarios (repeatable); see `zoho-doctor sim --list`
     #[arg(long = "scenario", value_name = "NAME")]

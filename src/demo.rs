@@ -292,7 +292,12 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         )));
     }
     // Every report target is checked before the simulator starts.
-    let outputs = Outputs::check(Format::Table, Some(&args.junit), args.json.as_deref())?;
+    let outputs = Outputs::check(
+        Format::Table,
+        Some(&args.junit),
+        args.json.as_deref(),
+        args.summary.as_deref(),
+    )?;
     let screen = outputs.screen();
     let sim = Sim::start()
         .await
@@ -310,7 +315,7 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         .collect();
     write_seed_store(&db, &seeds).await?;
     job::stderr(&format!(
-        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, pipelines checks/desk.yaml and checks/crm.yaml\n",
+        "zoho-doctor demo: simulator on {}, {} connections in a temporary SQLite store, built-in pipelines desk and crm\n",
         sim.base_url(),
         seeds.len()
     ));
@@ -348,6 +353,7 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
                 fix: false,
                 clients,
                 interrupt: Interrupt::none(),
+                limits: Default::default(),
                 shard: None,
             };
             let report = job::execute(job, ui, redactor).await?;
@@ -369,6 +375,10 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
         let text = serde_json::to_string_pretty(&reports).unwrap_or_default();
         job::write_report(target, &text)?;
         written(screen, "JSON reports", target, json);
+    }
+    outputs.write_summary(&all)?;
+    if let (Some(target), Some(summary)) = (&outputs.summary, &args.summary) {
+        written(screen, "Markdown summary", target, summary);
     }
     sim.stop().await;
 

@@ -1,12 +1,12 @@
 //! The exit codes, as named constants, and the one mapping from how a command ended — or the
 //! error that stopped it — to its code.
 
-use crate::{Error, report::ReportError, runner::interrupt::Signal};
+use crate::{Error, cli::FailOn, report::ReportError, runner::interrupt::Signal};
 
-/// Every check passed (warnings and skips allowed).
+/// Every check passed (skips allowed, and warnings unless `--fail-on warn`).
 pub const SUCCESS: u8 = 0;
-/// At least one check failed or errored, or every check was skipped, or a report was lost
-/// after `--fix` wrote: the finding CI should stop on.
+/// At least one check failed or errored (or warned, under `--fail-on warn`), or every check
+/// was skipped, or a report was lost after `--fix` wrote: the finding CI should stop on.
 pub const CHECK_FAILED: u8 = 1;
 /// Usage, pipeline, configuration or store error, or no connection selected: nothing was
 /// checked.
@@ -33,10 +33,13 @@ pub fn exit_now(signal: Signal) -> ! {
 /// How a command that ran to its end ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
-    /// Every check passed (warnings and skips allowed), or the command had nothing to judge.
+    /// Every check passed (skips allowed, and warnings unless `--fail-on warn`), or the
+    /// command had nothing to judge.
     Passed,
     /// A check failed or errored.
     ChecksFailed,
+    /// No check failed or errored, but one warned and `--fail-on warn` refuses warnings.
+    Warned,
     /// Connections were selected, but every check was skipped: nothing was checked, which CI
     /// must not take for a pass.
     NothingChecked,
@@ -55,11 +58,14 @@ pub enum Ending {
 }
 
 impl Ending {
-    /// A run's ending: a check failed or errored (or a `--fix` write failed), else every check
-    /// was skipped, else it passed.
-    pub fn of_run(failed: bool, all_skipped: bool) -> Ending {
+    /// A run's ending: a check failed or errored (or a `--fix` write failed), else a check
+    /// warned under `--fail-on warn`, else every check was skipped, else it passed. An ERROR
+    /// fails whatever the level; a SKIP among checks that ran fails nothing.
+    pub fn of_run(failed: bool, warned: bool, all_skipped: bool, fail_on: FailOn) -> Ending {
         if failed {
             Ending::ChecksFailed
+        } else if warned && fail_on == FailOn::Warn {
+            Ending::Warned
         } else if all_skipped {
             Ending::NothingChecked
         } else {
@@ -73,6 +79,7 @@ impl Ending {
             Ending::NothingChecked => {
                 Some("nothing was checked: every check was skipped (the report says why)")
             }
+            Ending::Warned => Some("a check warned, and --fail-on warn fails the run on a warning"),
             Ending::Interrupted(_) => Some(
                 "interrupted: no new connection was started; the reports hold the connections that finished, marked interrupted",
             ),
@@ -96,6 +103,7 @@ pub fn code(result: &Result<Ending, Error>) -> u8 {
         Ok(Ending::Passed | Ending::EmptyShard) => SUCCESS,
         Ok(
             Ending::ChecksFailed
+            | Ending::Warned
             | Ending::NothingChecked
             | Ending::ScenariosMissed
             | Ending::ShardInterrupted,
@@ -149,8 +157,31 @@ mod tests {
         assert_eq!(code(&Err(Error::Report(lost))), 2);
         assert_eq!(code(&Ok(Ending::PipelinesInvalid)), 2);
         assert_eq!(code(&Err(Error::Usage("x".to_owned()))), 2);
-        assert_eq!(Ending::of_run(true, true), Ending::ChecksFailed);
-        assert_eq!(Ending::of_run(false, true), Ending::NothingChecked);
-        assert_eq!(Ending::of_run(false, false), Ending::Passed);
+        assert_eq!(code(&Ok(Ending::Warned)), 1);
+    }
+
+    #[test]
+    fn a_run_ends_by_its_worst_finding_and_the_fail_on_level() {
+        use FailOn::{Fail, Warn};
+        // (failed, warned, all_skipped, level) -> ending
+        let cases = [
+            ((true, false, false, Fail), Ending::ChecksFailed),
+            ((true, true, false, Warn), Ending::ChecksFailed),
+            // A warning passes by default, and fails under `--fail-on warn`.
+            ((false, true, false, Fail), Ending::Passed),
+            ((false, true, false, Warn), Ending::Warned),
+            // Skips among checks that ran never fail a run, whatever the level.
+            ((false, false, false, Warn), Ending::Passed),
+            // Nothing checked at all is not a pass.
+            ((false, false, true, Fail), Ending::NothingChecked),
+            ((false, false, true, Warn), Ending::NothingChecked),
+        ];
+        for ((failed, warned, all_skipped, level), ending) in cases {
+            assert_eq!(
+                Ending::of_run(failed, warned, all_skipped, level),
+                ending,
+                "failed={failed} warned={warned} all_skipped={all_skipped} {level:?}"
+            );
+        }
     }
 }

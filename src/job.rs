@@ -17,7 +17,7 @@ use chrono::Utc;
 use crate::{
     Error,
     checks::{RunEnv, Settings, StoreShape},
-    cli::{Cli, ColorChoice, Command, Format},
+    cli::{Cli, ColorChoice, Command, FailOn, Format},
     exit::Ending,
     pipeline::Pipeline,
     redact::Redactor,
@@ -34,6 +34,7 @@ use crate::{
         endpoints::Endpoints,
         http::{HttpOptions, ZohoHttp},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -41,29 +42,32 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 pub struct Ui {
     pub verbose: bool,
+    /// `-q`: the table shows only what did not pass, and the summary line.
+    pub quiet: bool,
     pub colour: bool,
+    /// Where tables and long lines wrap; `None`: nowhere.
     pub width: Option<u16>,
 }
 
 impl Ui {
     pub fn from_cli(cli: &Cli) -> Ui {
         // The table goes to stderr when a report goes to stdout: colour and width follow it.
-        let tty = match Screen::of(cli) {
+        let screen = Screen::of(cli);
+        let tty = match screen {
             Screen::Stdout => std::io::stdout().is_terminal(),
             Screen::Stderr => std::io::stderr().is_terminal(),
         };
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        let colour = !no_color
-            && match cli.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => tty,
-            };
+        let terminal = if tty {
+            report::table::terminal_width(screen == Screen::Stderr)
+        } else {
+            None
+        };
         Ui {
             verbose: cli.verbose,
-            colour,
-            // Off a terminal (CI logs, pipes) wrap at a width logs display well.
-            width: (!tty).then_some(140),
+            quiet: cli.quiet,
+            colour: colour(cli.color, tty, no_color),
+            width: width(tty, terminal, std::env::var("COLUMNS").ok().as_deref()),
         }
     }
 
@@ -71,9 +75,31 @@ impl Ui {
         TableOptions {
             colour: self.colour,
             verbose: self.verbose,
+            quiet: self.quiet,
             width: self.width,
         }
     }
+}
+
+/// Whether to colour: an explicit `--color always|never` wins over NO_COLOR (no-color.org:
+/// the variable sets the default, a flag the user typed overrides it); `auto` colours a
+/// terminal unless NO_COLOR is set.
+fn colour(choice: ColorChoice, tty: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && !no_color,
+    }
+}
+
+/// Where output wraps: a terminal's own width (COLUMNS when it cannot be read); off a terminal
+/// (a pipe, a CI log) COLUMNS when it is set, else nowhere — a log viewer or `grep` gets each
+/// line whole.
+fn width(tty: bool, terminal: Option<u16>, columns: Option<&str>) -> Option<u16> {
+    let columns = columns
+        .and_then(|value| value.trim().parse::<u16>().ok())
+        .filter(|&columns| columns > 0);
+    if tty { terminal.or(columns) } else { columns }
 }
 
 /// Where the text for people goes: stdout, or stderr when a report takes stdout (`-`).
@@ -89,10 +115,16 @@ impl Screen {
         let dash = |path: Option<&PathBuf>| path.is_some_and(|path| is_stdout(path));
         let report_on_stdout = match &cli.command {
             Command::Run(args) => {
-                dash(args.output.junit.as_ref()) || dash(args.output.json.as_ref())
+                dash(args.output.junit.as_ref())
+                    || dash(args.output.json.as_ref())
+                    || dash(args.output.summary.as_ref())
             }
-            Command::Demo(args) => dash(Some(&args.junit)) || dash(args.json.as_ref()),
-            Command::Merge(args) => dash(args.junit.as_ref()) || dash(args.json.as_ref()),
+            Command::Demo(args) => {
+                dash(Some(&args.junit)) || dash(args.json.as_ref()) || dash(args.summary.as_ref())
+            }
+            Command::Merge(args) => {
+                dash(args.junit.as_ref()) || dash(args.json.as_ref()) || dash(args.summary.as_ref())
+            }
             _ => false,
         };
         if report_on_stdout {
@@ -147,44 +179,88 @@ pub struct Outputs {
     pub format: Format,
     pub junit: Option<Target>,
     pub json: Option<Target>,
+    /// `--summary FILE`: the Markdown summary, written as the other reports are.
+    pub summary: Option<Target>,
+    /// GitHub's step summary (`GITHUB_STEP_SUMMARY`), appended to: other steps write it too.
+    pub step_summary: Option<Target>,
 }
+
+/// `--summary none`: no Markdown summary, not even GitHub's step summary.
+const NO_SUMMARY: &str = "none";
 
 impl Outputs {
     /// Checks every report target (`report::target`) and that stdout carries one report at
-    /// most: before the first request and the first write to the store.
+    /// most: before the first request and the first write to the store. GitHub's step summary
+    /// is added when `GITHUB_STEP_SUMMARY` names a file, unless `--summary none`.
     pub fn check(
         format: Format,
         junit: Option<&Path>,
         json: Option<&Path>,
+        summary: Option<&Path>,
     ) -> Result<Outputs, Error> {
-        let junit_dash = junit.is_some_and(is_stdout);
-        let json_dash = json.is_some_and(is_stdout);
-        if junit_dash && json_dash {
-            return Err(Error::Usage(
-                "--junit - and --json - both ask for stdout, which carries one report; write one of them to a file".to_owned(),
-            ));
+        let on_stdout: Vec<&str> = [("--junit", junit), ("--json", json), ("--summary", summary)]
+            .into_iter()
+            .filter(|(_, path)| path.is_some_and(is_stdout))
+            .map(|(flag, _)| flag)
+            .collect();
+        if let [first, second, ..] = on_stdout[..] {
+            return Err(Error::Usage(format!(
+                "{first} - and {second} - both ask for stdout, which carries one report; write one of them to a file"
+            )));
         }
-        if format == Format::Json && (junit_dash || json_dash) {
-            let flag = if json_dash { "--json" } else { "--junit" };
+        if let (Format::Json, Some(flag)) = (format, on_stdout.first()) {
             return Err(Error::Usage(format!(
                 "--format json already prints the JSON report on stdout, which carries one report; drop `{flag} -` or write it to a file"
             )));
         }
+        let none = summary.is_some_and(|path| path == Path::new(NO_SUMMARY));
+        let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|path| !path.is_empty() && !none)
+            .map(|path| {
+                Target::check(Path::new(&path)).map_err(|err| {
+                    Error::Usage(format!(
+                        "GITHUB_STEP_SUMMARY: {err}; `--summary none` leaves the step summary out"
+                    ))
+                })
+            })
+            .transpose()?;
         Ok(Outputs {
             format,
             junit: junit.map(Target::check).transpose()?,
             json: json.map(Target::check).transpose()?,
+            summary: summary.filter(|_| !none).map(Target::check).transpose()?,
+            step_summary,
         })
     }
 
     /// Whether a report takes stdout (the table then goes to stderr).
     pub fn screen(&self) -> Screen {
         let dash = |target: &Option<Target>| *target == Some(Target::Stdout);
-        if dash(&self.junit) || dash(&self.json) {
+        if dash(&self.junit) || dash(&self.json) || dash(&self.summary) {
             Screen::Stderr
         } else {
             Screen::Stdout
         }
+    }
+
+    /// Writes the Markdown summary of `reports` to `--summary`'s target and appends it to
+    /// GitHub's step summary; the first that cannot be written is the error, after the other
+    /// was tried.
+    pub fn write_summary(&self, reports: &[&RunReport]) -> Result<(), ReportError> {
+        if self.summary.is_none() && self.step_summary.is_none() {
+            return Ok(());
+        }
+        let markdown = report::markdown::render(reports, report::markdown::STEP_SUMMARY_BUDGET);
+        let mut failed = None;
+        if let Some(target) = &self.summary {
+            failed = write_report(target, &markdown).err();
+        }
+        if let Some(target) = &self.step_summary
+            && let Err(error) = report::target::append(target, markdown.as_bytes())
+        {
+            failed.get_or_insert(error);
+        }
+        failed.map_or(Ok(()), Err)
     }
 }
 
@@ -216,6 +292,8 @@ pub struct Job {
     pub clients: Clients,
     /// Once it has a signal, no new connection starts (`Interrupt::none()`: never).
     pub interrupt: Interrupt,
+    /// `--concurrency`, `--per-org` and `--rate`.
+    pub limits: Limits,
     /// `--shard I/N`: check only this slice of the selection (`None`: all of it).
     pub shard: Option<Shard>,
 }
@@ -255,7 +333,8 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         },
         redactor.clone(),
     )
-    .map_err(Error::HttpClient)?;
+    .map_err(Error::HttpClient)?
+    .with_rate(job.limits.rate);
     let env = Arc::new(RunEnv {
         http,
         endpoints: job.endpoints,
@@ -269,6 +348,7 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
         redactor: redactor.clone(),
         app: job.pipeline.app,
         shared: Default::default(),
+        limits: job.limits,
     });
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);
@@ -299,8 +379,8 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
 }
 
 /// Prints the report (the table on stdout, or on stderr when a report takes stdout), then
-/// writes every report target; the first that cannot be written is the error, after the
-/// others were tried.
+/// writes every report target, the Markdown summaries included; the first that cannot be
+/// written is the error, after the others were tried.
 pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
     match outputs.format {
         Format::Table => outputs
@@ -318,6 +398,9 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
     if let Some(target) = &outputs.json
         && let Err(error) = write_report(target, &report::json::render(report))
     {
+        failed.get_or_insert(error);
+    }
+    if let Err(error) = outputs.write_summary(&[report]) {
         failed.get_or_insert(error);
     }
     failed.map_or(Ok(()), Err)
@@ -347,9 +430,9 @@ pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
     }
 }
 
-/// How a run ended: a check failed or errored, or nothing was checked (every check skipped),
-/// or it passed.
-pub fn ending(report: &RunReport, interrupt: &Interrupt) -> Ending {
+/// How a run ended: a check failed or errored, or warned under `--fail-on warn`, or nothing
+/// was checked (every check skipped), or it passed (`exit::Ending::of_run` decides).
+pub fn ending(report: &RunReport, fail_on: FailOn, interrupt: &Interrupt) -> Ending {
     if let Some(signal) = interrupt.signal().filter(|_| report.interrupted) {
         return Ending::Interrupted(signal);
     }
@@ -357,5 +440,53 @@ pub fn ending(report: &RunReport, interrupt: &Interrupt) -> Ending {
         return Ending::EmptyShard;
     }
     let summary = &report.summary;
-    Ending::of_run(report.has_failures(), summary.skipped == summary.checks)
+    Ending::of_run(
+        report.has_failures(),
+        summary.warned > 0,
+        summary.skipped == summary.checks,
+        fail_on,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_color_flag_wins_over_no_color_and_auto_honours_it() {
+        for tty in [true, false] {
+            for no_color in [true, false] {
+                assert!(colour(ColorChoice::Always, tty, no_color));
+                assert!(!colour(ColorChoice::Never, tty, no_color));
+            }
+        }
+        assert!(colour(ColorChoice::Auto, true, false));
+        assert!(
+            !colour(ColorChoice::Auto, true, true),
+            "auto honours NO_COLOR"
+        );
+        assert!(
+            !colour(ColorChoice::Auto, false, false),
+            "auto: no colour off a terminal"
+        );
+    }
+
+    #[test]
+    fn a_terminal_wraps_at_its_width_and_a_pipe_only_at_columns() {
+        assert_eq!(width(true, Some(90), Some("60")), Some(90));
+        assert_eq!(width(true, None, Some("60")), Some(60));
+        assert_eq!(width(false, None, Some("60")), Some(60));
+        assert_eq!(
+            width(false, None, None),
+            None,
+            "a pipe without COLUMNS never wraps"
+        );
+        for unusable in ["", "0", "wide", "-3", "99999999"] {
+            assert_eq!(
+                width(false, None, Some(unusable)),
+                None,
+                "COLUMNS={unusable:?}"
+            );
+        }
+    }
 }

@@ -96,12 +96,6 @@ fn every_flag_the_action_passes_is_one_the_cli_accepts() {
     let help = run_help();
     for flag in &flags {
         let accepted = help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n"));
-        // `--fail-on` and `--summary` land with the parallel branch of issue 10 (items 4 and 6);
-        // until it merges, `run --help` may not list them. No other flag is tolerated.
-        if !accepted && (flag == "--fail-on" || flag == "--summary") {
-            eprintln!("SKIPPED: {flag} not in `run --help` yet (lands with issue 10 items 4/6)");
-            continue;
-        }
         assert!(
             accepted,
             "action.yml passes {flag}, which `zoho-doctor run` does not accept"

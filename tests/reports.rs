@@ -1,5 +1,5 @@
 //! The reports themselves: the demo's JUnit validates against junit-10.xsd and reads back in a
-//! JUnit reader; no secret appears in any output; colour follows the TTY and NO_COLOR rules.
+//! JUnit reader; no secret appears in any output; colour follows the TTY, flag and NO_COLOR rules.
 
 #[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
@@ -65,12 +65,75 @@ async fn junit_reads_back_in_a_junit_reader_with_the_right_counts() {
         "desk-profile.refresh-revoked"
     );
     match &refresh.status {
-        quick_junit::TestCaseStatus::NonSuccess { kind, ty, .. } => {
+        quick_junit::TestCaseStatus::NonSuccess {
+            kind,
+            ty,
+            message,
+            description,
+            ..
+        } => {
             assert_eq!(*kind, quick_junit::NonSuccessKind::Failure);
             assert_eq!(ty.as_ref().unwrap().as_str(), "invalid_code");
+            // Annotation tools take the message as the title: pipeline · user · check.
+            let message = message.as_ref().unwrap().as_str();
+            assert!(
+                message.starts_with("desk-profile · refresh-revoked · refresh: refresh rejected: "),
+                "{message}"
+            );
+            // GitLab shows only the body: the diagnosis first, then the fix, then the evidence.
+            let body = description.as_ref().unwrap().as_str();
+            let lines: Vec<&str> = body.lines().collect();
+            assert!(lines[0].starts_with("refresh rejected: "), "{body}");
+            assert_eq!(
+                lines[1..3],
+                ["code: invalid_code", "HTTP status: 200"],
+                "{body}"
+            );
+            assert!(lines[3].starts_with("fix: re-authorise"), "{body}");
+            assert!(lines[4].starts_with("evidence: POST "), "{body}");
         }
         other => panic!("refresh should be a failure: {other:?}"),
     }
+    let scopes = revoked
+        .test_cases
+        .iter()
+        .find(|case| case.name.as_str() == "scopes")
+        .unwrap();
+    match &scopes.status {
+        quick_junit::TestCaseStatus::Skipped {
+            message,
+            description,
+            ..
+        } => {
+            assert_eq!(
+                message.as_ref().unwrap().as_str(),
+                "needs refresh, which failed"
+            );
+            assert_eq!(
+                description.as_ref().unwrap().as_str(),
+                "needs refresh, which failed"
+            );
+        }
+        other => panic!("scopes should be skipped: {other:?}"),
+    }
+    // A WARN passes, and is visible on its suite.
+    let expired = report
+        .test_suites
+        .iter()
+        .find(|suite| suite.name.as_str() == "desk-profile / token-expired")
+        .unwrap();
+    assert_eq!(expired.failures + expired.errors, 0);
+    assert!(
+        expired
+            .properties
+            .iter()
+            .any(|p| p.name.as_str() == "warn.refresh"
+                && p.value.as_str().starts_with("refreshed because")),
+        "{:?}",
+        expired.properties
+    );
+    let out = expired.system_out.as_ref().unwrap().as_str();
+    assert!(out.starts_with("WARN refresh: refreshed because"), "{out}");
     let properties: Vec<(String, String)> = revoked
         .properties
         .iter()
@@ -82,16 +145,29 @@ async fn junit_reads_back_in_a_junit_reader_with_the_right_counts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_secret_appears_in_the_table_json_junit_or_verbose_trace() {
+async fn no_secret_appears_in_the_table_json_junit_summary_or_verbose_trace() {
     let h = Harness::start().await;
+    let summary = h.path("summary.md");
     let run = h
-        .run(&desk_pipeline(), &["--all", "--force-refresh", "-v"])
+        .run(
+            &desk_pipeline(),
+            &[
+                "--all",
+                "--force-refresh",
+                "-v",
+                "--summary",
+                summary.to_str().unwrap(),
+            ],
+        )
         .await;
+    let markdown = std::fs::read_to_string(&summary).expect("the summary is written");
+    assert!(markdown.contains("❌ FAIL"), "{markdown}");
     let outputs = [
         ("table", &run.stdout),
         ("trace", &run.stderr),
         ("junit", &run.junit),
         ("json", &run.json.to_string()),
+        ("summary", &markdown),
     ];
     assert!(
         run.stderr.contains("→ POST"),
@@ -121,7 +197,7 @@ async fn no_secret_appears_in_the_table_json_junit_or_verbose_trace() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn colour_only_when_asked_and_never_with_no_color() {
+async fn colour_only_when_asked_and_an_explicit_flag_wins_over_no_color() {
     let h = Harness::start().await;
     let plain = h
         .run(&desk_pipeline(), &["--user", "refresh-revoked"])
@@ -131,9 +207,11 @@ async fn colour_only_when_asked_and_never_with_no_color() {
         coloured_output(&h, None).await.contains('\u{1b}'),
         "--color always colours"
     );
+    // no-color.org: NO_COLOR sets the default, a flag the user typed overrides it (`auto`
+    // honouring NO_COLOR on a terminal is `job`'s unit test: a test has no terminal).
     assert!(
-        !coloured_output(&h, Some("1")).await.contains('\u{1b}'),
-        "NO_COLOR wins"
+        coloured_output(&h, Some("1")).await.contains('\u{1b}'),
+        "--color always wins over NO_COLOR"
     );
 }
 

@@ -90,7 +90,10 @@ async fn merge(h: &Harness, files: &[&PathBuf]) -> Out {
         .arg("--json")
         .arg(h.path("merged.json"))
         .arg("--junit")
-        .arg(h.path("merged.xml"));
+        .arg(h.path("merged.xml"))
+        .arg("--summary")
+        .arg(h.path("merged.md"))
+        .env_remove("GITHUB_STEP_SUMMARY");
     run(cmd).await
 }
 
@@ -210,6 +213,11 @@ async fn three_shards_merge_into_the_run_one_machine_makes() {
         .collect();
     assert_eq!(merged["duration_ms"], *durations.iter().max().unwrap());
     xmllint_accepts(&h.path("merged.xml"));
+    let markdown = std::fs::read_to_string(h.path("merged.md")).unwrap();
+    assert!(
+        markdown.contains(&format!("{} connections, ", all.len())),
+        "{markdown}"
+    );
     let junit = std::fs::read_to_string(h.path("merged.xml")).unwrap();
     assert_eq!(junit.matches("<testsuite ").count(), all.len());
 
@@ -302,14 +310,9 @@ async fn shards_that_are_not_one_complete_run_are_refused_with_exit_2() {
             "expected `{message}` in:\n{}",
             out.stderr
         );
-        assert!(
-            !h.path("merged.json").exists(),
-            "nothing written for {message}"
-        );
-        assert!(
-            !h.path("merged.xml").exists(),
-            "nothing written for {message}"
-        );
+        for name in ["merged.json", "merged.xml", "merged.md"] {
+            assert!(!h.path(name).exists(), "{name} written for {message}");
+        }
     }
 }
 

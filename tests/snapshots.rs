@@ -63,6 +63,7 @@ fn table(reports: &[RunReport], verbose: bool) -> String {
     let options = TableOptions {
         colour: false,
         verbose,
+        quiet: false,
         width: Some(100),
     };
     let text: String = reports
@@ -84,11 +85,13 @@ async fn demo_outputs_are_unchanged() {
     insta::assert_snapshot!("junit", without_ports(&junit));
 }
 
-/// A command's stdout, without colour.
+/// A command's stdout, without colour, 140 columns wide.
 fn stdout_of(args: &[&str]) -> String {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_zoho-doctor"))
         .args(args)
         .env("NO_COLOR", "1")
+        // Piped output wraps at COLUMNS (and not at all without it): fixed, as a CI log's.
+        .env("COLUMNS", "140")
         .output()
         .expect("binary runs");
     assert!(output.status.success(), "{args:?} failed");

@@ -1,11 +1,15 @@
 //! JUnit XML for CI (Jenkins, GitLab, GitHub): one `<testsuite>` per connection, one
 //! `<testcase>` per check with classname `pipeline.user` (GitLab drops duplicate
 //! classname+name pairs, so connections must not collide). Fail → `<failure type=CODE>`,
-//! Error → `<error>`, Skip → `<skipped>`. Valid against junit-10.xsd. Every text is escaped
-//! (`text::safe`): a control character is not XML, and a bidi override is, which would reach
-//! the Jenkins and GitLab pages as is.
+//! Error → `<error>`, each titled `pipeline · user · check: message` (annotation tools show the
+//! `message` attribute as the title) with a body that starts with the diagnosis (message, code,
+//! HTTP status; GitLab shows only the body), then the fix, then the evidence. Skip →
+//! `<skipped>` with its reason in plain text. A WARN passes, and shows as a `warn.<check>`
+//! property and a `WARN` line in its suite's `<system-out>`. Valid against junit-10.xsd. Every
+//! text is escaped (`text::safe`): a control character is not XML, and a bidi override is, which
+//! would reach the Jenkins and GitLab pages as is.
 
-use std::time::Duration;
+use std::{sync::LazyLock, time::Duration};
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -71,6 +75,26 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
     if report.interrupted {
         properties.push(Property::new("interrupted", "true"));
     }
+    // junit-10.xsd allows properties only on a testsuite, and a passing testcase carries no
+    // message: a WARN is shown on its suite, where reporters list properties and system-out.
+    let warnings: Vec<&CheckReport> = connection
+        .checks
+        .iter()
+        .filter(|check| check.status == Status::Warn)
+        .collect();
+    for check in &warnings {
+        properties.push(Property::new(
+            format!("warn.{}", safe(&check.id)),
+            safe(&check.message),
+        ));
+    }
+    if !warnings.is_empty() {
+        let lines: Vec<String> = warnings
+            .iter()
+            .map(|check| format!("WARN {}: {}", safe(&check.id), safe(&check.message)))
+            .collect();
+        suite.set_system_out(lines.join("\n"));
+    }
     suite.add_properties(properties);
     let total: u64 = connection
         .checks
@@ -79,7 +103,8 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
         .sum();
     suite.set_time(Duration::from_millis(total));
     for check in &connection.checks {
-        let mut case = TestCase::new(safe(&check.id), status(check));
+        let title = format!("{pipeline} · {user} · {}", safe(&check.id));
+        let mut case = TestCase::new(safe(&check.id), status(check, &title));
         case.set_classname(classname.as_str());
         case.set_time(Duration::from_millis(check.duration_ms));
         case.set_system_out(body(check));
@@ -101,31 +126,76 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
     suite
 }
 
-fn status(check: &CheckReport) -> TestCaseStatus {
+fn status(check: &CheckReport, title: &str) -> TestCaseStatus {
     let mut status = match check.status {
         Status::Pass | Status::Warn => return TestCaseStatus::success(),
         Status::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
         Status::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
-        Status::Skip => TestCaseStatus::skipped(),
+        Status::Skip => {
+            // A reason, not a finding: plain text, no title, no fix.
+            let reason = plain(&check.message);
+            let mut skipped = TestCaseStatus::skipped();
+            skipped.set_message(reason.as_str());
+            skipped.set_description(reason);
+            return skipped;
+        }
     };
-    status.set_message(safe(&check.message));
+    status.set_message(format!("{title}: {}", safe(&check.message)));
     if let Some(code) = &check.code {
         status.set_type(safe(code));
     }
-    if let Some(hint) = &check.hint {
-        status.set_description(format!("fix: {}", safe(hint)));
-    }
+    status.set_description(diagnosis(check));
     status
 }
 
-/// The whole story of one check, for `<system-out>`: one line per item, each escaped.
-fn body(check: &CheckReport) -> String {
-    let mut lines = vec![format!(
-        "{} {}: {}",
-        check.status.label(),
-        safe(&check.kind),
-        safe(&check.message)
-    )];
+/// A skip reason as plain text: zoho-doctor's own reasons quote check ids in backticks, which
+/// JUnit pages show literally.
+fn plain(text: &str) -> String {
+    safe(text).replace('`', "")
+}
+
+/// The body of a `<failure>` or `<error>`, in the order a reader needs it (GitLab shows only
+/// this): the diagnosis — message, code, HTTP status —, then the fix, then the evidence and
+/// the details.
+fn diagnosis(check: &CheckReport) -> String {
+    let mut lines = vec![safe(&check.message)];
+    if let Some(code) = &check.code {
+        lines.push(format!("code: {}", safe(code)));
+    }
+    if let Some(http) = http_status(check) {
+        lines.push(format!("HTTP status: {http}"));
+    }
+    lines.extend(story(check));
+    lines.join("\n")
+}
+
+/// The HTTP status behind a check's result: the one its message names (`(HTTP 401)`, as the
+/// Zoho error catalogue writes it), else the last exchange its evidence shows (`→ 200 (3 ms)`,
+/// as every exchange is summarised); none when no answer came (a timeout, a refused
+/// connection).
+fn http_status(check: &CheckReport) -> Option<String> {
+    static IN_MESSAGE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"\(HTTP (\d{3})\)").expect("a valid regex"));
+    static IN_EVIDENCE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r" → (\d{3}) \(").expect("a valid regex"));
+    let first = |pattern: &regex::Regex, text: &str| {
+        pattern
+            .captures(text)
+            .and_then(|found| found.get(1))
+            .map(|status| status.as_str().to_owned())
+    };
+    first(&IN_MESSAGE, &check.message).or_else(|| {
+        check
+            .evidence
+            .iter()
+            .rev()
+            .find_map(|line| first(&IN_EVIDENCE, line))
+    })
+}
+
+/// A check's fix, evidence and details, one line per item, each escaped.
+fn story(check: &CheckReport) -> Vec<String> {
+    let mut lines = Vec::new();
     if let Some(hint) = &check.hint {
         lines.push(format!("fix: {}", safe(hint)));
     }
@@ -141,6 +211,18 @@ fn body(check: &CheckReport) -> String {
             .iter()
             .map(|detail| format!("{}: {}", safe(&detail.name), safe(&detail.value))),
     );
+    lines
+}
+
+/// The whole story of one check, for `<system-out>`: one line per item, each escaped.
+fn body(check: &CheckReport) -> String {
+    let mut lines = vec![format!(
+        "{} {}: {}",
+        check.status.label(),
+        safe(&check.kind),
+        safe(&check.message)
+    )];
+    lines.extend(story(check));
     lines.join("\n")
 }
 
@@ -215,6 +297,133 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    fn check(id: &str, status: Status, message: &str) -> CheckReport {
+        CheckReport {
+            id: id.to_owned(),
+            kind: "kind".to_owned(),
+            status,
+            message: message.to_owned(),
+            hint: None,
+            code: None,
+            evidence: Vec::new(),
+            details: Vec::new(),
+            duration_ms: 0,
+        }
+    }
+
+    fn one_connection(checks: Vec<CheckReport>) -> RunReport {
+        let mut report = interrupted_report(vec![ConnectionReport {
+            user: "42".to_owned(),
+            dc: Some("eu".to_owned()),
+            status: Status::worst(checks.iter().map(|check| check.status)),
+            checks,
+            profile: Vec::new(),
+            changes: Vec::new(),
+            write_failed: false,
+        }]);
+        report.interrupted = false;
+        report
+    }
+
+    #[test]
+    fn a_failure_is_titled_by_pipeline_user_and_check_and_its_body_starts_with_the_diagnosis() {
+        let mut scopes = check(
+            "scopes",
+            Status::Fail,
+            "GET /myinfo: desk answered OAUTH_SCOPE_MISMATCH (HTTP 401)",
+        );
+        scopes.code = Some("OAUTH_SCOPE_MISMATCH".to_owned());
+        scopes.hint = Some("re-authorise with Desk.basic.READ".to_owned());
+        scopes.evidence = vec!["GET https://desk.zoho.eu/api/v1/myinfo → 401 (3 ms)".to_owned()];
+        let mut timeout = check("profile", Status::Error, "Zoho did not answer in 10 s");
+        timeout.evidence = vec!["the exchange timed out".to_owned()];
+        let mut refresh = check("refresh", Status::Fail, "accounts answered invalid_code");
+        refresh.evidence = vec![
+            "POST https://accounts.zoho.eu/oauth/v2/token → 400 (3 ms): error=invalid_client"
+                .to_owned(),
+            "POST https://accounts.zoho.com/oauth/v2/token → 200 (3 ms): error=invalid_code"
+                .to_owned(),
+        ];
+        let xml = render(&one_connection(vec![scopes, timeout, refresh])).expect("renders");
+        let report = Report::deserialize_from_str(&xml).expect("reads back");
+        let cases = &report.test_suites[0].test_cases;
+        let (message, body) = match &cases[0].status {
+            TestCaseStatus::NonSuccess {
+                message,
+                description,
+                ty,
+                ..
+            } => {
+                assert_eq!(
+                    ty.as_ref().map(|ty| ty.as_str()),
+                    Some("OAUTH_SCOPE_MISMATCH")
+                );
+                (message.clone().unwrap(), description.clone().unwrap())
+            }
+            other => panic!("a failure: {other:?}"),
+        };
+        assert_eq!(
+            message.as_str(),
+            "desk-profile · 42 · scopes: GET /myinfo: desk answered OAUTH_SCOPE_MISMATCH (HTTP 401)"
+        );
+        assert_eq!(
+            body.as_str(),
+            "GET /myinfo: desk answered OAUTH_SCOPE_MISMATCH (HTTP 401)\n\
+             code: OAUTH_SCOPE_MISMATCH\n\
+             HTTP status: 401\n\
+             fix: re-authorise with Desk.basic.READ\n\
+             evidence: GET https://desk.zoho.eu/api/v1/myinfo → 401 (3 ms)"
+        );
+        let body_of = |case: &TestCase| match &case.status {
+            TestCaseStatus::NonSuccess { description, .. } => {
+                description.as_ref().map(|d| d.as_str().to_owned())
+            }
+            _ => None,
+        };
+        assert_eq!(
+            body_of(&cases[1]).as_deref(),
+            Some("Zoho did not answer in 10 s\nevidence: the exchange timed out"),
+            "no answer, no HTTP status"
+        );
+        assert!(
+            body_of(&cases[2])
+                .unwrap()
+                .starts_with("accounts answered invalid_code\nHTTP status: 200\n"),
+            "the last exchange's status"
+        );
+    }
+
+    #[test]
+    fn a_skip_reason_is_plain_text_and_a_warning_shows_on_its_suite() {
+        let report = one_connection(vec![
+            check("org", Status::Warn, "discovered org id 600 | <b>"),
+            check("portal", Status::Warn, "discovered portal `p`"),
+            check("profile", Status::Skip, "needs `org`, which failed"),
+        ]);
+        let xml = render(&report).expect("renders");
+        assert!(
+            xml.contains(
+                r#"<skipped message="needs org, which failed">needs org, which failed</skipped>"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<property name="warn.org" value="discovered org id 600 | &lt;b&gt;"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"<property name="warn.portal" value="discovered portal `p`"/>"#));
+        let suite = &Report::deserialize_from_str(&xml)
+            .expect("reads back")
+            .test_suites[0];
+        assert_eq!(
+            suite.system_out.as_ref().map(|out| out.as_str()),
+            Some("WARN org: discovered org id 600 | <b>\nWARN portal: discovered portal `p`")
+        );
+        assert_eq!(suite.failures, 0, "a warning passes");
     }
 
     #[test]

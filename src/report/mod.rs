@@ -1,9 +1,10 @@
 //! Reporters. They read `model` only and never decide anything: the table for people, JUnit
-//! for CI, JSON for machines; `target` is where a report goes (stdout, a file, a device);
-//! `merge` reads shards' JSON reports back into one.
+//! for CI, JSON for machines, Markdown for a CI's summary page; `target` is where a report goes
+//! (stdout, a file, a device); `merge` reads shards' JSON reports back into one.
 
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod table;

@@ -1,7 +1,8 @@
 //! Where a report goes, decided before the run: stdout (`-`), a regular file (new, or replaced
 //! through a temp file and a rename), a symlink's target file (the same, in the target's
 //! directory; the link stays), or a device or FIFO (opened only when the report is written, and
-//! written straight: `/dev/stdout` under a pipe stays a pipe).
+//! written straight: `/dev/stdout` under a pipe stays a pipe). A file that is not ours (GitHub's
+//! step summary) is appended to instead (`append`).
 
 use std::{
     fs::{self, Metadata},
@@ -91,6 +92,26 @@ impl Target {
                 .map_err(|err| ReportError::io("write", path, err)),
         }
     }
+}
+
+/// Appends `contents` to a report file we do not own (GitHub's step summary, which other steps
+/// write too): opened for appending, created if missing, never replaced. A device or FIFO is
+/// written straight, as by `Target::write`.
+pub fn append(target: &Target, contents: &[u8]) -> Result<(), ReportError> {
+    let path = match target {
+        Target::Stdout => return Ok(()),
+        Target::Stream(_) => return target.write(contents),
+        Target::File(path) => path,
+    };
+    fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .and_then(|mut file| {
+            file.write_all(contents)?;
+            file.flush()
+        })
+        .map_err(|err| ReportError::io("append to", path, err))
 }
 
 enum Kind {
@@ -212,5 +233,15 @@ mod tests {
                 Target::Stream("/dev/null".into())
             );
         }
+    }
+
+    #[test]
+    fn append_keeps_what_the_file_held_and_creates_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("step-summary.md");
+        let target = Target::check(&path).unwrap();
+        append(&target, b"one\n").unwrap();
+        append(&target, b"two\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\ntwo\n");
     }
 }

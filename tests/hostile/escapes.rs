@@ -44,6 +44,7 @@ fn every_text_of_a_report_is_escaped_in_the_table_and_junit_and_exact_in_json() 
         let options = TableOptions {
             colour: false,
             verbose,
+            quiet: false,
             width: Some(100),
         };
         let table = report::table::render(&report, &options);

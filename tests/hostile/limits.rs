@@ -29,6 +29,7 @@ fn a_huge_answer_is_capped_in_the_table_and_whole_in_json() {
     let options = TableOptions {
         colour: false,
         verbose: true,
+        quiet: false,
         width: Some(100),
     };
     let table = report::table::render(&report, &options);
