@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every check passed (skips allowed, and warnings unless --fail-on warn)
+  0  every check passed (skips allowed, and warnings unless --fail-on warn), or this --shard's
+     slice of the selection is empty
   1  a check failed or errored, a check warned under --fail-on warn, every check was skipped
      (nothing was checked), or a report could not be written after --fix had written to the
      store
