@@ -8,12 +8,13 @@ use tokio::task::JoinSet;
 use super::{CheckContext, CheckKind, Fact, OptionDoc, Options, Outcome, Verdict};
 use crate::zoho::App;
 use crate::{
-    checks::outcome::Status,
+    checks::outcome::{Afterword, Amend, Status},
     store::{Connection, Field},
     zoho::{
         DataCentre,
         catalogue::{ZohoCode, ZohoError},
         dc::{Host, UNVERIFIED_HOST},
+        http::Answer,
         oauth::{self, ClientCredentials, Clients, RefreshAnswer, UserInfoAnswer},
         scopes::Scope,
     },
@@ -71,7 +72,7 @@ impl CheckKind for DataCentreCheck {
         }
         let verdict = agreement(ctx, connection);
         if verdict.outcome.status == Status::Pass {
-            return legacy_crm_host(ctx, with_user_info(ctx, verdict).await);
+            return legacy_crm_host(ctx, with_user_info(ctx, verdict));
         }
         verdict
     }
@@ -79,8 +80,10 @@ impl CheckKind for DataCentreCheck {
 
 /// Where the granted scopes allow it, asks the accounts server who the token belongs to: it
 /// confirms the token on this data centre and shows the user's email, ZUID and org id (read
-/// from `orgid`, `organization_id` or `ZGID`, whichever the data centre sends).
-async fn with_user_info(ctx: &CheckContext, verdict: Verdict) -> Verdict {
+/// from `orgid`, `organization_id` or `ZGID`, whichever the data centre sends). No later check
+/// needs the answer, so it is an afterword: the dependants start at once and the answer joins
+/// this check's evidence when it comes (one round trip off the connection's critical path).
+fn with_user_info(ctx: &CheckContext, verdict: Verdict) -> Verdict {
     let (Ok(token), Some(granted)) = (ctx.token(), &ctx.facts.granted_scopes) else {
         return verdict;
     };
@@ -91,16 +94,25 @@ async fn with_user_info(ctx: &CheckContext, verdict: Verdict) -> Verdict {
         return verdict;
     }
     let url = format!("{}/oauth/user/info", ctx.accounts_base());
-    let answer = match ctx.env.http.get(&url, &token.token, &[]).await {
-        Ok(answer) => answer,
-        Err(error) => {
-            let mut verdict = verdict;
-            verdict.outcome.evidence.push(format!("user info: {error}"));
-            return verdict;
-        }
-    };
+    let (http, token) = (ctx.env.http.clone(), token.token.clone());
+    verdict.then_amend(Afterword::new(async move {
+        let answer = http.get(&url, &token, &[]).await;
+        let amend: Amend = Box::new(move |outcome| match answer {
+            Ok(answer) => user_info_evidence(outcome, &answer),
+            Err(error) => {
+                let mut outcome = outcome;
+                outcome.evidence.push(format!("user info: {error}"));
+                outcome
+            }
+        });
+        amend
+    }))
+}
+
+/// The user info answer, as evidence and details of the check's outcome (a refusal: a warning).
+fn user_info_evidence(outcome: Outcome, answer: &Answer) -> Outcome {
     let evidence = answer.summary();
-    let mut outcome = verdict.outcome;
+    let mut outcome = outcome;
     match oauth::read_user_info(answer.status, &answer.body) {
         UserInfoAnswer::Found(info) => {
             outcome.evidence.push(format!("{evidence}: user info"));
@@ -132,10 +144,7 @@ async fn with_user_info(ctx: &CheckContext, verdict: Verdict) -> Verdict {
         }
         UserInfoAnswer::Unreadable(why) => outcome.evidence.push(format!("{evidence}: {why}")),
     }
-    Verdict {
-        outcome,
-        discoveries: verdict.discoveries,
-    }
+    outcome
 }
 
 /// The scope `/oauth/user/info` needs.
@@ -263,6 +272,7 @@ fn legacy_crm_host(ctx: &CheckContext, verdict: Verdict) -> Verdict {
     Verdict {
         outcome: warning,
         discoveries: verdict.discoveries,
+        afterword: verdict.afterword,
     }
 }
 

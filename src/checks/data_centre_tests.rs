@@ -62,6 +62,16 @@ fn a_probe_that_is_not_a_boolean_is_a_located_problem() {
     );
 }
 
+/// The outcome once the check's afterword (the user info call) has answered, as the runner
+/// applies it.
+async fn settled(verdict: Verdict) -> Outcome {
+    let afterword = verdict
+        .afterword
+        .expect("the user info call is an afterword");
+    let amend = afterword.0.await;
+    amend(verdict.outcome)
+}
+
 #[tokio::test]
 async fn the_rows_dc_and_api_domain_agreeing_pass_without_a_token_to_confirm() {
     let sim = simulator().await;
@@ -96,7 +106,13 @@ async fn agreement_with_a_token_that_may_read_user_info_shows_whose_token_it_is(
         "healthy stores its scopes"
     );
     let verdict = check(true).run(&ctx).await;
-    let outcome = &verdict.outcome;
+    assert_eq!(verdict.outcome.details, [], "the user info is not awaited");
+    assert_eq!(
+        sim.requests("/accounts"),
+        0,
+        "nor asked before the afterword"
+    );
+    let outcome = &settled(verdict).await;
     assert_eq!(outcome.status, Status::Pass, "{}", outcome.message);
     let pair = |key: &str, value: &str| (key.to_owned(), value.to_owned());
     assert_eq!(
@@ -133,7 +149,12 @@ async fn a_user_info_refusal_turns_the_agreement_into_a_warning_with_zohos_code(
     );
     ctx.facts.token = Some(stored_token(seed(&sim, "healthy")));
     let verdict = check(true).run(&ctx).await;
-    let outcome = &verdict.outcome;
+    assert_eq!(
+        verdict.outcome.status,
+        Status::Pass,
+        "dependants start on the pass"
+    );
+    let outcome = &settled(verdict).await;
     assert_eq!(outcome.status, Status::Warn);
     assert!(
         outcome.message.contains(" agree; but the accounts server's user info refused the token: accounts answered INVALID_OAUTHTOKEN (HTTP 401)"),

@@ -162,21 +162,53 @@ impl Outcome {
         Verdict {
             outcome: self,
             discoveries: Vec::new(),
+            afterword: None,
         }
     }
 }
 
 /// An outcome with what the check found out for later checks.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Verdict {
     pub outcome: Outcome,
     pub discoveries: Vec<Discovery>,
+    /// Work whose answer only adds to this check's outcome and that no later check needs: it
+    /// runs off the critical path, while the dependants go on (`Afterword`).
+    pub afterword: Option<Afterword>,
 }
 
 impl Verdict {
     pub fn discover(mut self, discovery: Discovery) -> Self {
         self.discoveries.push(discovery);
         self
+    }
+
+    /// Adds work that amends this outcome once it has answered (see `Afterword`).
+    pub fn then_amend(mut self, afterword: Afterword) -> Self {
+        self.afterword = Some(afterword);
+        self
+    }
+}
+
+/// How an afterword changes the outcome it amends.
+pub type Amend = Box<dyn FnOnce(Outcome) -> Outcome + Send>;
+
+/// A check's work that need not hold its dependants back (the accounts server's user info, shown
+/// as `data-centre`'s evidence): the dependants start on the outcome as first returned, and the
+/// runner applies the amendment before the connection's result is reported. An amendment may
+/// add evidence and details, or lower a pass to a warning; it never stops a dependant that has
+/// already started, so the runner keeps a passing outcome passing (at worst a warning).
+pub struct Afterword(pub std::pin::Pin<Box<dyn Future<Output = Amend> + Send>>);
+
+impl Afterword {
+    pub fn new(work: impl Future<Output = Amend> + Send + 'static) -> Afterword {
+        Afterword(Box::pin(work))
+    }
+}
+
+impl std::fmt::Debug for Afterword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Afterword(…)")
     }
 }
 

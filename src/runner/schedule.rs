@@ -2,6 +2,8 @@
 //! `after` has finished; one whose need did not pass is skipped with the reason; checks whose
 //! dependencies are met run concurrently; each has its timeout; a panicking check becomes that
 //! check's error; each verdict's discoveries are folded into the facts before dependants start.
+//! A verdict's afterword (work that only adds to its outcome) runs alongside the dependants and
+//! amends that outcome before the results are returned.
 //! It knows nothing of check kinds: it is handed a function that starts check `i` on a snapshot
 //! of the facts, so its tests drive it with fake checks.
 
@@ -33,7 +35,10 @@ pub async fn reporting_panics<F: Future>(work: F) -> F::Output {
 /// What a check that panicked reports.
 pub const INTERNAL_ERROR: &str = "internal error (a bug; please report it)";
 
-use crate::checks::{Facts, Outcome, Status, Verdict};
+use crate::checks::{
+    Facts, Outcome, Status, Verdict,
+    outcome::{Afterword, Amend},
+};
 
 /// One check as the scheduler sees it.
 #[derive(Debug, Clone)]
@@ -75,6 +80,7 @@ where
     let mut results: Vec<Option<Finished>> = vec![None; count];
     let mut running: JoinSet<(usize, Verdict, Duration)> = JoinSet::new();
     let mut task_index: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut afterwords: JoinSet<(usize, Option<Amend>)> = JoinSet::new();
 
     loop {
         // Start (or skip) every waiting step whose dependencies have all finished, in file order;
@@ -138,14 +144,47 @@ where
         let Verdict {
             outcome,
             discoveries,
+            afterword,
         } = verdict;
         for discovery in discoveries {
             facts.apply(discovery);
         }
+        if let Some(afterword) = afterword {
+            afterwords.spawn(reporting_panics(later(
+                index,
+                afterword,
+                steps[index].timeout,
+            )));
+        }
         states[index] = State::Done(outcome.status);
         results[index] = Some(Finished { outcome, duration });
     }
+    while let Some(joined) = afterwords.join_next().await {
+        // A panicking or late afterword leaves its check's outcome as first returned.
+        let Ok((index, Some(amend))) = joined else {
+            continue;
+        };
+        if let Some(finished) = results[index].as_mut() {
+            finished.outcome = amended(finished.outcome.clone(), amend);
+        }
+    }
     (results.into_iter().flatten().collect(), facts)
+}
+
+/// Waits for an afterword, bounded by its check's timeout.
+async fn later(index: usize, afterword: Afterword, timeout: Duration) -> (usize, Option<Amend>) {
+    (index, tokio::time::timeout(timeout, afterword.0).await.ok())
+}
+
+/// Applies an amendment; dependants already started on the first outcome, so one that passed
+/// stays passing or becomes a warning, never a failure.
+fn amended(first: Outcome, amend: Amend) -> Outcome {
+    let started_dependants = first.status.satisfies_needs();
+    let mut outcome = amend(first);
+    if started_dependants && !outcome.status.satisfies_needs() {
+        outcome.status = Status::Warn;
+    }
+    outcome
 }
 
 /// "needs `refresh`, which failed" for the first need that did not pass.
@@ -229,6 +268,41 @@ mod tests {
                 "SKIP: needs `b`, which was skipped"
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn an_afterword_amends_its_check_while_the_dependants_go_on() {
+        // `a` passes at once with an afterword that waits until `b` (its dependant) has run.
+        let steps = [step("a", &[], &[]), step("b", &[0], &[])];
+        let (b_ran, b_done) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(Mutex::new(false)),
+        );
+        let (notify, done) = (Arc::clone(&b_ran), Arc::clone(&b_done));
+        let (results, _) = schedule(&steps, Facts::default(), move |index, _| {
+            let (notify, done) = (Arc::clone(&notify), Arc::clone(&done));
+            async move {
+                if index == 1 {
+                    *done.lock().expect("lock") = true;
+                    notify.notify_one();
+                    return Outcome::pass("b").verdict();
+                }
+                Outcome::pass("a")
+                    .verdict()
+                    .then_amend(Afterword::new(async move {
+                        notify.notified().await;
+                        let seen = *done.lock().expect("lock");
+                        let amend: Amend = Box::new(move |outcome: Outcome| {
+                            // A failure here cannot stop `b`, which has started: at worst a warning.
+                            Outcome::fail(format!("{}; b had run: {seen}", outcome.message))
+                        });
+                        amend
+                    }))
+            }
+        })
+        .await;
+        assert_eq!(summary(&results), ["WARN: a; b had run: true", "PASS: b"]);
+        assert!(*b_done.lock().expect("lock"));
     }
 
     #[tokio::test]
