@@ -139,6 +139,24 @@ impl CheckKind for HttpCheck {
     }
 }
 
+/// What `zoho-doctor list` says of the `http` kind beyond its table row: each option, and the
+/// facts its templates may name.
+pub fn guide() -> String {
+    let mut out = String::from("\nThe `http` kind (README \"Your own checks\"):\n");
+    for option in HttpCheck::OPTIONS {
+        out.push_str(&format!("  {}: {}\n", option.name, option.about));
+    }
+    out.push_str("Facts `{name}` templates may use (in path, url, header values and `equals`; `{{` is a literal `{`; never in `matches`, never in text `${ENV}` produced):\n");
+    for (name, about) in BUILTIN_FACTS {
+        out.push_str(&format!("  {{{name}}}: {about}\n"));
+    }
+    out.push_str("  {name}: what a check this one `needs` (directly or not) saved with `save: {name: /pointer}`\n");
+    out.push_str(
+        "A fact not known at run time skips the check, naming it. There is no `{access_token}`.\n",
+    );
+    out
+}
+
 /// `scopes:` read as the `scopes` kind reads `require:`.
 fn read_scopes(options: &mut Options<'_>) -> Option<Vec<Requirement>> {
     let Some(list) = options.alternatives_list("scopes") else {

@@ -288,7 +288,8 @@ fn read_regex(options: &mut Options<'_>, value: &S<RawValue>) -> Option<Regex> {
         Ok(regex) => Some(regex),
         Err(error) => {
             let why = error.to_string();
-            let why = why.lines().last().unwrap_or("invalid").trim().to_owned();
+            let why = why.lines().last().unwrap_or("invalid").trim();
+            let why = why.strip_prefix("error: ").unwrap_or(why).to_owned();
             options.problem(
                 value.referenced,
                 format!("`matches: {written}` is not a valid regex: {why}"),

@@ -209,18 +209,15 @@ pub fn read(options: &mut Options<'_>, at: Location) -> Option<RequestSpec> {
 fn read_path(options: &mut Options<'_>, value: &S<RawValue>) -> Option<Target> {
     let path = template(options, "path", value)?;
     let app = options.app?;
-    let (prefix, example) = match app {
-        App::Desk => ("/api/v1/", "/api/v1/tickets"),
-        App::Crm => ("/crm/", "/crm/{api_version}/Leads"),
+    let (prefix, example, product) = match app {
+        App::Desk => ("/api/v1/", "/api/v1/tickets", "Zoho Desk"),
+        App::Crm => ("/crm/", "/crm/{api_version}/Leads", "Zoho CRM"),
     };
     let shown = path.shown();
     if !path.literal_prefix().starts_with(prefix) {
         options.problem(
             value.referenced,
-            format!(
-                "`path: {shown}` must start with `{prefix}` on Zoho {}",
-                app.name()
-            ),
+            format!("`path: {shown}` must start with `{prefix}` on {product}"),
             Some(format!(
                 "write it like `{example}`; the host for the connection's data centre is added for you{}",
                 if app == App::Desk { ", and so is the orgId header" } else { "" }

@@ -22,7 +22,7 @@ pub const BUILTIN_FACTS: [(&str, &str); 7] = [
     ("user", "the connection's user id"),
     (
         "dc",
-        "the data centre's code (us, eu, in, au, jp, ca, sa, uk, cn)",
+        "the data centre's code (us, eu, in, au, jp, cn, ca, sa, uk, sg, ae)",
     ),
     (
         "api_version",

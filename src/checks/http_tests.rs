@@ -41,7 +41,7 @@ fn each_bad_option_is_a_located_problem_with_its_fix() {
         ),
         (
             "check:\n  request: { path: /crm/v8/Leads }\n",
-            "2:20 `path: /crm/v8/Leads` must start with `/api/v1/` on Zoho desk",
+            "2:20 `path: /crm/v8/Leads` must start with `/api/v1/` on Zoho Desk",
         ),
         (
             "check:\n  request:\n    path: /api/v1/x\n    headers: { Authorization: x }\n",
@@ -57,7 +57,7 @@ fn each_bad_option_is_a_located_problem_with_its_fix() {
         ),
         (
             "check:\n  request: { path: /api/v1/x }\n  expect:\n    json:\n      - pointer: /id\n        matches: '[0-9'\n",
-            "6:18 `matches: [0-9` is not a valid regex: error: unclosed character class",
+            "6:18 `matches: [0-9` is not a valid regex: unclosed character class",
         ),
         (
             "check:\n  request: { path: /api/v1/x }\n  save: { portal: /x }\n",
@@ -100,7 +100,7 @@ fn crm_paths_start_with_crm_and_urls_name_their_host_and_data_centre() {
     );
     let found = problems("check:\n  request: { path: /api/v1/x }\n", App::Crm);
     assert!(
-        found[0].contains("must start with `/crm/` on Zoho crm"),
+        found[0].contains("must start with `/crm/` on Zoho CRM"),
         "{found:?}"
     );
     let (check, found) = read(

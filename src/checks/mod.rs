@@ -16,6 +16,7 @@ mod words;
 
 pub use context::{CheckContext, Missing, RunEnv, Shared, SharedAnswers};
 pub use facts::{Fact, Facts, Settings};
+pub use http::guide as http_guide;
 pub use http_template::BUILTIN_FACTS;
 pub use options::{OptionDoc, Options};
 pub use outcome::{Outcome, Status, Verdict};

@@ -109,3 +109,49 @@ pub fn check(
     }
     errors
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::pipeline::load_str;
+
+    fn errors(checks: &str) -> Vec<String> {
+        let yaml = format!(
+            "name: t\napp: desk\nchecks:\n  - id: refresh\n    kind: token-refresh\n{checks}"
+        );
+        let env = |name: &str| (name == "BRACE").then(|| "{ticket_id}".to_owned());
+        match load_str(&yaml, "p.yaml", &env) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    const SAVER: &str = "  - id: tickets\n    kind: http\n    request: { path: /api/v1/tickets }\n    save: { ticket_id: /data/0/id }\n";
+
+    #[test]
+    fn a_name_saved_by_a_transitive_needs_ancestor_is_known() {
+        let middle = "  - id: middle\n    kind: http\n    request: { path: /api/v1/x }\n";
+        let user = "  - id: ticket\n    kind: http\n    request: { path: \"/api/v1/tickets/{ticket_id}\" }\n    expect: { json: [{pointer: /id, equals: \"{ticket_id}\"}] }\n";
+        assert_eq!(
+            errors(&format!("{SAVER}{middle}{user}")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn built_in_names_need_no_ancestor_and_env_text_is_no_template() {
+        let user = "  - id: agent\n    kind: http\n    request:\n      path: \"/api/v1/x/{portal}/{dc}/{user}/{zuid}/${BRACE}\"\n      headers: { X-Org: \"{desk_org_id}\" }\n";
+        assert_eq!(errors(user), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_unknown_name_or_a_saver_outside_the_needs_is_located() {
+        let user = "  - id: ticket\n    kind: http\n    needs: [refresh]\n    request: { path: \"/api/v1/tickets/{ticket_id}\" }\n    expect: { json: [{pointer: /x, equals: \"{tiket_id}\"}] }\n";
+        assert_eq!(
+            errors(&format!("{SAVER}{user}")),
+            [
+                "p.yaml:13:22: `{ticket_id}` is saved by check `tickets`, which check `ticket` does not need; add `tickets` to its `needs` (`after` only orders, it does not pass facts on)",
+                "p.yaml:14:44: `{tiket_id}` is not a fact; did you mean `{ticket_id}`?",
+            ]
+        );
+    }
+}
