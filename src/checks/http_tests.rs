@@ -295,3 +295,29 @@ async fn a_save_becomes_a_discovery_and_a_found_value_is_redacted_and_cut() {
     facts.apply(verdict.discoveries[0].clone());
     assert_eq!(facts.saved("ticket_id"), Some(id.as_str()));
 }
+
+#[tokio::test]
+async fn an_answer_is_read_up_to_one_mebibyte_and_a_cut_one_is_not_judged_as_json() {
+    let sim = simulator().await;
+    let ctx = desk_context(&sim);
+    sim.set_fault(
+        "healthy",
+        crate::sim::Fault::Hostile {
+            service: crate::sim::Service::Desk,
+            answer: crate::sim::Hostile::Huge(3 << 20),
+        },
+    );
+    let probe = check(
+        "check:\n  request: { path: /api/v1/tickets }\n  expect:\n    json: [{pointer: /data, exists: true}]\n",
+        App::Desk,
+    );
+    let verdict = probe.run(&ctx).await;
+    assert_eq!(verdict.outcome.status, Status::Fail);
+    assert!(
+        verdict.outcome.message.ends_with(
+            "but the body is not JSON (cut at 1 MiB: longer than any answer this check can judge)"
+        ),
+        "{}",
+        verdict.outcome.message
+    );
+}
