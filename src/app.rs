@@ -360,7 +360,10 @@ fn list(ui: Ui) -> String {
             kind.summary().to_owned(),
         ]);
     }
-    format!("{table}\nEvery check also takes: id, kind, description, needs, after, timeout.\n")
+    format!(
+        "{table}\nEvery check also takes: id, kind, description, needs, after, timeout.\n{}",
+        crate::checks::http_guide()
+    )
 }
 
 fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {

@@ -134,6 +134,11 @@ pub enum Discovery {
     /// The refresh was rejected: a diagnosing check (data-centre) reads why.
     RefreshRejected(ZohoError),
     Profile(Vec<(String, String)>),
+    /// A value an `http` check's `save:` read from its answer, for later `{name}` templates.
+    Saved {
+        name: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -147,6 +152,8 @@ pub struct Facts {
     pub desk_portal: Option<DeskPortal>,
     pub refresh_rejection: Option<ZohoError>,
     pub profile: Vec<(String, String)>,
+    /// What `http` checks saved (`save: {name: /pointer}`), by name, for `{name}` templates.
+    pub saved: Vec<(String, String)>,
 }
 
 impl Discovery {
@@ -160,12 +167,21 @@ impl Discovery {
             | Discovery::AmbiguousOrg
             | Discovery::DeskPortal(_)
             | Discovery::RefreshRejected(_)
-            | Discovery::Profile(_) => None,
+            | Discovery::Profile(_)
+            | Discovery::Saved { .. } => None,
         }
     }
 }
 
 impl Facts {
+    /// A value an earlier `http` check saved under `name`.
+    pub fn saved(&self, name: &str) -> Option<&str> {
+        self.saved
+            .iter()
+            .find(|(saved, _)| saved == name)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// The facts the row itself gives, before any check runs.
     pub fn from_connection(connection: Option<&Connection>, endpoints: &Endpoints) -> Facts {
         let Some(connection) = connection else {
@@ -201,6 +217,10 @@ impl Facts {
             Discovery::DeskPortal(portal) => self.desk_portal = Some(portal),
             Discovery::RefreshRejected(error) => self.refresh_rejection = Some(error),
             Discovery::Profile(fields) => self.profile = fields,
+            Discovery::Saved { name, value } => {
+                self.saved.retain(|(saved, _)| *saved != name);
+                self.saved.push((name, value));
+            }
         }
     }
 }

@@ -16,6 +16,8 @@ mod words;
 
 pub use context::{CheckContext, Missing, RunEnv, Shared, SharedAnswers};
 pub use facts::{Fact, Facts, Settings};
+pub use http::guide as http_guide;
+pub use http_template::BUILTIN_FACTS;
 pub use options::{OptionDoc, Options};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::CheckKind;
@@ -32,6 +34,10 @@ mod data_centre;
 mod desk_org_id;
 mod desk_portal;
 mod desk_profile;
+mod http;
+mod http_expect;
+mod http_request;
+mod http_template;
 mod scopes;
 mod token_refresh;
 
@@ -45,6 +51,7 @@ registry! {
     DeskProfile: desk_profile::DeskProfileCheck,
     CrmOrg: crm_org::CrmOrgCheck,
     CrmProfiles: crm_profiles::CrmProfilesCheck,
+    Http: http::HttpCheck,
 }
 
 /// The keys every check takes, whatever its kind.
@@ -112,7 +119,11 @@ mod tests {
                 "require",
                 "path",
                 "profile_id",
-                "if_modified_since"
+                "if_modified_since",
+                "request",
+                "expect",
+                "save",
+                "scopes"
             ]
         );
     }

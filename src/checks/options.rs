@@ -27,7 +27,7 @@ pub enum RawValue {
 
 impl RawValue {
     /// A scalar's text (YAML reads `123` as a number; an id option wants its digits).
-    fn scalar_text(&self) -> Option<String> {
+    pub fn scalar_text(&self) -> Option<String> {
         match self {
             RawValue::Bool(value) => Some(value.to_string()),
             RawValue::Int(value) => Some(value.to_string()),
@@ -37,7 +37,8 @@ impl RawValue {
         }
     }
 
-    fn shape(&self) -> &'static str {
+    /// The value's shape in words, for "must be a list, not text".
+    pub fn shape(&self) -> &'static str {
         match self {
             RawValue::Null => "nothing",
             RawValue::Bool(_) => "a boolean",
@@ -191,6 +192,17 @@ impl<'a> Options<'a> {
             message: message.into(),
             fix,
         });
+    }
+
+    /// An option's raw value with its position, for a kind whose option is a nested mapping
+    /// (`http`'s `request` and `expect`): it reads the parts itself.
+    pub fn raw_value(&self, key: &str) -> Option<&'a S<RawValue>> {
+        self.raw(key)
+    }
+
+    /// `${NAME}` expanded in `text`, as every text option is: the value, or the message and fix.
+    pub fn expand_env(&self, text: &str) -> Result<String, (String, String)> {
+        (self.expand)(text)
     }
 
     /// The option's value, unless absent or empty (`key:` with nothing reads as absent).

@@ -248,6 +248,7 @@ pub fn discovered(verdict: &Verdict) -> Vec<&'static str> {
             Discovery::DeskPortal(_) => "portal",
             Discovery::RefreshRejected(_) => "refresh_rejection",
             Discovery::Profile(_) => "profile",
+            Discovery::Saved { .. } => "saved",
         })
         .collect()
 }

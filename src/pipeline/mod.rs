@@ -5,6 +5,7 @@
 mod builtin;
 mod duration;
 mod error;
+mod fact_names;
 mod graph;
 mod provision;
 mod raw;

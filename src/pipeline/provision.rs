@@ -39,7 +39,7 @@ pub fn unprovided(kinds: &[Kind], needs: &[Vec<usize>]) -> Vec<Unprovided> {
 }
 
 /// The checks `check` needs, directly or through the checks it needs.
-fn ancestors(check: usize, needs: &[Vec<usize>]) -> Vec<usize> {
+pub(super) fn ancestors(check: usize, needs: &[Vec<usize>]) -> Vec<usize> {
     let mut seen = vec![false; needs.len()];
     let mut pending: Vec<usize> = needs[check].clone();
     let mut found = Vec::new();

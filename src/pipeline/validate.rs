@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{
     CheckDef, Pipeline, PipelineError, PipelineErrors, Settings,
     duration::parse_duration,
+    fact_names::{self, FactNames},
     graph::find_cycle,
     provision::{kinds_providing, unprovided},
     raw::{RawCheck, RawPipeline, S},
@@ -139,6 +140,7 @@ pub fn validate(
     let mut kinds: Vec<Option<Kind>> = Vec::new();
     let mut needs_of: Vec<Vec<usize>> = Vec::new();
     let mut refreshes = 0;
+    let mut fact_names: Vec<FactNames> = Vec::new();
     for (index, check) in checks.iter().enumerate() {
         let needs = match &check.needs {
             Some(needs) => resolve(&mut v, needs, &ids, "needs"),
@@ -151,6 +153,7 @@ pub fn validate(
             .map(|after| resolve(&mut v, after, &ids, "after"))
             .unwrap_or_default();
         edges.push(needs.iter().chain(&after).copied().collect());
+        fact_names.push(FactNames::default());
         needs_of.push(needs.clone());
         kinds.push(Kind::from_name(&check.kind.value));
         let timeout = check
@@ -196,6 +199,7 @@ pub fn validate(
             }
         }
         if let Some(spec) = spec(&mut v, kind, check, app) {
+            fact_names[index] = FactNames::of(&spec);
             defs.push(CheckDef {
                 id: check.id.value.clone(),
                 spec,
@@ -213,6 +217,8 @@ pub fn validate(
             "remove one of these `needs`/`after` entries".to_owned(),
         );
     } else if let Some(kinds) = kinds.into_iter().collect::<Option<Vec<Kind>>>() {
+        v.errors
+            .extend(fact_names::check(file, &ids, &fact_names, &needs_of));
         // Only over a graph that is whole: an unknown kind or a cycle is already reported.
         for missing in unprovided(&kinds, &needs_of) {
             let check = &checks[missing.check];

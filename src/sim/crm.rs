@@ -62,7 +62,7 @@ fn lock(world: &Shared) -> std::sync::MutexGuard<'_, World> {
 }
 
 /// Token, scopes, API version and the account's fault; the caller's account or the answer.
-async fn admit(
+pub(super) async fn admit(
     world: &Shared,
     headers: &HeaderMap,
     dc: &str,
@@ -118,8 +118,9 @@ async fn admit(
                 details,
             ));
         }
+        // `Fault::Records` is the records' own (`sim/records.rs`).
         // Hostile answers are the layer's (`sim/hostile.rs`).
-        Some(Fault::ZohoError { .. } | Fault::Hostile { .. }) | None => {}
+        Some(Fault::ZohoError { .. } | Fault::Records { .. } | Fault::Hostile { .. }) | None => {}
     }
     Ok(account)
 }

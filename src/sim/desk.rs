@@ -20,7 +20,7 @@ use super::{
     world::{Denial, Fault, Service},
 };
 
-fn desk_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn desk_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({ "errorCode": code, "message": message })),
@@ -100,8 +100,11 @@ async fn misbehave(fault: &Option<Fault>) -> Option<Response> {
             code,
             message_of(code),
         )),
+        // The records' own (`sim/records.rs`): the built-in calls answer as usual.
         // Hostile answers are the layer's (`sim/hostile.rs`).
-        Some(Fault::ZohoError { .. } | Fault::Hostile { .. }) | None => None,
+        Some(Fault::ZohoError { .. } | Fault::Records { .. } | Fault::Hostile { .. }) | None => {
+            None
+        }
         Some(Fault::Slow(delay)) => {
             tokio::time::sleep(*delay).await;
             None
@@ -173,7 +176,7 @@ const MYINFO_SCOPES: [&str; 2] = ["Desk.settings.READ", "Desk.basic.READ"];
 
 /// Lets a request through — token, scopes, the orgId header when `needs_org`, the account's
 /// fault — and returns the caller's account, or the answer that stops it.
-async fn admit(
+pub(super) async fn admit(
     world: &Shared,
     headers: &HeaderMap,
     dc: &str,
@@ -194,7 +197,16 @@ async fn admit(
     }
 }
 
-fn lock(world: &Shared) -> std::sync::MutexGuard<'_, super::world::World> {
+/// `Fault::Records`: the status asked for, with a JSON body that is no Zoho error.
+pub(super) fn unexpected(status: u16) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+        Json(json!({ "message": "simulated answer" })),
+    )
+        .into_response()
+}
+
+pub(super) fn lock(world: &Shared) -> std::sync::MutexGuard<'_, super::world::World> {
     world
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -1,7 +1,8 @@
 //! The Zoho simulator: per-DC accounts servers, Zoho Desk and Zoho CRM on loopback, playing
 //! Zoho faithfully — refresh tokens valid only on their own data centre, HTTP-200 error answers,
 //! expiring access tokens, scope enforcement with Zoho's error bodies, the `orgId` header,
-//! 204/304 — and any Zoho error code on demand (`Fault::ZohoError`).
+//! 204/304 — and any Zoho error code on demand (`Fault::ZohoError`), or any status
+//! (`Fault::Records`). Desk tickets and CRM leads serve users' own `http` probes (`records`).
 //! It knows nothing of the checker: it shares no code with it, only the HTTP contract.
 //!
 //! URLs: `{base}/accounts/{dc}/…`, `{base}/api/{dc}/…`, `{base}/desk/{dc}/api/v1/…`, which is
@@ -24,6 +25,7 @@ mod desk;
 mod hostile;
 mod latency;
 mod raw;
+mod records;
 mod scenarios;
 mod setup;
 mod world;
@@ -185,6 +187,36 @@ impl Sim {
         self.lock().set_fault(user, fault);
     }
 
+    /// Replaces one user's Desk tickets (empty: `GET /tickets` answers 204).
+    pub fn set_tickets(&self, user: &str, tickets: Vec<serde_json::Value>) {
+        if let Some(account) = self.lock().account_mut(user) {
+            account.desk.tickets = tickets;
+        }
+    }
+
+    /// One user's Desk tickets as the simulator serves them.
+    pub fn tickets(&self, user: &str) -> Vec<serde_json::Value> {
+        self.lock()
+            .account_mut(user)
+            .map(|account| account.desk.tickets.clone())
+            .unwrap_or_default()
+    }
+
+    /// Replaces one user's CRM leads (empty: `GET /Leads` answers 204).
+    pub fn set_leads(&self, user: &str, leads: Vec<serde_json::Value>) {
+        if let Some(account) = self.lock().account_mut(user) {
+            account.crm.leads = leads;
+        }
+    }
+
+    /// One user's CRM leads as the simulator serves them.
+    pub fn leads(&self, user: &str) -> Vec<serde_json::Value> {
+        self.lock()
+            .account_mut(user)
+            .map(|account| account.crm.leads.clone())
+            .unwrap_or_default()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, World> {
         self.world
             .lock()
@@ -220,6 +252,10 @@ fn router(world: Shared, wire: Arc<Wire>) -> Router {
         .route("/desk/{dc}/api/v1/organizations", get(desk::organizations))
         .route("/desk/{dc}/api/v1/helpCenters", get(desk::help_centres))
         .route("/desk/{dc}/api/v1/myinfo", get(desk::my_info))
+        .route("/desk/{dc}/api/v1/tickets", get(records::ticket_list))
+        .route("/desk/{dc}/api/v1/tickets/{id}", get(records::ticket))
+        .route("/api/{dc}/crm/{version}/Leads", get(records::lead_list))
+        .route("/api/{dc}/crm/{version}/Leads/{id}", get(records::lead))
         .route("/api/{dc}/crm/{version}/org", get(crm::org))
         .route(
             "/api/{dc}/crm/{version}/settings/profiles",

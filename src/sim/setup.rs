@@ -21,10 +21,11 @@ pub(super) const DESK_SCOPES: [&str; 4] = [
     "AaaServer.profile.Read",
 ];
 
-pub(super) const CRM_SCOPES: [&str; 4] = [
+pub(super) const CRM_SCOPES: [&str; 5] = [
     "ZohoCRM.settings.profiles.READ",
     "ZohoCRM.org.READ",
     "ZohoCRM.users.READ",
+    "ZohoCRM.modules.leads.READ",
     "AaaServer.profile.Read",
 ];
 
@@ -161,6 +162,7 @@ pub(super) fn desk_tenant(world: &World, name: &str) -> DeskTenant {
         })],
         agent: agent(world, name, base_id),
         home_dc: None,
+        tickets: super::records::tickets(name, base_id),
     }
 }
 
@@ -348,6 +350,7 @@ pub(super) fn crm_tenant(world: &World, name: &str) -> CrmTenant {
         })],
         profiles_modified: 1_585_725_479,
         no_permission: false,
+        leads: super::records::leads(name, base),
     }
 }
 

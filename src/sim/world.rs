@@ -54,6 +54,14 @@ pub enum Fault {
         status: u16,
         code: String,
     },
+    /// One service's records (Desk tickets, CRM leads) answer with this HTTP status: with the
+    /// service's error body for `code`, or without one a JSON body that is no Zoho error
+    /// (`{"message": …}`). The built-in checks' calls answer as usual.
+    Records {
+        service: Service,
+        status: u16,
+        code: Option<String>,
+    },
     /// One service answers every call with a hostile answer (`sim/hostile.rs`). `SlowDrip` and
     /// `ResetMidBody` need the service's URL pointed at the raw port (`Sim::raw`).
     Hostile { service: Service, answer: Hostile },
@@ -195,6 +203,8 @@ pub struct DeskTenant {
     /// The data centre the Desk organisations live in, when not the token's: the Desk host of
     /// any other answers an HTML 404 page, as Zoho's regional hosts do.
     pub home_dc: Option<String>,
+    /// `GET /tickets` (Tickets.json's example shape); empty answers 204.
+    pub tickets: Vec<Value>,
 }
 
 impl DeskTenant {
@@ -234,6 +244,8 @@ pub struct CrmTenant {
     pub profiles_modified: u64,
     /// The user's CRM profile may not read profiles: 403 NO_PERMISSION.
     pub no_permission: bool,
+    /// The Leads module's records; empty answers 204.
+    pub leads: Vec<Value>,
 }
 
 pub struct Account {
@@ -471,6 +483,11 @@ impl World {
             .iter()
             .find(|grant| grant.refresh_token == refresh_token)
             .map_or(0, |grant| grant.mint_times.len())
+    }
+
+    /// The account of `user`, to change its data.
+    pub fn account_mut(&mut self, user: &str) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.user == user)
     }
 
     pub fn set_fault(&mut self, user: &str, fault: Fault) {

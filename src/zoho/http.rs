@@ -258,6 +258,24 @@ impl ZohoHttp {
         }
     }
 
+    /// HEAD with the access token, once (an `http` check's probe): as `get`, without retries.
+    pub async fn head(
+        &self,
+        url: &str,
+        token: &AccessToken,
+        headers: &[(&str, String)],
+    ) -> Result<Answer, HttpError> {
+        let url = secure_url(url)?;
+        let mut request = self
+            .client_for(&url)
+            .request(Method::HEAD, url.clone())
+            .header("Authorization", token.header_value());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        self.send("HEAD", &url, request, headers, true).await
+    }
+
     /// POST a form once. Secrets travel in the body, never in the URL. Only the token endpoint
     /// is posted to, and its throttle is per refresh token: its answers hold nothing else.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Answer, HttpError> {
@@ -331,7 +349,7 @@ impl ZohoHttp {
         let body = if status == StatusCode::NO_CONTENT {
             String::new()
         } else {
-            match response.text().await {
+            match read_capped(response).await {
                 Ok(body) => body,
                 Err(error) => {
                     let error = classify(error);
@@ -428,6 +446,22 @@ fn slow_down(answer: &Answer) -> Option<Duration> {
 /// `https://desk.zoho.com`: what a hold is keyed by (scheme, host and port).
 fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
+}
+
+/// Every answer is read up to this many bytes (1 MiB): no answer a check reads comes near it,
+/// and a broken or hostile server cannot fill the memory. A longer body is cut there.
+pub const MAX_BODY: usize = 1 << 20;
+
+async fn read_capped(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= MAX_BODY {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn secure_url(url: &str) -> Result<Url, HttpError> {

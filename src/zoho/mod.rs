@@ -6,6 +6,7 @@ pub mod crm;
 pub mod dc;
 pub mod desk;
 pub mod endpoints;
+pub mod error_body;
 pub mod http;
 pub mod oauth;
 pub mod scopes;

@@ -311,7 +311,8 @@ fn broken_answers() -> Vec<Case> {
             "http 502 without zoho's error body",
         ),
         case(Crm, Truncated, "org", "error", "not json"),
-        case(Crm, HUGE, "org", "error", "expected {\"org\""),
+        // Every answer is read up to 1 MiB (`zoho::http::MAX_BODY`): the huge JSON string is cut.
+        case(Crm, HUGE, "org", "error", "not json"),
         case(Crm, SlowDrip, "org", "error", "timed out"),
         case(Crm, ResetMidBody, "org", "error", "reset"),
     ]
