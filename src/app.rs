@@ -99,7 +99,7 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         clients: client_from_env(),
         interrupt: interrupt.clone(),
     };
-    let report = job::execute(job, ui, redactor).await?;
+    let report = job::execute_live(job, ui, redactor, &outputs).await?;
     job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
     Ok(job::ending(&report, args.output.fail_on, &interrupt))
 }

@@ -19,7 +19,9 @@ use crate::{
     checks::{RunEnv, Settings, StoreShape},
     cli::{Cli, ColorChoice, Command, FailOn, Format},
     exit::Ending,
+    live::Live,
     pipeline::Pipeline,
+    progress,
     redact::Redactor,
     report::{
         self, ReportError,
@@ -144,11 +146,15 @@ static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
 /// quietly, as ripgrep's does, and the command runs on to the exit code it would have had
 /// (its report files are still written).
 pub fn stdout(text: &str) {
+    stdout_bytes(text.as_bytes());
+}
+
+/// `stdout` for bytes (a report as it is rendered).
+fn stdout_bytes(bytes: &[u8]) {
     if STDOUT_GONE.load(Ordering::Relaxed) {
         return;
     }
-    let mut out = std::io::stdout().lock();
-    if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    if let Err(err) = progress::write(progress::Stream::Stdout, bytes) {
         STDOUT_GONE.store(true, Ordering::Relaxed);
         if err.kind() != std::io::ErrorKind::BrokenPipe {
             stderr(&format!(
@@ -160,7 +166,7 @@ pub fn stdout(text: &str) {
 
 /// Prints on stderr; a stderr that cannot be written is not an error.
 pub fn stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = progress::write(progress::Stream::Stderr, text.as_bytes());
 }
 
 /// `-`: the report goes to stdout.
@@ -289,8 +295,31 @@ pub struct Job {
     pub interrupt: Interrupt,
 }
 
-/// Runs a job and returns its redacted report.
+/// Runs a job and returns its redacted report, showing nothing while it runs (`demo`, tests).
 pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport, Error> {
+    execute_showing(job, ui, redactor, Live::off()).await
+}
+
+/// Runs a job for `run`: each connection's table block is printed as it finishes (`emit` then
+/// prints the summary line and writes the reports), and a terminal's stderr shows the progress.
+pub async fn execute_live(
+    job: Job,
+    ui: Ui,
+    redactor: &Redactor,
+    outputs: &Outputs,
+) -> Result<RunReport, Error> {
+    execute_showing(job, ui, redactor, Live::of(outputs, ui)).await
+}
+
+/// Runs a job and returns its redacted report. Each connection's result is redacted once, as
+/// it finishes, into its report form, shown (`live`), and kept only in that form: the reports
+/// list the connections in the users' order.
+async fn execute_showing(
+    job: Job,
+    ui: Ui,
+    redactor: &Redactor,
+    mut live: Live,
+) -> Result<RunReport, Error> {
     let started = Utc::now();
     let clock = std::time::Instant::now();
     let users = match job.users {
@@ -335,40 +364,67 @@ pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport,
     });
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);
-    let runs = fleet::run_fleet_until(
+    // Redacted now, before the connections register their secrets: the run's redactor would
+    // otherwise compile a matcher over every connection's to mask one line.
+    let store_shown = redactor.redact(&store.describe());
+    let mut finished: Vec<Option<ConnectionReport>> = Vec::new();
+    fleet::stream_fleet(
         Arc::clone(&pipeline),
         env,
         Arc::clone(&store),
         users,
         &job.interrupt,
+        // Redacted once, in the connection's task: only the report form is kept.
+        |run| run.to_report().redacted(&run.redactor),
+        |event| match event {
+            fleet::Event::Loaded { connections } => {
+                finished.resize_with(connections, || None);
+                live.progress.start(connections);
+            }
+            fleet::Event::Finished {
+                index,
+                done: connection,
+            } => {
+                live.finished(&pipeline.name, &connection);
+                finished[index] = Some(connection);
+                live.show_in_order(&pipeline.name, &finished);
+            }
+        },
     )
     .await?;
-    let connections: Vec<ConnectionReport> = runs.iter().map(|run| run.to_report()).collect();
-    let connection_redactors: Vec<Redactor> = runs.into_iter().map(|run| run.redactor).collect();
+    live.progress.end();
+    live.show_rest(&pipeline.name, &finished);
+    let connections: Vec<ConnectionReport> = finished.into_iter().flatten().collect();
     let report = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
         pipeline: pipeline.name.clone(),
         pipeline_file: pipeline.source.clone(),
         app: pipeline.app.name().to_owned(),
-        store: store.describe(),
+        store: store_shown,
         started_at: started.to_rfc3339(),
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         summary: RunReport::summarise(&connections),
         connections,
         interrupted: job.interrupt.signal().is_some(),
     };
-    Ok(report.redacted(redactor, &connection_redactors))
+    Ok(report)
 }
 
-/// Prints the report (the table on stdout, or on stderr when a report takes stdout), then
-/// writes every report target, the Markdown summaries included; the first that cannot be
-/// written is the error, after the others were tried.
+/// After `execute_live`, which printed each connection's table block: the table's summary line
+/// (on stdout, or on stderr when a report takes stdout) or the JSON report on stdout, then every
+/// report target, the Markdown summaries included; the first that cannot be written is the
+/// error, after the others were tried.
 pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
     match outputs.format {
         Format::Table => outputs
             .screen()
-            .print(&report::table::render(report, &ui.table())),
-        Format::Json => stdout(&format!("{}\n", report::json::render(report))),
+            .print(&report::table::render_summary(report, &ui.table())),
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(StdoutWriter);
+            // Stdout's own failures are handled (and said) by `stdout`.
+            let _ = report::json::write(report, &mut out).and_then(|()| out.flush());
+            stdout("\n");
+        }
     }
     let mut failed = None;
     if let Some(target) = &outputs.junit {
@@ -378,7 +434,7 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
         failed = written.err();
     }
     if let Some(target) = &outputs.json
-        && let Err(error) = write_report(target, &report::json::render(report))
+        && let Err(error) = write_json(target, report)
     {
         failed.get_or_insert(error);
     }
@@ -386,6 +442,34 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
         failed.get_or_insert(error);
     }
     failed.map_or(Ok(()), Err)
+}
+
+/// Writes the JSON report to its target as it is rendered: a fleet's report is never held
+/// whole as text.
+fn write_json(target: &Target, report: &RunReport) -> Result<(), ReportError> {
+    match target {
+        Target::Stdout => {
+            let mut out = std::io::BufWriter::new(StdoutWriter);
+            let _ = report::json::write(report, &mut out).and_then(|()| out.flush());
+            stdout("\n");
+            Ok(())
+        }
+        other => other.write_with(|out| report::json::write(report, out)),
+    }
+}
+
+/// Stdout as a writer, through `stdout` (a reader that has gone stops it quietly).
+struct StdoutWriter;
+
+impl std::io::Write for StdoutWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        stdout_bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A report that could not be written: after `--fix` ran, it says what `--fix` did to the
