@@ -420,18 +420,12 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
             .screen()
             .print(&report::table::render_summary(report, &ui.table())),
         Format::Json => {
-            let mut out = std::io::BufWriter::new(StdoutWriter);
-            // Stdout's own failures are handled (and said) by `stdout`.
-            let _ = report::json::write(report, &mut out).and_then(|()| out.flush());
-            stdout("\n");
+            let _ = write_json(&Target::Stdout, report);
         }
     }
     let mut failed = None;
     if let Some(target) = &outputs.junit {
-        let written = report::junit::render(report)
-            .map_err(ReportError::Render)
-            .and_then(|xml| write_report(target, &xml));
-        failed = written.err();
+        failed = write_with(target, |out| report::junit::write_all(&[report], out)).err();
     }
     if let Some(target) = &outputs.json
         && let Err(error) = write_json(target, report)
@@ -447,14 +441,49 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
 /// Writes the JSON report to its target as it is rendered: a fleet's report is never held
 /// whole as text.
 fn write_json(target: &Target, report: &RunReport) -> Result<(), ReportError> {
+    write_with(target, |out| report::json::write(report, out))
+}
+
+/// Writes a report to its target, stdout included, as `render` renders it; on stdout it ends
+/// with a line break.
+fn write_with(
+    target: &Target,
+    render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
     match target {
         Target::Stdout => {
-            let mut out = std::io::BufWriter::new(StdoutWriter);
-            let _ = report::json::write(report, &mut out).and_then(|()| out.flush());
-            stdout("\n");
+            let mut out = std::io::BufWriter::new(LastByte {
+                inner: StdoutWriter,
+                last: None,
+            });
+            // Stdout's own failures are handled (and said) by `stdout`.
+            let _ = render(&mut out).and_then(|()| out.flush());
+            if out.get_ref().last != Some(b'\n') {
+                stdout("\n");
+            }
             Ok(())
         }
-        other => other.write_with(|out| report::json::write(report, out)),
+        other => other.write_with(render),
+    }
+}
+
+/// A writer that remembers the last byte written through it.
+struct LastByte<W> {
+    inner: W,
+    last: Option<u8>,
+}
+
+impl<W: std::io::Write> std::io::Write for LastByte<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        if let Some(&last) = buf[..written].last() {
+            self.last = Some(last);
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
