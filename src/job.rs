@@ -4,7 +4,7 @@
 //! command prints: stdout that stops quietly when its reader has gone (`| head -1`).
 
 use std::{
-    io::{IsTerminal, Write as _},
+    io::IsTerminal,
     path::{Path, PathBuf},
     sync::{
         Arc,
@@ -31,6 +31,7 @@ use crate::{
     },
     runner::{fleet, interrupt::Interrupt},
     store::Store,
+    writer,
     zoho::{
         endpoints::Endpoints,
         http::{HttpOptions, ZohoHttp},
@@ -150,7 +151,7 @@ pub fn stdout(text: &str) {
 }
 
 /// `stdout` for bytes (a report as it is rendered).
-fn stdout_bytes(bytes: &[u8]) {
+pub(crate) fn stdout_bytes(bytes: &[u8]) {
     if STDOUT_GONE.load(Ordering::Relaxed) {
         return;
     }
@@ -424,15 +425,15 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
             .screen()
             .print(&report::table::render_summary(report, &ui.table())),
         Format::Json => {
-            let _ = write_json(&Target::Stdout, report);
+            let _ = writer::write_json(&Target::Stdout, report);
         }
     }
     let mut failed = None;
     if let Some(target) = &outputs.junit {
-        failed = write_with(target, |out| report::junit::write_all(&[report], out)).err();
+        failed = writer::write_with(target, |out| report::junit::write_all(&[report], out)).err();
     }
     if let Some(target) = &outputs.json
-        && let Err(error) = write_json(target, report)
+        && let Err(error) = writer::write_json(target, report)
     {
         failed.get_or_insert(error);
     }
@@ -440,69 +441,6 @@ pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportE
         failed.get_or_insert(error);
     }
     failed.map_or(Ok(()), Err)
-}
-
-/// Writes the JSON report to its target as it is rendered: a fleet's report is never held
-/// whole as text.
-fn write_json(target: &Target, report: &RunReport) -> Result<(), ReportError> {
-    write_with(target, |out| report::json::write(report, out))
-}
-
-/// Writes a report to its target, stdout included, as `render` renders it; on stdout it ends
-/// with a line break.
-fn write_with(
-    target: &Target,
-    render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> Result<(), ReportError> {
-    match target {
-        Target::Stdout => {
-            let mut out = std::io::BufWriter::new(LastByte {
-                inner: StdoutWriter,
-                last: None,
-            });
-            // Stdout's own failures are handled (and said) by `stdout`.
-            let _ = render(&mut out).and_then(|()| out.flush());
-            if out.get_ref().last != Some(b'\n') {
-                stdout("\n");
-            }
-            Ok(())
-        }
-        other => other.write_with(render),
-    }
-}
-
-/// A writer that remembers the last byte written through it.
-struct LastByte<W> {
-    inner: W,
-    last: Option<u8>,
-}
-
-impl<W: std::io::Write> std::io::Write for LastByte<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        if let Some(&last) = buf[..written].last() {
-            self.last = Some(last);
-        }
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Stdout as a writer, through `stdout` (a reader that has gone stops it quietly).
-struct StdoutWriter;
-
-impl std::io::Write for StdoutWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        stdout_bytes(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// A report that could not be written: after `--fix` ran, it says what `--fix` did to the

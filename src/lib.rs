@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod sim;
 pub mod store;
 pub mod text;
+pub mod writer;
 pub mod zoho;
 
 pub use error::Error;
