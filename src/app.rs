@@ -7,15 +7,19 @@ use clap::CommandFactory as _;
 use crate::{
     Error,
     checks::Kind,
-    cli::{Cli, Command, EndpointArgs, PipelinesAction, RunArgs, SimArgs, StoreArgs, ValidateArgs},
+    cli::{
+        Cli, Command, EndpointArgs, Format, MergeArgs, PipelinesAction, RunArgs, SimArgs,
+        StoreArgs, ValidateArgs,
+    },
     demo,
     exit::{self, Ending},
     job::{self, Job, Outputs, Ui, stdout},
     pipeline,
     redact::Redactor,
-    report::table::new_table,
+    report::{ReportError, merge as merging, table::new_table},
     runner::interrupt::Interrupt,
     secrets,
+    shard::Shard,
     sim::{Fault, Hostile, SCENARIOS, Service, Sim},
     store::{self, Mapping, Store},
     text,
@@ -23,6 +27,7 @@ use crate::{
         catalogue::ZohoCode,
         endpoints::{Endpoints, Override},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -52,6 +57,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
         Command::Explain(args) => explain(args.code.as_deref(), ui),
         Command::Demo(args) => demo::run(args, ui, &redactor).await,
         Command::Sim(args) => sim(args).await,
+        Command::Merge(args) => merge(&args, ui),
         Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "zoho-doctor", &mut script);
@@ -64,6 +70,12 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
 
 async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error> {
     let users = selection(&args)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|text| Shard::parse(text, &|name| std::env::var(name).ok()))
+        .transpose()
+        .map_err(|error| Error::Usage(error.to_string()))?;
     let pipeline = pipeline::load(&args.pipeline)?;
     // Every report target is checked before the first request and the first write.
     let outputs = Outputs::check(
@@ -98,10 +110,48 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         fix: args.fix,
         clients: client_from_env(),
         interrupt: interrupt.clone(),
+        limits: Limits {
+            concurrency: args.concurrency,
+            per_org: args.per_org,
+            rate: args.rate,
+        },
+        shard,
     };
     let report = job::execute_live(job, ui, redactor, &outputs).await?;
-    job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
+    job::emit_after_live(&report, &outputs, ui)
+        .map_err(|error| job::report_failed(error, &report))?;
     Ok(job::ending(&report, args.output.fail_on, &interrupt))
+}
+
+/// `merge`: the shards' JSON reports, checked to be one complete run, combined and reported as
+/// `run` reports (the table, then `--json`, `--junit` and the Markdown summary).
+fn merge(args: &MergeArgs, ui: Ui) -> Result<Ending, Error> {
+    let outputs = Outputs::check(
+        Format::Table,
+        args.junit.as_deref(),
+        args.json.as_deref(),
+        args.summary.as_deref(),
+    )?;
+    let shards = args
+        .files
+        .iter()
+        .map(|path| Ok((path.clone(), merging::read(path)?)))
+        .collect::<Result<Vec<_>, merging::MergeError>>()
+        .map_err(ReportError::from)?;
+    let report = merging::merge(shards).map_err(ReportError::from)?;
+    job::emit(&report, &outputs, ui)?;
+    let summary = &report.summary;
+    // A shard a signal stopped left connections unchecked: that outweighs what the others found.
+    Ok(if report.interrupted {
+        Ending::ShardInterrupted
+    } else {
+        Ending::of_run(
+            report.has_failures(),
+            summary.warned > 0,
+            summary.skipped == summary.checks,
+            args.fail_on,
+        )
+    })
 }
 
 /// The users `run` checks: those of `--user`, or every one (`None`) for `--all` and for the

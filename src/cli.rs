@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every check passed (skips allowed, and warnings unless --fail-on warn)
+  0  every check passed (skips allowed, and warnings unless --fail-on warn), or this --shard's
+     slice of the selection is empty
   1  a check failed or errored, a check warned under --fail-on warn, every check was skipped
      (nothing was checked), or a report could not be written after --fix had written to the
      store
@@ -67,10 +68,47 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the Zoho simulator standalone (accounts server and Desk on loopback)
     Sim(SimArgs),
+    /// Combine the JSON reports of `run --shard I/N` (every shard, 0 to N-1) into one report
+    #[command(after_help = MERGE_EXIT_CODES)]
+    Merge(MergeArgs),
     /// Print a shell completion script (`zoho-doctor completions bash > ~/.local/share/bash-completion/completions/zoho-doctor`)
     Completions(CompletionsArgs),
     /// Print the man page as roff (`zoho-doctor man > zoho-doctor.1`; `man run > zoho-doctor-run.1`)
     Man(ManArgs),
+}
+
+const MERGE_EXIT_CODES: &str = "\
+Exit codes:
+  0  every merged check passed (warnings and skips allowed)
+  1  a merged check failed or errored (or warned, with --fail-on warn), every check was
+     skipped, or a shard was interrupted (the connections it never started are missing)
+  2  a file that is not a shard's JSON report, a missing or duplicated shard, shards of
+     different runs (shard counts or pipelines differ), or a report that cannot be written";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`run --shard I/N --json FILE`), every shard 0 to N-1 once, in
+    /// any order
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Write the merged JUnit XML report to FILE (`-`: on stdout, and the table on stderr)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the merged JSON report to FILE (`-`: on stdout, and the table on stderr)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write the merged Markdown summary to FILE (`-` on stdout). With GITHUB_STEP_SUMMARY set
+    /// it is appended there too; `none` writes no summary at all
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// The least merged result that fails (exit 1), as for `run`: `fail` (a FAIL or an ERROR)
+    /// or `warn` (a WARN too)
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Fail)]
+    pub fail_on: FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +152,25 @@ pub struct RunArgs {
     /// Refresh the access token even when the stored one is still valid (spends Zoho's token budget)
     #[arg(long)]
     pub force_refresh: bool,
+
+    /// Check at most N connections at once
+    #[arg(long, value_name = "N", default_value = "16", value_parser = crate::zoho::throttle::parse_count)]
+    pub concurrency: std::num::NonZeroUsize,
+
+    /// At most N connections of one Zoho organisation (the row's Desk org id, or CRM org id) at
+    /// once: Zoho limits concurrent calls per organisation. A row without one is not capped
+    #[arg(long, value_name = "N", default_value = "10", value_parser = crate::zoho::throttle::parse_count)]
+    pub per_org: std::num::NonZeroUsize,
+
+    /// At most N requests to Zoho a second over the whole run, evenly spaced (default: no cap)
+    #[arg(long, value_name = "N/s", value_parser = crate::zoho::throttle::Rate::parse)]
+    pub rate: Option<crate::zoho::throttle::Rate>,
+
+    /// Check only shard I of N (numbered from 0: `0/4` … `3/4`) of the selected connections, a
+    /// stable split by the key's FNV-1a 64 hash; `auto/N` takes I from JOB_COMPLETION_INDEX (a
+    /// Kubernetes Indexed Job). `zoho-doctor merge` combines the shards' JSON reports
+    #[arg(long, value_name = "I/N|auto/N")]
+    pub shard: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,

@@ -353,6 +353,8 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
                 fix: false,
                 clients,
                 interrupt: Interrupt::none(),
+                limits: Default::default(),
+                shard: None,
             };
             let report = job::execute(job, ui, redactor).await?;
             screen.print(&report::table::render(&report, &ui.table()));

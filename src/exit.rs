@@ -49,6 +49,12 @@ pub enum Ending {
     ScenariosMissed,
     /// A signal stopped the run: the connections that finished were reported, marked so.
     Interrupted(Signal),
+    /// `--shard I/N` left this machine nothing of a non-empty selection: the other shards hold
+    /// every connection, so this one passed.
+    EmptyShard,
+    /// `merge` combined a shard a signal had stopped: the connections it never started are
+    /// missing, which CI must not take for a pass.
+    ShardInterrupted,
 }
 
 impl Ending {
@@ -77,6 +83,12 @@ impl Ending {
             Ending::Interrupted(_) => Some(
                 "interrupted: no new connection was started; the reports hold the connections that finished, marked interrupted",
             ),
+            Ending::EmptyShard => Some(
+                "this shard's slice of the selection is empty: nothing to check on this machine (the other shards hold every selected connection)",
+            ),
+            Ending::ShardInterrupted => Some(
+                "a shard was interrupted: the merged report holds the connections it finished, marked interrupted; those it never started are missing, so rerun that shard",
+            ),
             Ending::Passed
             | Ending::ChecksFailed
             | Ending::PipelinesInvalid
@@ -88,12 +100,13 @@ impl Ending {
 /// The exit code of a command: how it ended, or the error that stopped it.
 pub fn code(result: &Result<Ending, Error>) -> u8 {
     match result {
-        Ok(Ending::Passed) => SUCCESS,
+        Ok(Ending::Passed | Ending::EmptyShard) => SUCCESS,
         Ok(
             Ending::ChecksFailed
             | Ending::Warned
             | Ending::NothingChecked
-            | Ending::ScenariosMissed,
+            | Ending::ScenariosMissed
+            | Ending::ShardInterrupted,
         ) => CHECK_FAILED,
         Ok(Ending::PipelinesInvalid) => USAGE,
         Ok(Ending::Interrupted(signal)) => of_signal(*signal),
@@ -126,6 +139,8 @@ mod tests {
         assert_eq!(code(&Ok(Ending::ChecksFailed)), 1);
         assert_eq!(code(&Ok(Ending::ScenariosMissed)), 1);
         assert_eq!(code(&Ok(Ending::NothingChecked)), 1);
+        assert_eq!(code(&Ok(Ending::EmptyShard)), 0);
+        assert_eq!(code(&Ok(Ending::ShardInterrupted)), 1);
         let lost = ReportError::Refused {
             path: "x".into(),
             reason: "y".to_owned(),

@@ -30,12 +30,14 @@ use crate::{
         target::Target,
     },
     runner::{fleet, interrupt::Interrupt},
+    shard::Shard,
     store::Store,
     writer,
     zoho::{
         endpoints::Endpoints,
         http::{HttpOptions, ZohoHttp},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -122,6 +124,9 @@ impl Screen {
             }
             Command::Demo(args) => {
                 dash(Some(&args.junit)) || dash(args.json.as_ref()) || dash(args.summary.as_ref())
+            }
+            Command::Merge(args) => {
+                dash(args.junit.as_ref()) || dash(args.json.as_ref()) || dash(args.summary.as_ref())
             }
             _ => false,
         };
@@ -294,6 +299,10 @@ pub struct Job {
     pub clients: Clients,
     /// Once it has a signal, no new connection starts (`Interrupt::none()`: never).
     pub interrupt: Interrupt,
+    /// `--concurrency`, `--per-org` and `--rate`.
+    pub limits: Limits,
+    /// `--shard I/N`: check only this slice of the selection (`None`: all of it).
+    pub shard: Option<Shard>,
 }
 
 /// Runs a job and returns its redacted report, showing nothing while it runs (`demo`, tests).
@@ -333,13 +342,19 @@ async fn execute_showing(
         }
         None => job.store.users().await?,
     };
-    // No connection selected: nothing can be checked (exit 2). A future `--shard` whose slice
-    // of a non-empty selection is empty is not this: it ends as passed (exit 0) with a note.
+    // No connection selected: nothing can be checked (exit 2). A shard whose slice of a
+    // non-empty selection is empty is not this: it ends as passed (exit 0) with a note.
     if users.is_empty() {
         return Err(Error::NoConnections {
             store: job.store.describe(),
         });
     }
+    // After the selection, so every machine partitions the same list; rows that share a key
+    // are selected by that key and so stay in one shard.
+    let users = match job.shard {
+        Some(shard) => shard.select(users),
+        None => users,
+    };
     let http = ZohoHttp::new(
         HttpOptions {
             timeout: job.pipeline.settings.timeout,
@@ -348,7 +363,8 @@ async fn execute_showing(
         },
         redactor.clone(),
     )
-    .map_err(Error::HttpClient)?;
+    .map_err(Error::HttpClient)?
+    .with_rate(job.limits.rate);
     let env = Arc::new(RunEnv {
         http,
         endpoints: job.endpoints,
@@ -362,6 +378,7 @@ async fn execute_showing(
         redactor: redactor.clone(),
         app: job.pipeline.app,
         shared: Default::default(),
+        limits: job.limits,
     });
     let store = Arc::new(job.store);
     let pipeline = Arc::new(job.pipeline);
@@ -408,6 +425,7 @@ async fn execute_showing(
         store: store_shown,
         started_at: started.to_rfc3339(),
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        shard: job.shard,
         summary: RunReport::summarise(&connections),
         connections,
         interrupted: job.interrupt.signal().is_some(),
@@ -415,15 +433,27 @@ async fn execute_showing(
     Ok(report)
 }
 
-/// After `execute_live`, which printed each connection's table block: the table's summary line
-/// (on stdout, or on stderr when a report takes stdout) or the JSON report on stdout, then every
-/// report target, the Markdown summaries included; the first that cannot be written is the
-/// error, after the others were tried.
+/// Prints the report (the table on stdout, or on stderr when a report takes stdout), then
+/// writes every report target, the Markdown summaries included; the first that cannot be
+/// written is the error, after the others were tried.
 pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
+    emit_showing(report, outputs, ui, report::table::render)
+}
+
+/// `emit` after `execute_live`, which printed each connection's table block: only the table's
+/// summary line is left to print.
+pub fn emit_after_live(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
+    emit_showing(report, outputs, ui, report::table::render_summary)
+}
+
+fn emit_showing(
+    report: &RunReport,
+    outputs: &Outputs,
+    ui: Ui,
+    table: fn(&RunReport, &report::table::TableOptions) -> String,
+) -> Result<(), ReportError> {
     match outputs.format {
-        Format::Table => outputs
-            .screen()
-            .print(&report::table::render_summary(report, &ui.table())),
+        Format::Table => outputs.screen().print(&table(report, &ui.table())),
         Format::Json => {
             let _ = writer::write_json(&Target::Stdout, report);
         }
@@ -472,6 +502,9 @@ pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
 pub fn ending(report: &RunReport, fail_on: FailOn, interrupt: &Interrupt) -> Ending {
     if let Some(signal) = interrupt.signal().filter(|_| report.interrupted) {
         return Ending::Interrupted(signal);
+    }
+    if report.shard.is_some() && report.connections.is_empty() && !report.interrupted {
+        return Ending::EmptyShard;
     }
     let summary = &report.summary;
     Ending::of_run(

@@ -16,6 +16,7 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod secrets;
+pub mod shard;
 pub mod sim;
 pub mod store;
 pub mod text;

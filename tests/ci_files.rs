@@ -33,6 +33,9 @@ const VERIFIED_ACTIONS: &[&str] = &[
     "actions/cache/save@v5",
     "mikepenz/action-junit-report@v6",
     "dtolnay/rust-toolchain@stable",
+    // node24 from these majors on (upload-artifact v5 and download-artifact v6 still ran node20).
+    "actions/upload-artifact@v7",
+    "actions/download-artifact@v8",
 ];
 
 fn uses_lines(text: &str) -> Vec<String> {
@@ -122,7 +125,11 @@ fn the_action_installs_from_its_own_checkout_and_caches_the_binary() {
 
 #[test]
 fn every_action_used_is_a_verified_node24_major() {
-    for file in ["action.yml", "ci/github-actions.yml"] {
+    for file in [
+        "action.yml",
+        "ci/github-actions.yml",
+        "ci/github-actions-matrix.yml",
+    ] {
         for used in uses_lines(&read(file)) {
             if used.starts_with("OWNER/") {
                 continue;
@@ -139,17 +146,25 @@ fn every_action_used_is_a_verified_node24_major() {
 fn the_templates_name_the_repository_once_and_no_placeholder_host() {
     let placeholder =
         Regex::new(r"example\.(com|org|net|invalid)|\.invalid\b|\.example\b|localhost").unwrap();
-    for file in ["ci/github-actions.yml", "ci/gitlab-ci.yml"] {
+    for (file, lines) in [
+        ("ci/github-actions.yml", 1),
+        ("ci/gitlab-ci.yml", 1),
+        ("ci/github-actions-matrix.yml", 1),
+        // The image of each of its two Jobs; its header's build hint is a comment.
+        ("ci/k8s-indexed-job.yaml", 2),
+    ] {
         let text = read(file);
         let marked: Vec<&str> = text
             .lines()
-            .filter(|l| l.contains("OWNER/zoho-doctor"))
+            .filter(|l| l.contains("OWNER/zoho-doctor") && !l.trim_start().starts_with('#'))
             .collect();
-        assert_eq!(marked.len(), 1, "{file}: {marked:?}");
-        assert!(
-            marked[0].contains('#'),
-            "{file}: the line to change carries a comment"
-        );
+        assert_eq!(marked.len(), lines, "{file}: {marked:?}");
+        for line in &marked {
+            assert!(
+                line.contains('#'),
+                "{file}: the line to change carries a comment"
+            );
+        }
         assert!(
             !placeholder.is_match(&text),
             "{file} holds a placeholder host"
@@ -212,4 +227,132 @@ fn the_gitlab_template_installs_locked_from_git_and_reports_junit() {
     let junit = job["artifacts"]["reports"]["junit"].as_str().unwrap();
     assert!(script[1].contains(&format!("--junit {junit}")));
     assert_eq!(job["artifacts"]["when"], "always");
+}
+
+fn merge_help() -> String {
+    let output = command().args(["merge", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The N of `--shard I/N` or `--shard auto/N` in a script.
+fn shard_count(script: &str) -> Option<String> {
+    let shard = Regex::new(r"--shard (?:auto|\S+)/(\d+)").unwrap();
+    shard.captures(script).map(|c| c[1].to_owned())
+}
+
+#[test]
+fn the_indexed_job_runs_one_shard_per_pod_and_merges_every_one() {
+    let documents: Vec<Value> =
+        serde_saphyr::from_multiple(&read("ci/k8s-indexed-job.yaml")).expect("YAML documents");
+    let kind = |kind: &str, name: &str| {
+        documents
+            .iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+            .clone()
+    };
+    let claim = kind("PersistentVolumeClaim", "zoho-doctor-reports");
+    assert_eq!(claim["spec"]["accessModes"][0], "ReadWriteMany");
+    let shards = kind("Job", "zoho-doctor-shards");
+    let merge = kind("Job", "zoho-doctor-merge");
+    assert_eq!(shards["spec"]["completionMode"], "Indexed");
+    let n = shards["spec"]["completions"].clone();
+    assert_eq!(shards["spec"]["parallelism"], n, "every shard at once");
+    let script = |job: &Value| {
+        let pod = &job["spec"]["template"]["spec"];
+        assert_eq!(pod["restartPolicy"], "Never");
+        assert_eq!(
+            pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
+            "zoho-doctor-reports"
+        );
+        let container = &pod["containers"][0];
+        assert_eq!(container["volumeMounts"][0]["mountPath"], "/reports");
+        container["args"][0].as_str().unwrap().to_owned()
+    };
+    let run = script(&shards);
+    assert_eq!(shard_count(&run), Some(n.to_string()), "{run}");
+    assert!(run.contains("--shard auto/"), "{run}");
+    assert!(
+        run.contains(r#"--json "/reports/shard-$JOB_COMPLETION_INDEX.json""#),
+        "{run}"
+    );
+    assert!(
+        !run.contains("--store"),
+        "the store URL comes from the Secret"
+    );
+    let container = &shards["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["envFrom"][0]["secretRef"]["name"], "zoho-doctor");
+    let merged = script(&merge);
+    assert!(
+        merged.contains(&format!("-ge {n} ]")),
+        "the merge waits for all {n} reports: {merged}"
+    );
+    assert!(
+        merged.contains("zoho-doctor merge /reports/shard-*.json"),
+        "{merged}"
+    );
+    assert_eq!(
+        merge["spec"]["backoffLimit"], 0,
+        "the verdict is not retried"
+    );
+    let (run_help, merge_help) = (run_help(), merge_help());
+    for flag in ["--pipeline", "--all", "--shard", "--json"] {
+        assert!(run.contains(flag) && run_help.contains(flag), "{flag}");
+    }
+    for flag in ["--json", "--junit"] {
+        assert!(merged.contains(flag) && merge_help.contains(flag), "{flag}");
+    }
+}
+
+#[test]
+fn the_matrix_workflow_shards_by_the_matrix_and_merges_every_shard() {
+    let workflow = yaml("ci/github-actions-matrix.yml");
+    let jobs = &workflow["jobs"];
+    let steps = |job: &str| jobs[job]["steps"].as_array().unwrap().clone();
+    let shard = steps("shard");
+    let diagnose = shard
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains(" run ")))
+        .expect("a step runs zoho-doctor");
+    let script = diagnose["run"].as_str().unwrap();
+    assert!(script.contains(r#"--shard "$SHARD/$SHARDS""#), "{script}");
+    // I and N from the matrix itself: N is never typed twice.
+    assert_eq!(diagnose["env"]["SHARD"], "${{ strategy.job-index }}");
+    assert_eq!(diagnose["env"]["SHARDS"], "${{ strategy.job-total }}");
+    assert_eq!(jobs["shard"]["strategy"]["fail-fast"], false);
+    let upload = shard
+        .iter()
+        .find(|s| s["uses"] == "actions/upload-artifact@v7")
+        .expect("each shard uploads its report");
+    assert_eq!(upload["with"]["if-no-files-found"], "error");
+    let merge = steps("merge");
+    assert!(
+        jobs["merge"]["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("always()")),
+        "a failed shard is merged as missing, not skipped"
+    );
+    let download = merge
+        .iter()
+        .find(|s| s["with"]["pattern"].is_string())
+        .expect("the merge downloads every shard");
+    assert_eq!(download["with"]["merge-multiple"], true);
+    let merging = merge
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains(" merge ")))
+        .expect("a step merges");
+    let junit = merge
+        .iter()
+        .find(|s| s["uses"] == "mikepenz/action-junit-report@v6")
+        .expect("JUnit published");
+    assert_eq!(junit["if"], "always()");
+    let path = junit["with"]["report_paths"].as_str().unwrap();
+    assert!(
+        merging["run"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("--junit {path}"))
+    );
+    assert_eq!(jobs["merge"]["permissions"]["checks"], "write");
 }

@@ -131,15 +131,17 @@ fn dependencies_point_one_way() {
     // `text` (escaping and clipping what did not come from zoho-doctor) is the bottom layer:
     // it imports nothing, and every layer that shows text may use it.
     // `progress` (the progress line, and every terminal write around it) imports nothing
-    // either: the `-v` trace writes through it.
-    let layers: [(&str, &[&str]); 9] = [
+    // either: the `-v` trace writes through it. `shard` (the `--shard I/N` partition) sits just
+    // above `text`: reports record a shard.
+    let layers: [(&str, &[&str]); 10] = [
         ("text", &[]),
         ("progress", &[]),
+        ("shard", &["text"]),
         ("zoho", &["redact", "text", "progress"]),
         ("store", &["zoho", "redact", "text"]),
         ("checks", &["zoho", "store", "redact", "text"]),
         ("pipeline", &["checks", "zoho", "text"]),
-        ("report", &["checks", "redact", "text"]),
+        ("report", &["checks", "redact", "shard", "text"]),
         (
             "runner",
             &[

@@ -23,6 +23,7 @@ use crate::{
         endpoints::Endpoints,
         http::{Answer, HttpError, ZohoHttp},
         oauth::Clients,
+        throttle::Limits,
     },
 };
 
@@ -56,6 +57,9 @@ pub struct RunEnv {
     pub app: App,
     /// Answers several checks need, asked once: in a connection's copy, that connection's.
     pub shared: SharedAnswers,
+    /// How many connections the fleet runs at once, overall and per organisation (`--rate` is
+    /// the HTTP client's, which holds the run's gate).
+    pub limits: Limits,
 }
 
 /// One connection's Zoho answers that several checks need (`GET /organizations`: the org id,
@@ -102,11 +106,12 @@ fn token_key(token: &AccessToken) -> u64 {
 impl RunEnv {
     /// One connection's copy of the run: the same HTTP client, endpoints and settings, with a
     /// redactor of the connection's own (`Redactor::for_connection`) that its `-v` trace uses too,
-    /// so registering the connection's secrets never recompiles anything the fleet shares.
-    pub fn for_connection(&self) -> RunEnv {
+    /// so registering the connection's secrets never recompiles anything the fleet shares; its
+    /// requests pass the run's gate as organisation `org`'s, when the row names one.
+    pub fn for_connection(&self, org: Option<&str>) -> RunEnv {
         let redactor = self.redactor.for_connection();
         RunEnv {
-            http: self.http.with_redactor(redactor.clone()),
+            http: self.http.for_org(org).with_redactor(redactor.clone()),
             endpoints: self.endpoints.clone(),
             settings: self.settings.clone(),
             force_refresh: self.force_refresh,
@@ -116,6 +121,7 @@ impl RunEnv {
             app: self.app,
             // Each connection asks for itself.
             shared: SharedAnswers::default(),
+            limits: self.limits,
         }
     }
 }
@@ -256,7 +262,7 @@ mod tests {
         assert!(!other.shared);
         assert_eq!(sim.requests_ending("GET", "/api/v1/organizations"), 2);
         // A connection's copy of the run asks for itself.
-        let copy = context(ctx.env.for_connection(), None, Facts::default());
+        let copy = context(ctx.env.for_connection(None), None, Facts::default());
         assert!(!copy.desk_organizations(&ada).await.shared);
         assert_eq!(sim.requests_ending("GET", "/api/v1/organizations"), 3);
     }

@@ -2,13 +2,13 @@
 //! `Discovery` values the runner folds into the facts later checks read. The bottom layer: the
 //! runner and the report model read these types; they read nothing above them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::facts::Discovery;
 use crate::zoho::{catalogue::ZohoError, http::HttpError};
 
 /// A check's status. `Fail`: Zoho or the data said no. `Error`: we could not find out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,

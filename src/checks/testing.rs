@@ -70,6 +70,7 @@ pub fn env(endpoints: Endpoints, app: App) -> RunEnv {
         redactor,
         app,
         shared: Default::default(),
+        limits: Default::default(),
     }
 }
 

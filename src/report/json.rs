@@ -12,3 +12,65 @@ pub fn render(report: &RunReport) -> String {
 pub fn write(report: &RunReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     serde_json::to_writer_pretty(out, report).map_err(std::io::Error::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        report::model::{CheckReport, ConnectionReport, Detail, Status},
+        shard::Shard,
+    };
+
+    #[test]
+    fn what_it_renders_parses_back_to_the_same_report() {
+        let check = |status, hint: Option<&str>| CheckReport {
+            id: "refresh".to_owned(),
+            kind: "token-refresh".to_owned(),
+            status,
+            message: "Zoho said \"no\" — \u{1b}[31m".to_owned(),
+            hint: hint.map(str::to_owned),
+            code: hint.map(|_| "invalid_code".to_owned()),
+            evidence: vec!["POST /oauth/v2/token → 200".to_owned()],
+            details: vec![Detail {
+                name: "expires".to_owned(),
+                value: "3600".to_owned(),
+            }],
+            duration_ms: 12,
+        };
+        let connections = vec![ConnectionReport {
+            user: "u1#2".to_owned(),
+            dc: None,
+            status: Status::Fail,
+            checks: vec![
+                check(Status::Fail, Some("re-authorise")),
+                check(Status::Skip, None),
+            ],
+            profile: vec![Detail {
+                name: "Name".to_owned(),
+                value: "Jörg".to_owned(),
+            }],
+            changes: vec!["`access_token`: *** → *** (refreshed)".to_owned()],
+            write_failed: true,
+        }];
+        for (shard, interrupted) in [(Some(Shard { index: 2, count: 5 }), true), (None, false)] {
+            let report = RunReport {
+                tool: "zoho-doctor 1".to_owned(),
+                pipeline: "desk-profile".to_owned(),
+                pipeline_file: "builtin:desk".to_owned(),
+                app: "desk".to_owned(),
+                store: "sqlite://x.db".to_owned(),
+                started_at: "2026-01-01T00:00:00+00:00".to_owned(),
+                duration_ms: 40,
+                shard,
+                summary: RunReport::summarise(&connections),
+                connections: connections.clone(),
+                interrupted,
+            };
+            let text = render(&report);
+            assert_eq!(text.contains("\"shard\""), shard.is_some(), "{text}");
+            assert_eq!(text.contains("\"interrupted\""), interrupted, "{text}");
+            let parsed: RunReport = serde_json::from_str(&text).expect("parses");
+            assert_eq!(render(&parsed), text);
+        }
+    }
+}

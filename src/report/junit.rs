@@ -53,14 +53,22 @@ pub fn write_all(reports: &[&RunReport], out: &mut dyn Write) -> std::io::Result
                 .map(move |connection| suite(report, connection))
         });
         // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished
-        // no connection still says so, in one empty suite.
+        // no connection, or a shard whose slice was empty, still says so, in one empty suite.
         let interrupted = reports.iter().any(|report| report.interrupted);
+        let shard = reports.iter().find_map(|report| report.shard);
         let none_finished = reports.iter().all(|report| report.connections.is_empty());
-        connections.chain((interrupted && none_finished).then(|| {
-            let mut empty = TestSuite::new("zoho-doctor");
-            empty.add_property(Property::new("interrupted", "true"));
-            empty
-        }))
+        connections.chain(
+            ((interrupted || shard.is_some()) && none_finished).then(|| {
+                let mut empty = TestSuite::new("zoho-doctor");
+                if let Some(shard) = shard {
+                    empty.add_property(Property::new("shard", shard.to_string()));
+                }
+                if interrupted {
+                    empty.add_property(Property::new("interrupted", "true"));
+                }
+                empty
+            }),
+        )
     };
     let serialise = |junit: &Report| junit.to_string().map_err(std::io::Error::other);
     let mut root = Report::new("zoho-doctor");
@@ -111,6 +119,10 @@ fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {
     ];
     if let Some(dc) = &connection.dc {
         properties.push(Property::new("dc", safe(dc)));
+    }
+    if let Some(shard) = report.shard {
+        // `I/N`: which machine of a sharded run checked this connection.
+        properties.push(Property::new("shard", shard.to_string()));
     }
     if report.interrupted {
         properties.push(Property::new("interrupted", "true"));
@@ -302,6 +314,7 @@ mod tests {
             store: "sqlite://x.db".to_owned(),
             started_at: "2026-01-01T00:00:00+00:00".to_owned(),
             duration_ms: 0,
+            shard: None,
             summary: Summary::default(),
             connections,
             interrupted: true,
@@ -463,6 +476,53 @@ mod tests {
             Some("WARN org: discovered org id 600 | <b>\nWARN portal: discovered portal `p`")
         );
         assert_eq!(suite.failures, 0, "a warning passes");
+    }
+
+    #[test]
+    fn a_shard_is_a_property_of_every_suite_or_of_one_empty_suite() {
+        let shard = Some(crate::shard::Shard { index: 1, count: 3 });
+        let empty = RunReport {
+            shard,
+            interrupted: false,
+            ..interrupted_report(Vec::new())
+        };
+        let xml = render(&empty).expect("renders");
+        assert!(
+            xml.contains(r#"<testsuite name="zoho-doctor" tests="0""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<property name="shard" value="1/3"/>"#),
+            "{xml}"
+        );
+        assert!(!xml.contains("interrupted"), "{xml}");
+        let one = |user: &str| ConnectionReport {
+            user: user.to_owned(),
+            dc: None,
+            status: Status::Pass,
+            checks: Vec::new(),
+            profile: Vec::new(),
+            changes: Vec::new(),
+            write_failed: false,
+        };
+        let two = RunReport {
+            shard,
+            interrupted: false,
+            ..interrupted_report(vec![one("u1"), one("u2")])
+        };
+        let xml = render(&two).expect("renders");
+        assert_eq!(
+            xml.matches(r#"<property name="shard" value="1/3"/>"#)
+                .count(),
+            2,
+            "{xml}"
+        );
+        assert!(!xml.contains(r#"<testsuite name="zoho-doctor""#), "{xml}");
+        let unsharded = RunReport {
+            interrupted: false,
+            ..interrupted_report(vec![one("u1")])
+        };
+        assert!(!render(&unsharded).expect("renders").contains("shard"));
     }
 
     #[test]

@@ -42,6 +42,7 @@ fn report(connections: Vec<ConnectionReport>) -> RunReport {
         store: "sqlite://x.db".to_owned(),
         started_at: "2026-01-01T00:00:00+00:00".to_owned(),
         duration_ms: 0,
+        shard: None,
         summary: RunReport::summarise(&connections),
         connections,
         interrupted: false,

@@ -1,10 +1,11 @@
 //! Reporters. They read `model` only and never decide anything: the table for people, JUnit
 //! for CI, JSON for machines, Markdown for a CI's summary page; `target` is where a report goes
-//! (stdout, a file, a device).
+//! (stdout, a file, a device); `merge` reads shards' JSON reports back into one.
 
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod table;
 pub mod target;
@@ -28,6 +29,10 @@ pub enum ReportError {
     Refused { path: PathBuf, reason: String },
     #[error("cannot render the JUnit report: {0}")]
     Render(#[source] quick_junit::SerializeError),
+    /// Shard reports that are not one complete run (`zoho-doctor merge`).
+    // Boxed: a merge error names several files, and every `Result<_, Error>` would carry its size.
+    #[error(transparent)]
+    Merge(Box<merge::MergeError>),
     /// A report that could not be written after `--fix` had run: the checks ran and the store
     /// may have changed, so this is not "nothing was checked".
     #[error(
@@ -40,6 +45,12 @@ pub enum ReportError {
         #[source]
         source: Box<ReportError>,
     },
+}
+
+impl From<merge::MergeError> for ReportError {
+    fn from(error: merge::MergeError) -> Self {
+        ReportError::Merge(Box::new(error))
+    }
 }
 
 impl ReportError {

@@ -1,12 +1,13 @@
 //! Everything reporters ever see: the results of a run, already redacted. The JSON reporter
-//! serialises exactly this, so its field names are a stable, documented interface.
+//! serialises exactly this, so its field names are a stable, documented interface; `merge` reads
+//! it back (what it renders, it parses to the same report).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::checks::outcome::Status;
-use crate::redact::Redactor;
+use crate::{redact::Redactor, shard::Shard};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     /// `zoho-doctor <version>`.
     pub tool: String,
@@ -17,15 +18,19 @@ pub struct RunReport {
     /// RFC 3339.
     pub started_at: String,
     pub duration_ms: u64,
+    /// `--shard I/N`: the slice of the selection this run checked. Absent when not sharded (and
+    /// in a merged report, which holds every shard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     pub summary: Summary,
     pub connections: Vec<ConnectionReport>,
     /// A signal stopped the run: only the connections that finished are here. Present (and
     /// `true`) only then.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub connections: usize,
     pub checks: usize,
@@ -36,7 +41,7 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConnectionReport {
     pub user: String,
     /// The data centre code, when known.
@@ -52,7 +57,7 @@ pub struct ConnectionReport {
     pub write_failed: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckReport {
     pub id: String,
     pub kind: String,
@@ -66,7 +71,7 @@ pub struct CheckReport {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Detail {
     pub name: String,
     pub value: String,

@@ -1,7 +1,8 @@
-//! Runs a pipeline over many connections, a few at a time, keeping the users' order. Every
-//! connection is read before any is checked, so a store that fails to read stops the run
-//! before anything was written; a write-back that fails is reported on its connection. Rows
-//! that share a key are each checked, and told apart in the report: `u1`, `u1#2`, …
+//! Runs a pipeline over many connections, `--concurrency` at a time and at most `--per-org` of
+//! one Zoho organisation, keeping the users' order. Every connection is read before any is
+//! checked, so a store that fails to read stops the run before anything was written; a
+//! write-back that fails is reported on its connection. Rows that share a key are each checked,
+//! and told apart in the report: `u1`, `u1#2`, …
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -13,7 +14,7 @@ use tokio::{
 use super::{
     CheckRun, ConnectionRun,
     interrupt::Interrupt,
-    run_connection,
+    organisation, run_connection,
     schedule::{INTERNAL_ERROR, reporting_panics},
 };
 use crate::{
@@ -22,10 +23,6 @@ use crate::{
     redact::Redactor,
     store::{Store, StoreError, WriteResult},
 };
-
-/// How many connections are checked at once. Small: each connection's checks already run
-/// concurrently, and Zoho limits concurrent calls per organisation.
-const CONNECTIONS_AT_ONCE: usize = 4;
 
 /// Loads every user's connection, then checks them (and, with `--fix`, writes back).
 pub async fn run_fleet(
@@ -105,11 +102,23 @@ pub async fn stream_fleet<T: Send + 'static>(
         }
     }
 
-    let permits = Arc::new(Semaphore::new(CONNECTIONS_AT_ONCE));
+    let permits = Arc::new(Semaphore::new(env.limits.concurrency.get()));
+    // One semaphore per organisation named by a row; a row naming none is not capped.
+    let mut org_permits: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let mut tasks: JoinSet<(usize, Option<T>)> = JoinSet::new();
     let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
     for (index, (user, connection)) in loaded.into_iter().enumerate() {
         let label = user.clone();
+        let org_permit = connection
+            .as_ref()
+            .and_then(|connection| organisation(connection, env.app))
+            .map(|org| {
+                Arc::clone(
+                    org_permits
+                        .entry(org.to_owned())
+                        .or_insert_with(|| Arc::new(Semaphore::new(env.limits.per_org.get()))),
+                )
+            });
         let (pipeline, env, store, permits, interrupt, finish) = (
             Arc::clone(&pipeline),
             Arc::clone(&env),
@@ -119,6 +128,12 @@ pub async fn stream_fleet<T: Send + 'static>(
             Arc::clone(&finish),
         );
         let handle = tasks.spawn(reporting_panics(async move {
+            // The organisation's turn first: a connection waiting for it holds no place of the
+            // run's, so other organisations' connections go on meanwhile.
+            let _org_permit = match org_permit {
+                Some(org) => Some(org.acquire_owned().await),
+                None => None,
+            };
             let _permit = permits.acquire_owned().await;
             if interrupt.signal().is_some() {
                 return (index, None);

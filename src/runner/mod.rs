@@ -15,6 +15,7 @@ use crate::{
     pipeline::Pipeline,
     redact::Redactor,
     store::{Connection, WriteResult},
+    zoho::App,
 };
 use schedule::{Step, schedule};
 
@@ -52,7 +53,10 @@ pub async fn run_connection(
     // The connection's secrets scope, its own redactor over the run's: its row's secrets, then
     // every token a check mints, registered as the check finishes — before any later check (or
     // its -v trace) can show it. Other connections never see them, nor pay for them.
-    let env = Arc::new(env.for_connection());
+    let org = connection
+        .as_deref()
+        .and_then(|connection| organisation(connection, env.app));
+    let env = Arc::new(env.for_connection(org));
     if let Some(connection) = &connection {
         env.redactor.register_all(connection.secrets());
     }
@@ -105,6 +109,17 @@ pub async fn run_connection(
     }
 }
 
+/// The Zoho organisation a row belongs to, as stored (its Desk org id for Desk, its CRM org id
+/// for CRM), when it names one: Zoho's concurrency limits are per organisation, so `--per-org`
+/// and a 429's hold are too.
+pub fn organisation(connection: &Connection, app: App) -> Option<&str> {
+    let stored = match app {
+        App::Desk => connection.desk_org_id.raw(),
+        App::Crm => connection.org_id.as_deref(),
+    };
+    stored.map(str::trim).filter(|org| !org.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use secrecy::SecretString;
@@ -135,6 +150,7 @@ mod tests {
             redactor: redactor.clone(),
             app: App::Desk,
             shared: Default::default(),
+            limits: Default::default(),
         })
     }
 
@@ -144,6 +160,21 @@ mod tests {
             refresh_token: Some(SecretString::from(refresh_token.to_owned())),
             ..crate::checks::testing::row(user)
         }
+    }
+
+    #[test]
+    fn a_rows_organisation_is_its_apps_org_id_as_stored() {
+        let mut connection = crate::checks::testing::row("ada");
+        connection.org_id = Some(" 777 ".to_owned());
+        connection.desk_org_id = crate::store::Stored::read(Some("111".to_owned()), |_| {
+            Err("not checked here".to_owned())
+        });
+        assert_eq!(organisation(&connection, App::Desk), Some("111"));
+        assert_eq!(organisation(&connection, App::Crm), Some("777"));
+        connection.org_id = Some("  ".to_owned());
+        connection.desk_org_id = crate::store::Stored::Absent;
+        assert_eq!(organisation(&connection, App::Desk), None);
+        assert_eq!(organisation(&connection, App::Crm), None);
     }
 
     #[tokio::test]

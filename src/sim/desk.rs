@@ -33,7 +33,7 @@ fn denial(denial: Denial) -> Response {
         Denial::NoToken => desk_error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
-            "You are not authenticated to perform this operation.",
+            message_of("UNAUTHORIZED"),
         ),
         Denial::BadToken => desk_error(
             StatusCode::UNAUTHORIZED,

@@ -1,9 +1,13 @@
 //! The one HTTP path to Zoho: a shared reqwest client, retries with backoff that honour
 //! `Retry-After` (GETs only — a token refresh is never retried, it spends Zoho's token budget),
-//! refusal to send a token over plain HTTP to a remote host, and the redacted, escaped `-v`
-//! trace.
+//! the run's shared throttle (`--rate`, and a 429 or `Retry-After` slowing every connection's
+//! requests to that host and organisation), refusal to send a token over plain HTTP to a remote
+//! host, and the redacted, escaped `-v` trace.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Client, Method, StatusCode};
@@ -11,11 +15,19 @@ use serde_json::Value;
 use thiserror::Error;
 use url::Url;
 
-use super::{AccessToken, catalogue::ZohoError, endpoints::is_secure_transport};
+use super::{
+    AccessToken,
+    catalogue::ZohoError,
+    endpoints::is_secure_transport,
+    throttle::{Rate, Throttle},
+};
 use crate::{progress, redact::Redactor, text};
 
 /// The longest `Retry-After` we wait for; beyond it the answer is reported instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
+/// How long a 429 or `TOO_MANY_REQUESTS` without `Retry-After` holds its host (and organisation):
+/// Zoho's concurrency limits free up as calls finish, within about a second.
+const DEFAULT_SLOW_DOWN: Duration = Duration::from_secs(1);
 /// How much of a body the `-v` trace shows.
 const TRACE_BODY_LIMIT: usize = 4000;
 
@@ -106,6 +118,11 @@ pub struct ZohoHttp {
     direct: Client,
     options: HttpOptions,
     redactor: Redactor,
+    /// The run's gate, shared by every connection's copy.
+    throttle: Arc<Throttle>,
+    /// The organisation of the connection this copy serves, when its row names one: a 429 holds
+    /// that organisation's other connections too.
+    org: Option<Arc<str>>,
 }
 
 enum Attempt {
@@ -147,6 +164,34 @@ impl ZohoHttp {
             direct: builder().no_proxy().build().map_err(failed)?,
             options,
             redactor,
+            throttle: Arc::new(Throttle::new(None)),
+            org: None,
+        })
+    }
+
+    /// The same client with a fresh gate capped at `rate` (`--rate`; `None`: no cap).
+    pub fn with_rate(self, rate: Option<Rate>) -> ZohoHttp {
+        ZohoHttp {
+            throttle: Arc::new(Throttle::new(rate)),
+            ..self
+        }
+    }
+
+    /// The same client (and gate) for a connection of organisation `org`, when known.
+    pub fn for_org(&self, org: Option<&str>) -> ZohoHttp {
+        ZohoHttp {
+            org: org.map(Arc::from),
+            ..self.clone()
+        }
+    }
+
+    /// Whether requests to `url`'s host (or for this copy's organisation) are held: Zoho asked
+    /// to slow down and the time it gave has not passed.
+    pub fn is_held(&self, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|url| {
+            self.throttle
+                .held_until(&origin(&url), self.org.as_deref())
+                .is_some()
         })
     }
 
@@ -213,7 +258,8 @@ impl ZohoHttp {
         }
     }
 
-    /// POST a form once. Secrets travel in the body, never in the URL.
+    /// POST a form once. Secrets travel in the body, never in the URL. Only the token endpoint
+    /// is posted to, and its throttle is per refresh token: its answers hold nothing else.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<Answer, HttpError> {
         let url = secure_url(url)?;
         let request = self
@@ -240,6 +286,11 @@ impl ZohoHttp {
         authorized: bool,
     ) -> Result<Answer, HttpError> {
         let shown_url = url.to_string();
+        let host = origin(url);
+        // The organisation's hold is for its API calls (those with its token), not for the
+        // accounts server's token endpoint.
+        let org = authorized.then_some(self.org.as_deref()).flatten();
+        let waited = self.throttle.admit(&host, org).await;
         let started = Instant::now();
         // A timeout is one whether it comes before the head or while the body drips in.
         let classify = |err: reqwest::Error| {
@@ -297,8 +348,25 @@ impl ZohoHttp {
             retry_after,
             elapsed: started.elapsed(),
         };
+        if authorized && let Some(wait) = slow_down(&answer) {
+            self.throttle.hold(&host, org, wait);
+        }
         self.trace(|| {
             let mut lines = vec![format!("→ {method} {}", answer.url)];
+            // Waits too short to matter would only be noise.
+            let shown = |wait: Duration| wait >= Duration::from_millis(10);
+            if shown(waited.held) {
+                lines.push(format!(
+                    "   (held {} ms first: Zoho asked every connection to slow down on this host or organisation)",
+                    waited.held.as_millis()
+                ));
+            }
+            if shown(waited.paced) {
+                lines.push(format!(
+                    "   (paced {} ms first by --rate)",
+                    waited.paced.as_millis()
+                ));
+            }
             if authorized {
                 lines.push("   Authorization: Zoho-oauthtoken ***".to_owned());
             }
@@ -345,6 +413,23 @@ impl ZohoHttp {
     }
 }
 
+/// How long an answer asks every connection to wait before its next request to that host: the
+/// `Retry-After` it gives (at most `MAX_RETRY_AFTER`), or a second for a 429 or
+/// `TOO_MANY_REQUESTS` without one.
+fn slow_down(answer: &Answer) -> Option<Duration> {
+    let throttled =
+        answer.status == 429 || (!answer.is_success() && answer.body.contains("TOO_MANY_REQUESTS"));
+    match answer.retry_after {
+        Some(wait) => Some(wait.min(MAX_RETRY_AFTER)),
+        None => throttled.then_some(DEFAULT_SLOW_DOWN),
+    }
+}
+
+/// `https://desk.zoho.com`: what a hold is keyed by (scheme, host and port).
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
 fn secure_url(url: &str) -> Result<Url, HttpError> {
     let parsed = Url::parse(url).map_err(|_| HttpError::BadUrl(url.to_owned()))?;
     if is_secure_transport(&parsed) {
@@ -367,5 +452,46 @@ fn error_reason(err: &reqwest::Error) -> String {
         err.to_string()
     } else {
         reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str, retry_after: Option<u64>) -> Answer {
+        Answer {
+            method: "GET",
+            url: "https://desk.zoho.com/api/v1/organizations".to_owned(),
+            status,
+            body: body.to_owned(),
+            retry_after: retry_after.map(Duration::from_secs),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn zoho_asks_to_slow_down_with_a_429_too_many_requests_or_retry_after() {
+        let second = Some(Duration::from_secs(1));
+        assert_eq!(slow_down(&answer(429, "", None)), second);
+        // CRM's code, whatever the status it comes with.
+        let crm = r#"{"code":"TOO_MANY_REQUESTS","status":"error"}"#;
+        assert_eq!(slow_down(&answer(400, crm, None)), second);
+        assert_eq!(
+            slow_down(&answer(503, "", Some(3))),
+            Some(Duration::from_secs(3))
+        );
+        // A wait past the longest we honour holds the host only that long.
+        assert_eq!(
+            slow_down(&answer(429, "", Some(3600))),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(slow_down(&answer(200, "", None)), None);
+        // A record that merely mentions the code is no throttle.
+        assert_eq!(
+            slow_down(&answer(200, r#"{"note":"TOO_MANY_REQUESTS"}"#, None)),
+            None
+        );
+        assert_eq!(slow_down(&answer(404, "{}", None)), None);
     }
 }

@@ -9,6 +9,7 @@ pub mod endpoints;
 pub mod http;
 pub mod oauth;
 pub mod scopes;
+pub mod throttle;
 pub mod token;
 
 pub use dc::DataCentre;

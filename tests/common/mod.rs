@@ -184,6 +184,8 @@ impl Harness {
             fix: false,
             clients,
             interrupt: Interrupt::none(),
+            limits: Default::default(),
+            shard: None,
         };
         let ui = Ui {
             verbose: false,

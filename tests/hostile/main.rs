@@ -47,6 +47,7 @@ fn report(connection: ConnectionReport) -> RunReport {
         store: "sqlite://x.db".to_owned(),
         started_at: "2026-01-01T00:00:00+00:00".to_owned(),
         duration_ms: 0,
+        shard: None,
         summary: RunReport::summarise(&connections),
         connections,
         interrupted: false,

@@ -22,6 +22,8 @@ async fn slow_run(h: &Harness) -> (Child, std::path::PathBuf, std::path::PathBuf
     let child = h
         .command()
         .args(["run", "-p", &desk_pipeline(), "--store", &h.store, "--all"])
+        // Few at a time, so that some connections are still waiting when the signal comes.
+        .args(["--concurrency", "4"])
         .arg("--json")
         .arg(&json)
         .arg("--junit")
