@@ -437,7 +437,7 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
         .iter()
         .map(|text| hostile_fault(text))
         .collect::<Result<Vec<_>, _>>()?;
-    let sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
+    let mut sim = Sim::start_on(std::net::SocketAddr::from(([127, 0, 0, 1], args.port)))
         .await
         .map_err(|err| Error::Sim(format!("cannot listen on 127.0.0.1:{}: {err}", args.port)))?;
     for (user, fault) in faults {
@@ -445,6 +445,10 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
     }
     if let Some(latency) = args.latency {
         sim.set_latency(latency);
+    }
+    for (scenario, copies) in &args.copies {
+        // parse_copies has checked the name.
+        sim.add_copies(scenario, *copies);
     }
     stdout(&format!(
         "zoho-doctor simulator on {} (Ctrl-C stops it)\nexport ZOHO_ACCOUNTS_URL='{}'\nexport ZOHO_API_URL='{}'\nexport ZOHO_DESK_URL='{}'\n",
@@ -465,7 +469,7 @@ async fn sim(args: SimArgs) -> Result<Ending, Error> {
     if let Some(path) = &args.seed_store {
         demo::write_seed_store(path, sim.seeds()).await?;
         stdout(&format!(
-            "seeded {} connections (one per scenario, with their OAuth client) into sqlite://{}\ntry: zoho-doctor run -p desk --store sqlite://{} --all\n",
+            "seeded {} connections (one per scenario and copy, with their OAuth client) into sqlite://{}\ntry: zoho-doctor run -p desk --store sqlite://{} --all\n",
             sim.seeds().len(),
             path.display(),
             path.display()

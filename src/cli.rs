@@ -332,4 +332,9 @@ pub struct SimArgs {
     /// round trip), so a fleet benchmark meets real latency
     #[arg(long, value_name = "DURATION", value_parser = crate::pipeline::parse_duration)]
     pub latency: Option<std::time::Duration>,
+
+    /// Add N accounts played as SCENARIO plays its one, each with its own tokens and Desk
+    /// organisation, seeded as rows SCENARIO-1 … SCENARIO-N (a fleet for `bench/run`). Repeatable
+    #[arg(long, value_name = "SCENARIO=N", value_parser = crate::sim::parse_copies)]
+    pub copies: Vec<(String, usize)>,
 }

@@ -495,3 +495,10 @@ fn sim_latency_is_read_as_a_pipeline_duration() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no unit"), "{stderr}");
 }
+
+#[test]
+fn sim_copies_names_a_scenario_of_the_catalogue() {
+    let (code, _, stderr) = output(command().args(["sim", "--copies", "nope=3"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no scenario `nope`"), "{stderr}");
+}

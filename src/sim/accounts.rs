@@ -87,8 +87,9 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
     {
         return (token_error(status, &code), None);
     }
-    let Some(index) = world.grants.iter().position(|grant| {
-        grant.refresh_token == refresh_token && grant.client_id == client_id && grant.dc == dc
+    let Some(index) = world.grant_of(&refresh_token).filter(|at| {
+        let grant = &world.grants[*at];
+        grant.client_id == client_id && grant.dc == dc
     }) else {
         return refused("invalid_code");
     };
@@ -112,7 +113,7 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
         grant.answer_scope,
     );
     let token = new_token();
-    world.live.push(super::world::Live {
+    world.add_live(super::world::Live {
         token: token.clone(),
         dc: dc.to_owned(),
         scopes: scopes.clone(),

@@ -13,8 +13,12 @@
 //!
 //! Latency (`Sim::set_latency`, `zoho-doctor sim --latency 50ms`): every answer, the accounts
 //! server's included, waits that long first, as Zoho's round trip would.
+//!
+//! Fleets (`Sim::add_copies`, `zoho-doctor sim --copies token-expired=10000`): copies of a
+//! scenario's account, each with its own tokens and organisation, for benchmarks.
 
 mod accounts;
+mod copies;
 mod crm;
 mod desk;
 mod hostile;
@@ -36,6 +40,7 @@ use axum::{
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+pub use copies::parse_copies;
 pub use scenarios::SCENARIOS;
 pub use setup::ScenarioInfo;
 pub use world::{ESCAPES, Fault, Hostile, MintHook, SeededConnection, Service};

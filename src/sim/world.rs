@@ -289,6 +289,11 @@ pub struct World {
     /// refuses them, but a hostile fault still finds whose they were.
     pub evicted: Vec<(String, usize)>,
     requests: HashMap<String, usize>,
+    /// Where each access token sits in `live` and each refresh token in `grants`: a fleet of
+    /// thousands of accounts (`sim --copies`) looks a token up on every request, and a scan
+    /// per request would make the simulator, not the checker, the benchmark's limit.
+    live_at: HashMap<String, usize>,
+    grant_at: HashMap<String, usize>,
 }
 
 /// Why a bearer of a token may not proceed.
@@ -309,6 +314,8 @@ impl World {
             accounts: Vec::new(),
             evicted: Vec::new(),
             requests: HashMap::new(),
+            live_at: HashMap::new(),
+            grant_at: HashMap::new(),
         };
         world.add_client(None);
         world
@@ -347,16 +354,45 @@ impl World {
 
     /// The account an access token was issued to: live, expired or evicted.
     pub fn account_of_token(&self, token: &str) -> Option<usize> {
-        self.live
-            .iter()
-            .map(|live| (&live.token, live.account))
-            .chain(
-                self.evicted
+        self.live_of(token).map(|live| live.account).or_else(|| {
+            self.evicted
+                .iter()
+                .find(|(evicted, _)| evicted == token)
+                .map(|(_, account)| *account)
+        })
+    }
+
+    /// An access token's entry in `live` (expired or not): by the index, else by a scan, so an
+    /// entry pushed straight onto `live` is found all the same.
+    pub fn live_of(&self, token: &str) -> Option<&Live> {
+        self.live_at
+            .get(token)
+            .and_then(|at| self.live.get(*at))
+            .filter(|live| live.token == token)
+            .or_else(|| self.live.iter().find(|live| live.token == token))
+    }
+
+    /// Records a minted access token.
+    pub fn add_live(&mut self, live: Live) {
+        self.live_at.insert(live.token.clone(), self.live.len());
+        self.live.push(live);
+    }
+
+    /// The grant a refresh token belongs to: by the index, else by a scan.
+    pub fn grant_of(&self, refresh_token: &str) -> Option<usize> {
+        self.grant_at
+            .get(refresh_token)
+            .copied()
+            .filter(|at| {
+                self.grants
+                    .get(*at)
+                    .is_some_and(|grant| grant.refresh_token == refresh_token)
+            })
+            .or_else(|| {
+                self.grants
                     .iter()
-                    .map(|(evicted, account)| (evicted, *account)),
-            )
-            .find(|(issued, _)| *issued == token)
-            .map(|(_, account)| account)
+                    .position(|grant| grant.refresh_token == refresh_token)
+            })
     }
 
     /// An access token of `account` that Zoho has already forgotten.
@@ -368,18 +404,14 @@ impl World {
 
     /// The account a refresh token belongs to, on any data centre, revoked or not.
     pub fn account_of_grant(&self, refresh_token: &str) -> Option<usize> {
-        self.grants
-            .iter()
-            .find(|grant| grant.refresh_token == refresh_token)
-            .map(|grant| grant.account)
+        self.grant_of(refresh_token)
+            .map(|grant| self.grants[grant].account)
     }
 
     /// The fault of the account a refresh token belongs to.
     pub fn fault_of_grant(&self, refresh_token: &str) -> Option<Fault> {
-        self.grants
-            .iter()
-            .find(|grant| grant.refresh_token == refresh_token)
-            .and_then(|grant| self.accounts[grant.account].fault.clone())
+        self.account_of_grant(refresh_token)
+            .and_then(|account| self.accounts[account].fault.clone())
     }
 
     /// A refresh token for `account`, valid on `dc` with `client_id`.
@@ -390,8 +422,11 @@ impl World {
         client_id: &str,
         scopes: &[&str],
     ) -> usize {
+        let refresh_token = new_token();
+        self.grant_at
+            .insert(refresh_token.clone(), self.grants.len());
         self.grants.push(Grant {
-            refresh_token: new_token(),
+            refresh_token,
             dc: dc.to_owned(),
             client_id: client_id.to_owned(),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
@@ -408,7 +443,7 @@ impl World {
     pub fn issue(&mut self, grant: usize, expires_at: u64) -> String {
         let grant = &self.grants[grant];
         let token = new_token();
-        self.live.push(Live {
+        self.add_live(Live {
             token: token.clone(),
             dc: grant.dc.clone(),
             scopes: grant.scopes.clone(),
@@ -462,9 +497,8 @@ impl World {
             .filter(|token| !token.is_empty())
             .ok_or(Denial::NoToken)?;
         let live = self
-            .live
-            .iter()
-            .find(|live| live.token == token && live.dc == dc && live.expires_at > now_secs())
+            .live_of(token)
+            .filter(|live| live.dc == dc && live.expires_at > now_secs())
             .ok_or(Denial::BadToken)?;
         if !any_of.is_empty()
             && !any_of
