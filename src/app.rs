@@ -117,8 +117,9 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         },
         shard,
     };
-    let report = job::execute(job, ui, redactor).await?;
-    job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
+    let report = job::execute_live(job, ui, redactor, &outputs).await?;
+    job::emit_after_live(&report, &outputs, ui)
+        .map_err(|error| job::report_failed(error, &report))?;
     Ok(job::ending(&report, args.output.fail_on, &interrupt))
 }
 

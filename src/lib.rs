@@ -9,7 +9,9 @@ pub mod demo;
 pub mod error;
 pub mod exit;
 pub mod job;
+pub mod live;
 pub mod pipeline;
+pub mod progress;
 pub mod redact;
 pub mod report;
 pub mod runner;
@@ -18,6 +20,7 @@ pub mod shard;
 pub mod sim;
 pub mod store;
 pub mod text;
+pub mod writer;
 pub mod zoho;
 
 pub use error::Error;

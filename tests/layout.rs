@@ -130,11 +130,14 @@ fn the_module_scanner_reads_groups_and_paths() {
 fn dependencies_point_one_way() {
     // `text` (escaping and clipping what did not come from zoho-doctor) is the bottom layer:
     // it imports nothing, and every layer that shows text may use it.
-    // `shard` (the `--shard I/N` partition) sits just above it: reports record a shard.
-    let layers: [(&str, &[&str]); 9] = [
+    // `progress` (the progress line, and every terminal write around it) imports nothing
+    // either: the `-v` trace writes through it. `shard` (the `--shard I/N` partition) sits just
+    // above `text`: reports record a shard.
+    let layers: [(&str, &[&str]); 10] = [
         ("text", &[]),
+        ("progress", &[]),
         ("shard", &["text"]),
-        ("zoho", &["redact", "text"]),
+        ("zoho", &["redact", "text", "progress"]),
         ("store", &["zoho", "redact", "text"]),
         ("checks", &["zoho", "store", "redact", "text"]),
         ("pipeline", &["checks", "zoho", "text"]),

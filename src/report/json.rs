@@ -8,6 +8,11 @@ pub fn render(report: &RunReport) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"))
 }
 
+/// Writes the report to `out` as `render` renders it, without holding it whole as text.
+pub fn write(report: &RunReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(out, report).map_err(std::io::Error::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

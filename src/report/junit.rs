@@ -9,7 +9,7 @@
 //! text is escaped (`text::safe`): a control character is not XML, and a bidi override is, which
 //! would reach the Jenkins and GitLab pages as is.
 
-use std::{sync::LazyLock, time::Duration};
+use std::{io::Write, sync::LazyLock, time::Duration};
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -27,33 +27,85 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
 
 /// One JUnit file for several runs (the demo's Desk and CRM pipelines).
 pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::SerializeError> {
-    let mut junit = Report::new("zoho-doctor");
-    junit.set_time(Duration::from_millis(
+    let mut out = Vec::new();
+    if let Err(error) = write_all(reports, &mut out) {
+        // Writing to memory fails only where serialising does.
+        if let Some(inner) = error.into_inner()
+            && let Ok(serialising) = inner.downcast::<quick_junit::SerializeError>()
+        {
+            return Err(*serialising);
+        }
+    }
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
+}
+
+/// `render_all`, written to `out` one `<testsuite>` at a time: a fleet's report is never held
+/// whole, as quick-junit's model or as text. The root's counts come from a first pass over
+/// the suites; each suite is then serialised alone and its text placed between the root's tags,
+/// byte for byte as quick-junit writes the whole document.
+pub fn write_all(reports: &[&RunReport], out: &mut dyn Write) -> std::io::Result<()> {
+    let suites = || {
+        let connections = reports.iter().flat_map(|report| {
+            report
+                .connections
+                .iter()
+                .map(move |connection| suite(report, connection))
+        });
+        // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished
+        // no connection, or a shard whose slice was empty, still says so, in one empty suite.
+        let interrupted = reports.iter().any(|report| report.interrupted);
+        let shard = reports.iter().find_map(|report| report.shard);
+        let none_finished = reports.iter().all(|report| report.connections.is_empty());
+        connections.chain(
+            ((interrupted || shard.is_some()) && none_finished).then(|| {
+                let mut empty = TestSuite::new("zoho-doctor");
+                if let Some(shard) = shard {
+                    empty.add_property(Property::new("shard", shard.to_string()));
+                }
+                if interrupted {
+                    empty.add_property(Property::new("interrupted", "true"));
+                }
+                empty
+            }),
+        )
+    };
+    let serialise = |junit: &Report| junit.to_string().map_err(std::io::Error::other);
+    let mut root = Report::new("zoho-doctor");
+    root.set_time(Duration::from_millis(
         reports.iter().map(|report| report.duration_ms).sum(),
     ));
-    for report in reports {
-        for connection in &report.connections {
-            junit.add_test_suite(suite(report, connection));
-        }
+    let mut any = false;
+    for suite in suites() {
+        root.add_test_suite(suite);
+        root.test_suites.clear();
+        any = true;
     }
-    // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished no
-    // connection, or a shard whose slice was empty, still says so, in one empty suite.
-    let interrupted = reports.iter().any(|report| report.interrupted);
-    let shard = reports.iter().find_map(|report| report.shard);
-    if (interrupted || shard.is_some())
-        && reports.iter().all(|report| report.connections.is_empty())
-    {
-        let mut empty = TestSuite::new("zoho-doctor");
-        if let Some(shard) = shard {
-            empty.add_property(Property::new("shard", shard.to_string()));
-        }
-        if interrupted {
-            empty.add_property(Property::new("interrupted", "true"));
-        }
-        junit.add_test_suite(empty);
+    let whole = serialise(&root)?;
+    if !any {
+        return out.write_all(drop_root_skipped(&whole).as_bytes());
     }
-    let xml = junit.to_string()?;
-    Ok(drop_root_skipped(&xml))
+    out.write_all(drop_root_skipped(&whole[..root_tag_end(&whole)]).as_bytes())?;
+    let mut tail = String::new();
+    for suite in suites() {
+        let mut single = Report::new("zoho-doctor");
+        single.add_test_suite(suite);
+        let text = serialise(&single)?;
+        let start = root_tag_end(&text);
+        let end = text.rfind("</testsuites>").unwrap_or(text.len()).max(start);
+        // The suite, without the line break that belongs to the root's closing tag.
+        let inner = text[start..end].trim_end();
+        out.write_all(inner.as_bytes())?;
+        tail = text[start + inner.len()..].to_owned();
+    }
+    out.write_all(tail.as_bytes())
+}
+
+/// Where the root's opening tag (`<testsuites …>`) ends.
+fn root_tag_end(xml: &str) -> usize {
+    xml.find("<testsuites")
+        .and_then(|start| xml[start..].find('>').map(|end| start + end + 1))
+        .unwrap_or(0)
 }
 
 fn suite(report: &RunReport, connection: &ConnectionReport) -> TestSuite {

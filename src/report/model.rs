@@ -98,24 +98,25 @@ impl RunReport {
 
     /// Whether any check failed or errored, or a `--fix` write failed.
     pub fn has_failures(&self) -> bool {
-        self.connections
-            .iter()
-            .any(|c| c.write_failed || c.checks.iter().any(|check| check.status.is_failure()))
-    }
-
-    /// Every text passed through a redactor: the only form reporters receive. The run's own
-    /// fields go through the run's redactor, each connection's through its own (`connections`,
-    /// in order: the run's secrets, that connection's and the patterns).
-    pub fn redacted(mut self, run: &Redactor, connections: &[Redactor]) -> RunReport {
-        self.store = run.redact(&self.store);
-        for (index, connection) in self.connections.iter_mut().enumerate() {
-            connection.redact(connections.get(index).unwrap_or(run));
-        }
-        self
+        self.connections.iter().any(ConnectionReport::has_failures)
     }
 }
 
 impl ConnectionReport {
+    /// Whether a check failed or errored, or the `--fix` write failed.
+    pub fn has_failures(&self) -> bool {
+        self.write_failed || self.checks.iter().any(|check| check.status.is_failure())
+    }
+
+    /// Every text passed through the connection's redactor (the run's secrets, that
+    /// connection's and the patterns): the only form reporters receive. Done once, as the
+    /// connection finishes; the run's own fields go through the run's redactor.
+    #[must_use]
+    pub fn redacted(mut self, redactor: &Redactor) -> ConnectionReport {
+        self.redact(redactor);
+        self
+    }
+
     fn redact(&mut self, redactor: &Redactor) {
         let r = |text: &mut String| *text = redactor.redact(text);
         r(&mut self.user);

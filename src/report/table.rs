@@ -37,15 +37,33 @@ pub struct TableOptions {
 const MIN_WRAP: usize = 30;
 
 pub fn render(report: &RunReport, options: &TableOptions) -> String {
+    let mut out: String = report
+        .connections
+        .iter()
+        .map(|connection| render_one(&report.pipeline, connection, options))
+        .collect();
+    out.push_str(&render_summary(report, options));
+    out
+}
+
+/// One connection's block of the table (nothing under `-q` when it passed), as `render` shows
+/// it: printed as the connection finishes.
+pub fn render_one(pipeline: &str, connection: &ConnectionReport, options: &TableOptions) -> String {
+    // A `--fix` write that failed fails the run: never hidden.
+    if options.quiet && connection.status == Status::Pass && !connection.write_failed {
+        return String::new();
+    }
     colored::control::set_override(options.colour);
     let mut out = String::new();
-    for connection in &report.connections {
-        // A `--fix` write that failed fails the run: never hidden.
-        if options.quiet && connection.status == Status::Pass && !connection.write_failed {
-            continue;
-        }
-        render_connection(&mut out, report, connection, options);
-    }
+    render_connection(&mut out, pipeline, connection, options);
+    colored::control::unset_override();
+    out
+}
+
+/// The table's last line: the run's summary.
+pub fn render_summary(report: &RunReport, options: &TableOptions) -> String {
+    colored::control::set_override(options.colour);
+    let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -72,7 +90,7 @@ pub fn render(report: &RunReport, options: &TableOptions) -> String {
 
 fn render_connection(
     out: &mut String,
-    report: &RunReport,
+    pipeline: &str,
     connection: &ConnectionReport,
     options: &TableOptions,
 ) {
@@ -84,7 +102,7 @@ fn render_connection(
     let _ = writeln!(
         out,
         "{} · user {}{dc} · {}",
-        name(&report.pipeline).bold(),
+        name(pipeline).bold(),
         name(&connection.user).bold(),
         badge(connection.status)
     );

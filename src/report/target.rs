@@ -6,7 +6,7 @@
 
 use std::{
     fs::{self, Metadata},
-    io::Write as _,
+    io::{BufWriter, Write},
     path::{Path, PathBuf},
 };
 
@@ -79,15 +79,25 @@ impl Target {
 
     /// Writes `contents` to a file or stream target. `Stdout` is the caller's to print.
     pub fn write(&self, contents: &[u8]) -> Result<(), ReportError> {
+        self.write_with(|out| out.write_all(contents))
+    }
+
+    /// Writes what `render` writes to a file or stream target, buffered, as `write` does: a
+    /// large report goes out as it is rendered, never held whole. `Stdout` is the caller's.
+    pub fn write_with(
+        &self,
+        render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), ReportError> {
         match self {
             Target::Stdout => Ok(()),
-            Target::File(path) => write_atomically(path, contents),
+            Target::File(path) => write_atomically_with(path, render),
             Target::Stream(path) => fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .and_then(|mut stream| {
-                    stream.write_all(contents)?;
-                    stream.flush()
+                .and_then(|stream| {
+                    let mut out = BufWriter::new(stream);
+                    render(&mut out)?;
+                    out.flush()
                 })
                 .map_err(|err| ReportError::io("write", path, err)),
         }
@@ -169,6 +179,14 @@ fn check_directory(directory: &Path) -> Result<(), ReportError> {
 /// Writes `contents` to `path` atomically (temp file in the same directory, then rename), so a
 /// CI job never reads half a report. A replaced file keeps its mode; a new one gets the umask's.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
+    write_atomically_with(path, |out| out.write_all(contents))
+}
+
+/// `write_atomically` of what `render` writes, buffered.
+fn write_atomically_with(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
     let directory = directory_of(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".zoho-doctor-");
@@ -189,9 +207,13 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReportError>
             .map_err(|err| ReportError::io("keep the mode of", path, err))?;
     }
     // Flushed to disk before the rename, so a crash leaves the old report or the new one.
-    file.write_all(contents)
-        .and_then(|()| file.flush())
-        .and_then(|()| file.as_file().sync_all())
+    let mut out = BufWriter::new(&mut file);
+    render(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|err| ReportError::io("write", path, err))?;
+    drop(out);
+    file.as_file()
+        .sync_all()
         .map_err(|err| ReportError::io("write", path, err))?;
     file.persist(path)
         .map_err(|err| ReportError::io("write", path, err.error))?;

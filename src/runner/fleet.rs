@@ -43,6 +43,49 @@ pub async fn run_fleet_until(
     users: Vec<String>,
     interrupt: &Interrupt,
 ) -> Result<Vec<ConnectionRun>, StoreError> {
+    let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
+    let keep = |run| run;
+    stream_fleet(
+        pipeline,
+        env,
+        store,
+        users,
+        interrupt,
+        keep,
+        |event| match event {
+            Event::Loaded { connections } => runs.resize_with(connections, || None),
+            Event::Finished { index, done } => runs[index] = Some(done),
+        },
+    )
+    .await?;
+    Ok(runs.into_iter().flatten().collect())
+}
+
+/// What the fleet hands its caller while it runs.
+pub enum Event<T> {
+    /// Every connection was read: this many will be checked (rows that share a key count
+    /// each), numbered from 0 in the users' order.
+    Loaded { connections: usize },
+    /// A connection finished (its write-back included), in completion order, as `finish` made
+    /// it; `index` is its place in the users' order.
+    Finished { index: usize, done: T },
+}
+
+/// As `run_fleet_until`, but each connection is handed to `on_event` as it finishes, so the
+/// caller keeps only what it needs of it: a fleet's results are never all held at once.
+/// `finish` turns a connection's run into what the caller keeps, in the connection's own task:
+/// finished connections waiting for `on_event` hold only that (not their run, redactor and
+/// all), and the work spreads over the runtime's threads.
+pub async fn stream_fleet<T: Send + 'static>(
+    pipeline: Arc<Pipeline>,
+    env: Arc<RunEnv>,
+    store: Arc<Store>,
+    users: Vec<String>,
+    interrupt: &Interrupt,
+    finish: impl Fn(ConnectionRun) -> T + Send + Sync + 'static,
+    mut on_event: impl FnMut(Event<T>),
+) -> Result<(), StoreError> {
+    let finish = Arc::new(finish);
     let mut loaded = Vec::with_capacity(users.len());
     let rows_of = store.load_many(&users).await?;
     for (user, rows) in users.into_iter().zip(rows_of) {
@@ -62,7 +105,7 @@ pub async fn run_fleet_until(
     let permits = Arc::new(Semaphore::new(env.limits.concurrency.get()));
     // One semaphore per organisation named by a row; a row naming none is not capped.
     let mut org_permits: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let mut tasks: JoinSet<(usize, Option<ConnectionRun>)> = JoinSet::new();
+    let mut tasks: JoinSet<(usize, Option<T>)> = JoinSet::new();
     let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
     for (index, (user, connection)) in loaded.into_iter().enumerate() {
         let label = user.clone();
@@ -76,12 +119,13 @@ pub async fn run_fleet_until(
                         .or_insert_with(|| Arc::new(Semaphore::new(env.limits.per_org.get()))),
                 )
             });
-        let (pipeline, env, store, permits, interrupt) = (
+        let (pipeline, env, store, permits, interrupt, finish) = (
             Arc::clone(&pipeline),
             Arc::clone(&env),
             Arc::clone(&store),
             Arc::clone(&permits),
             interrupt.clone(),
+            Arc::clone(&finish),
         );
         let handle = tasks.spawn(reporting_panics(async move {
             // The organisation's turn first: a connection waiting for it holds no place of the
@@ -98,11 +142,14 @@ pub async fn run_fleet_until(
             // The write-back is bounded like a check: an interrupted run waits for it, and a
             // transaction dropped at the bound is rolled back.
             let write_timeout = pipeline.settings.timeout;
-            let mut run = run_connection(pipeline, env, user, connection).await;
+            // Boxed: a waiting task then holds its inputs only, not room for a whole check run
+            // (kilobytes), and a fleet's tasks all wait from the start.
+            let mut run = Box::pin(run_connection(pipeline, env, user, connection)).await;
             if fix && let Some(connection) = run.connection.clone() {
                 let plan = run.write_back();
                 let written =
-                    tokio::time::timeout(write_timeout, store.persist(&connection, &plan)).await;
+                    Box::pin(tokio::time::timeout(write_timeout, store.persist(&connection, &plan)))
+                        .await;
                 run.changes = match written {
                     Ok(Ok(results)) => results,
                     Ok(Err(error)) => vec![WriteResult::Failed {
@@ -116,11 +163,13 @@ pub async fn run_fleet_until(
                     }],
                 };
             }
-            (index, Some(run))
+            (index, Some(finish(run)))
         }));
         task_of.insert(handle.id(), (index, label));
     }
-    let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
+    on_event(Event::Loaded {
+        connections: task_of.len(),
+    });
     while let Some(joined) = tasks.join_next_with_id().await {
         let (index, run) = match joined {
             Ok((_, done)) => done,
@@ -130,16 +179,15 @@ pub async fn run_fleet_until(
                 let redactor = env.redactor.clone();
                 (
                     index,
-                    Some(internal_error(&pipeline, user, &error, redactor)),
+                    Some(finish(internal_error(&pipeline, user, &error, redactor))),
                 )
             }
         };
-        if runs.len() <= index {
-            runs.resize_with(index + 1, || None);
+        if let Some(done) = run {
+            on_event(Event::Finished { index, done });
         }
-        runs[index] = run;
     }
-    Ok(runs.into_iter().flatten().collect())
+    Ok(())
 }
 
 /// A connection whose task died (a bug): every check of the pipeline reports the internal error,

@@ -21,7 +21,7 @@ use super::{
     endpoints::is_secure_transport,
     throttle::{Rate, Throttle},
 };
-use crate::{redact::Redactor, text};
+use crate::{progress, redact::Redactor, text};
 
 /// The longest `Retry-After` we wait for; beyond it the answer is reported instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
@@ -420,13 +420,13 @@ impl ZohoHttp {
     /// the terminal raw, a newline in it included); a closed stderr is not an error.
     fn trace(&self, render: impl FnOnce() -> Vec<String>) {
         if self.options.trace {
-            use std::io::Write as _;
             let mut block = String::new();
             for line in render() {
                 block.push_str(&text::safe(&self.redactor.redact(&line)));
                 block.push('\n');
             }
-            let _ = std::io::stderr().lock().write_all(block.as_bytes());
+            // Through the progress line: it is erased for the block and drawn again below it.
+            let _ = progress::write(progress::Stream::Stderr, block.as_bytes());
         }
     }
 }

@@ -1,0 +1,73 @@
+//! A report written as it renders, never held whole as text: to a file (atomically) or a
+//! stream through `report::target`, or to stdout through `job::stdout` (a reader that has gone
+//! stops it quietly).
+
+use std::io::Write as _;
+
+use crate::{
+    job,
+    report::{self, ReportError, model::RunReport, target::Target},
+};
+
+/// Writes the JSON report to its target as it is rendered: a fleet's report is never held
+/// whole as text.
+pub(crate) fn write_json(target: &Target, report: &RunReport) -> Result<(), ReportError> {
+    write_with(target, |out| report::json::write(report, out))
+}
+
+/// Writes a report to its target, stdout included, as `render` renders it; on stdout it ends
+/// with a line break.
+pub(crate) fn write_with(
+    target: &Target,
+    render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
+    match target {
+        Target::Stdout => {
+            let mut out = std::io::BufWriter::new(LastByte {
+                inner: StdoutWriter,
+                last: None,
+            });
+            // Stdout's own failures are handled (and said) by `stdout`.
+            let _ = render(&mut out).and_then(|()| out.flush());
+            if out.get_ref().last != Some(b'\n') {
+                job::stdout("\n");
+            }
+            Ok(())
+        }
+        other => other.write_with(render),
+    }
+}
+
+/// A writer that remembers the last byte written through it.
+struct LastByte<W> {
+    inner: W,
+    last: Option<u8>,
+}
+
+impl<W: std::io::Write> std::io::Write for LastByte<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        if let Some(&last) = buf[..written].last() {
+            self.last = Some(last);
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Stdout as a writer, through `stdout` (a reader that has gone stops it quietly).
+struct StdoutWriter;
+
+impl std::io::Write for StdoutWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        job::stdout_bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
