@@ -6,13 +6,11 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use tokio::{
-    sync::Semaphore,
-    task::{JoinError, JoinSet},
-};
+use tokio::task::{JoinError, JoinSet};
 
 use super::{
     CheckRun, ConnectionRun,
+    dispatch::Dispatch,
     interrupt::Interrupt,
     organisation, run_connection,
     schedule::{INTERNAL_ERROR, reporting_panics},
@@ -21,7 +19,7 @@ use crate::{
     checks::{Facts, Outcome, RunEnv},
     pipeline::Pipeline,
     redact::Redactor,
-    store::{Store, StoreError, WriteResult},
+    store::{Connection, Store, StoreError, WriteResult},
 };
 
 /// Loads every user's connection, then checks them (and, with `--fix`, writes back).
@@ -102,76 +100,52 @@ pub async fn stream_fleet<T: Send + 'static>(
         }
     }
 
-    let permits = Arc::new(Semaphore::new(env.limits.concurrency.get()));
-    // One semaphore per organisation named by a row; a row naming none is not capped.
-    let mut org_permits: HashMap<String, Arc<Semaphore>> = HashMap::new();
-    let mut tasks: JoinSet<(usize, Option<T>)> = JoinSet::new();
+    let orgs: Vec<Option<String>> = loaded
+        .iter()
+        .map(|(_, connection)| {
+            connection
+                .as_ref()
+                .and_then(|connection| organisation(connection, env.app))
+                .map(str::to_owned)
+        })
+        .collect();
+    let mut dispatch = Dispatch::new(
+        &orgs,
+        env.limits.concurrency.get(),
+        env.limits.per_org.get(),
+    );
+    let mut waiting: Vec<Option<(String, Option<Connection>)>> =
+        loaded.into_iter().map(Some).collect();
+    let mut tasks: JoinSet<(usize, T)> = JoinSet::new();
     let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
-    for (index, (user, connection)) in loaded.into_iter().enumerate() {
-        let label = user.clone();
-        let org_permit = connection
-            .as_ref()
-            .and_then(|connection| organisation(connection, env.app))
-            .map(|org| {
-                Arc::clone(
-                    org_permits
-                        .entry(org.to_owned())
-                        .or_insert_with(|| Arc::new(Semaphore::new(env.limits.per_org.get()))),
-                )
-            });
-        let (pipeline, env, store, permits, interrupt, finish) = (
-            Arc::clone(&pipeline),
-            Arc::clone(&env),
-            Arc::clone(&store),
-            Arc::clone(&permits),
-            interrupt.clone(),
-            Arc::clone(&finish),
-        );
-        let handle = tasks.spawn(reporting_panics(async move {
-            // The organisation's turn first: a connection waiting for it holds no place of the
-            // run's, so other organisations' connections go on meanwhile.
-            let _org_permit = match org_permit {
-                Some(org) => Some(org.acquire_owned().await),
-                None => None,
-            };
-            let _permit = permits.acquire_owned().await;
-            if interrupt.signal().is_some() {
-                return (index, None);
-            }
-            let fix = env.fix;
-            // The write-back is bounded like a check: an interrupted run waits for it, and a
-            // transaction dropped at the bound is rolled back.
-            let write_timeout = pipeline.settings.timeout;
-            // Boxed: a waiting task then holds its inputs only, not room for a whole check run
-            // (kilobytes), and a fleet's tasks all wait from the start.
-            let mut run = Box::pin(run_connection(pipeline, env, user, connection)).await;
-            if fix && let Some(connection) = run.connection.clone() {
-                let plan = run.write_back();
-                let written =
-                    Box::pin(tokio::time::timeout(write_timeout, store.persist(&connection, &plan)))
-                        .await;
-                run.changes = match written {
-                    Ok(Ok(results)) => results,
-                    Ok(Err(error)) => vec![WriteResult::Failed {
-                        reason: error.to_string(),
-                    }],
-                    Err(_) => vec![WriteResult::Failed {
-                        reason: format!(
-                            "the write did not finish within {} (settings.timeout) and was rolled back",
-                            super::schedule::humanise(write_timeout)
-                        ),
-                    }],
-                };
-            }
-            (index, Some(finish(run)))
-        }));
-        task_of.insert(handle.id(), (index, label));
-    }
     on_event(Event::Loaded {
-        connections: task_of.len(),
+        connections: waiting.len(),
     });
-    while let Some(joined) = tasks.join_next_with_id().await {
-        let (index, run) = match joined {
+    loop {
+        // A connection is spawned only once the limits let it run; after a signal, none is.
+        while interrupt.signal().is_none()
+            && let Some(index) = dispatch.next()
+        {
+            let Some((user, connection)) = waiting[index].take() else {
+                continue;
+            };
+            let label = user.clone();
+            let (pipeline, env, store, finish) = (
+                Arc::clone(&pipeline),
+                Arc::clone(&env),
+                Arc::clone(&store),
+                Arc::clone(&finish),
+            );
+            let handle = tasks.spawn(reporting_panics(async move {
+                let run = check_and_write(pipeline, env, store, user, connection).await;
+                (index, finish(run))
+            }));
+            task_of.insert(handle.id(), (index, label));
+        }
+        let Some(joined) = tasks.join_next_with_id().await else {
+            break;
+        };
+        let (index, done) = match joined {
             Ok((_, done)) => done,
             Err(error) => {
                 let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
@@ -179,15 +153,49 @@ pub async fn stream_fleet<T: Send + 'static>(
                 let redactor = env.redactor.clone();
                 (
                     index,
-                    Some(finish(internal_error(&pipeline, user, &error, redactor))),
+                    finish(internal_error(&pipeline, user, &error, redactor)),
                 )
             }
         };
-        if let Some(done) = run {
-            on_event(Event::Finished { index, done });
-        }
+        dispatch.done(orgs.get(index).and_then(Option::as_deref));
+        on_event(Event::Finished { index, done });
     }
     Ok(())
+}
+
+/// One connection's checks, then (with `--fix`) its write-back, bounded like a check: an
+/// interrupted run waits for it, and a transaction dropped at the bound is rolled back.
+async fn check_and_write(
+    pipeline: Arc<Pipeline>,
+    env: Arc<RunEnv>,
+    store: Arc<Store>,
+    user: String,
+    connection: Option<Connection>,
+) -> ConnectionRun {
+    let fix = env.fix;
+    let write_timeout = pipeline.settings.timeout;
+    let mut run = Box::pin(run_connection(pipeline, env, user, connection)).await;
+    if fix && let Some(connection) = run.connection.clone() {
+        let plan = run.write_back();
+        let written = Box::pin(tokio::time::timeout(
+            write_timeout,
+            store.persist(&connection, &plan),
+        ))
+        .await;
+        run.changes = match written {
+            Ok(Ok(results)) => results,
+            Ok(Err(error)) => vec![WriteResult::Failed {
+                reason: error.to_string(),
+            }],
+            Err(_) => vec![WriteResult::Failed {
+                reason: format!(
+                    "the write did not finish within {} (settings.timeout) and was rolled back",
+                    super::schedule::humanise(write_timeout)
+                ),
+            }],
+        };
+    }
+    run
 }
 
 /// A connection whose task died (a bug): every check of the pipeline reports the internal error,

@@ -2,6 +2,7 @@
 //! (`schedule`), many connections at a time (`fleet`), what `--fix` writes back (`fix_plan`) and
 //! the projection into the report model (`project`).
 
+mod dispatch;
 mod fix_plan;
 pub mod fleet;
 pub mod interrupt;
