@@ -17,6 +17,7 @@
 mod accounts;
 mod crm;
 mod desk;
+mod grants;
 mod hostile;
 mod latency;
 mod raw;
@@ -212,6 +213,7 @@ fn router(world: Shared, wire: Arc<Wire>) -> Router {
     Router::new()
         .route("/accounts/{dc}/oauth/v2/token", post(accounts::token))
         .route("/accounts/{dc}/oauth/user/info", get(accounts::user_info))
+        .route("/accounts/{dc}/oauth/v2/auth", get(grants::authorise))
         .route("/desk/{dc}/api/v1/organizations", get(desk::organizations))
         .route("/desk/{dc}/api/v1/helpCenters", get(desk::help_centres))
         .route("/desk/{dc}/api/v1/myinfo", get(desk::my_info))

@@ -289,6 +289,13 @@ pub struct World {
     /// refuses them, but a hostile fault still finds whose they were.
     pub evicted: Vec<(String, usize)>,
     requests: HashMap<String, usize>,
+    /// Grant codes issued (`sim/grants.rs`), used or not.
+    pub codes: Vec<super::grants::GrantCode>,
+    /// The simulated browser's session: the account and its data centre `/oauth/v2/auth`
+    /// grants as.
+    pub signed_in: Option<(usize, String)>,
+    /// The signed-in user clicks Deny.
+    pub deny_consent: bool,
 }
 
 /// Why a bearer of a token may not proceed.
@@ -309,6 +316,9 @@ impl World {
             accounts: Vec::new(),
             evicted: Vec::new(),
             requests: HashMap::new(),
+            codes: Vec::new(),
+            signed_in: None,
+            deny_consent: false,
         };
         world.add_client(None);
         world
