@@ -1,0 +1,459 @@
+//! `zoho-doctor connect` against the simulator on loopback: a Self Client's code stored and
+//! verified (org id and portal discovered), a used code (exit 1, `invalid_code`, row kept), an
+//! answer without a refresh token (nothing stored), an existing row kept without `--replace`,
+//! the `--listen` flow through the simulator's redirect (data centre from `accounts-server`),
+//! Deny, and `--print-url`'s parameters. No secret and no grant code in any output.
+
+#[expect(
+    dead_code,
+    reason = "each test crate uses a different subset of the helpers"
+)]
+mod common;
+
+use std::{
+    io::{BufRead as _, BufReader, Read as _, Write as _},
+    net::TcpStream,
+    process::{Command, Stdio},
+};
+
+use common::{Harness, output};
+
+const SCOPES: [&str; 2] = ["Desk.basic.READ", "AaaServer.profile.Read"];
+
+struct Done {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(command: Command) -> Done {
+    let out = output(command).await;
+    Done {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn connect(h: &Harness, store: &str, client: &(String, String), args: &[&str]) -> Command {
+    let mut command = h.command();
+    command
+        .args(["connect", "--store", store])
+        .args(args)
+        .env("ZOHO_CLIENT_ID", &client.0)
+        .env("ZOHO_CLIENT_SECRET", &client.1)
+        .env_remove("ZOHO_GRANT_CODE")
+        .env_remove("ZOHO_REDIRECT_URI")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Every column of the user's row, as text.
+async fn row(path: &std::path::Path, user: &str) -> Vec<(String, Option<String>)> {
+    use sqlx::{Column as _, Connection as _, Row as _};
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("store opens");
+    let found = sqlx::query("SELECT * FROM zoho_connections WHERE user_id = ?")
+        .bind(user)
+        .fetch_optional(&mut db)
+        .await
+        .expect("query");
+    found.map_or_else(Vec::new, |found| {
+        (0..found.len())
+            .map(|i| {
+                let name = found.columns()[i].name().to_owned();
+                (name, found.try_get::<Option<String>, _>(i).ok().flatten())
+            })
+            .collect()
+    })
+}
+
+fn column(row: &[(String, Option<String>)], name: &str) -> String {
+    row.iter()
+        .find(|(column, _)| column == name)
+        .and_then(|(_, value)| value.clone())
+        .unwrap_or_default()
+}
+
+fn assert_hidden(done: &Done, secrets: &[&str]) {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        assert!(
+            !done.stdout.contains(secret) && !done.stderr.contains(secret),
+            "a secret leaked:\n{}\n{}",
+            done.stdout,
+            done.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_self_client_code_is_stored_verified_and_works_once() {
+    let h = Harness::start().await;
+    h.sim.add_user("newbie");
+    let client = h.sim.add_self_client("eu");
+    let code = h.sim.grant_code("newbie", "eu", &client.0, &SCOPES, true);
+    let db = h.path("new.db");
+    let store = format!("sqlite://{}", db.display());
+    let mut command = connect(
+        &h,
+        &store,
+        &client,
+        &["-v", "--user", "42", "--dc", "eu", "--self-client"],
+    );
+    command.env("ZOHO_GRANT_CODE", &code);
+    let done = run(command).await;
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert!(done.stdout.contains("Created"), "{}", done.stdout);
+    assert!(
+        done.stdout.contains("Stored a new connection"),
+        "{}",
+        done.stdout
+    );
+    let stored = row(&db, "42").await;
+    let refresh = column(&stored, "refresh_token");
+    assert!(
+        h.sim.grant_is_live(&refresh),
+        "the stored refresh token is Zoho's"
+    );
+    assert_eq!(column(&stored, "dc"), "eu");
+    assert_eq!(column(&stored, "client_id"), client.0);
+    assert!(
+        !column(&stored, "desk_org_id").is_empty(),
+        "org id discovered: {stored:?}"
+    );
+    assert!(
+        !column(&stored, "desk_portal").is_empty(),
+        "portal discovered: {stored:?}"
+    );
+    let expiry: i64 = column(&stored, "token_expires_at")
+        .parse()
+        .expect("a number");
+    assert!(
+        expiry > 1_000_000_000_000,
+        "epoch milliseconds in a text column: {expiry}"
+    );
+    assert_hidden(
+        &done,
+        &[&code, &client.1, &refresh, &column(&stored, "access_token")],
+    );
+
+    // The same code again, even with --replace: Zoho says invalid_code, the row stays.
+    let mut again = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "42", "--dc", "eu", "--self-client", "--replace"],
+    );
+    again.env("ZOHO_GRANT_CODE", &code);
+    let done = run(again).await;
+    assert_eq!(done.code, 1, "{}\n{}", done.stdout, done.stderr);
+    assert!(done.stderr.contains("invalid_code"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("already used or has expired"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr.contains("Nothing was stored"),
+        "{}",
+        done.stderr
+    );
+    let after = row(&db, "42").await;
+    assert_eq!(
+        column(&after, "refresh_token"),
+        refresh,
+        "the row is as it was"
+    );
+    assert_eq!(after.len(), stored.len());
+    assert_hidden(&done, &[&code, &client.1, &refresh]);
+
+    // A new good code without --replace: the existing row is kept and the command says so.
+    let fresh = h.sim.grant_code("newbie", "eu", &client.0, &SCOPES, true);
+    let mut kept = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "42", "--dc", "eu", "--self-client"],
+    );
+    kept.env("ZOHO_GRANT_CODE", &fresh);
+    let done = run(kept).await;
+    assert_eq!(done.code, 2, "{}\n{}", done.stdout, done.stderr);
+    assert!(done.stderr.contains("already has a row"), "{}", done.stderr);
+    assert!(done.stderr.contains("--replace"), "{}", done.stderr);
+    assert_eq!(column(&row(&db, "42").await, "refresh_token"), refresh);
+
+    // With --replace the tokens change in place and the old grant is said to stay live.
+    let newer = h.sim.grant_code("newbie", "eu", &client.0, &SCOPES, true);
+    let mut replace = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "42", "--dc", "eu", "--self-client", "--replace"],
+    );
+    replace.env("ZOHO_GRANT_CODE", &newer);
+    let done = run(replace).await;
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert!(
+        done.stdout.contains("stays live at Zoho until revoked"),
+        "{}",
+        done.stdout
+    );
+    let replaced = row(&db, "42").await;
+    assert_ne!(column(&replaced, "refresh_token"), refresh);
+    assert_eq!(
+        column(&replaced, "desk_org_id"),
+        column(&stored, "desk_org_id"),
+        "other columns kept"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_without_a_refresh_token_stores_nothing() {
+    let h = Harness::start().await;
+    h.sim.add_user("online");
+    let client = h.sim.add_self_client("us");
+    let code = h.sim.grant_code("online", "us", &client.0, &SCOPES, false);
+    let db = h.path("none.db");
+    let store = format!("sqlite://{}", db.display());
+    let mut command = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "7", "--dc", "us", "--self-client"],
+    );
+    command.env("ZOHO_GRANT_CODE", &code);
+    let done = run(command).await;
+    assert_eq!(done.code, 1, "{}\n{}", done.stdout, done.stderr);
+    assert!(done.stderr.contains("no refresh_token"), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("access_type=offline"),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("prompt=consent"), "{}", done.stderr);
+    assert!(!db.exists(), "nothing stored, not even a new file");
+    assert_hidden(&done, &[&code, &client.1]);
+}
+
+#[tokio::test]
+async fn a_grant_code_is_never_an_argument_and_comes_from_stdin() {
+    let h = Harness::start().await;
+    h.sim.add_user("piped");
+    let client = h.sim.add_self_client("in");
+    let code = h.sim.grant_code("piped", "in", &client.0, &SCOPES, true);
+    let db = h.path("stdin.db");
+    let store = format!("sqlite://{}", db.display());
+    let mut command = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "9", "--dc", "in", "--self-client"],
+    );
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let code_line = format!("{code}\n");
+    let done = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("spawns");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(code_line.as_bytes())
+            .expect("writes");
+        child.wait_with_output().expect("finishes")
+    })
+    .await
+    .expect("join");
+    let done = Done {
+        code: done.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&done.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&done.stderr).into_owned(),
+    };
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(column(&row(&db, "9").await, "dc"), "in");
+    assert_hidden(&done, &[&code, &client.1]);
+}
+
+/// A GET on loopback, without following redirects: the status and the `Location` header.
+fn get(url: &str) -> (u16, Option<String>) {
+    let url = url::Url::parse(url).expect("a URL");
+    let mut stream =
+        TcpStream::connect((url.host_str().expect("a host"), url.port().expect("a port")))
+            .expect("connects");
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        url.host_str().unwrap_or_default()
+    )
+    .expect("sends");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("reads");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let location = answer
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("location: ")
+                .or_else(|| line.strip_prefix("Location: "))
+        })
+        .map(str::to_owned);
+    (status, location)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Starts `connect --listen`, opens the printed URL as a browser would (the simulator signs the
+/// user in and redirects to the receiver), and waits for the command.
+async fn listen_flow(h: &Harness, store: &str, user: &str) -> (Done, u16) {
+    let client = h.sim.server_client();
+    let port = free_port();
+    let mut command = connect(
+        h,
+        store,
+        &client,
+        &[
+            "--user",
+            user,
+            "--listen",
+            "--listen-port",
+            &port.to_string(),
+        ],
+    );
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (done, status) = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("spawns");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut seen = String::new();
+        let link = loop {
+            let line = lines.next().expect("a URL is printed").expect("a line");
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.starts_with("http") {
+                break line;
+            }
+        };
+        let (status, location) = get(&link);
+        let mut status = status;
+        if let Some(callback) = location {
+            status = get(&callback).0;
+        }
+        for line in lines {
+            seen.push_str(&line.expect("a line"));
+            seen.push('\n');
+        }
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("reads");
+        let code = child.wait().expect("finishes").code().unwrap_or(-1);
+        (
+            Done {
+                code,
+                stdout: seen,
+                stderr,
+            },
+            status,
+        )
+    })
+    .await
+    .expect("join");
+    (done, status)
+}
+
+#[tokio::test]
+async fn listen_takes_the_code_and_the_data_centre_from_the_redirect() {
+    let h = Harness::start().await;
+    h.sim.add_user("roamer");
+    h.sim.sign_in("roamer", "eu");
+    let db = h.path("listen.db");
+    let store = format!("sqlite://{}", db.display());
+    let (done, status) = listen_flow(&h, &store, "roamer-1").await;
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(status, 200, "the browser got the closing page");
+    assert!(
+        done.stdout.contains("/accounts/us/oauth/v2/auth?"),
+        "asked the US server: {}",
+        done.stdout
+    );
+    assert!(done.stdout.contains("EU data centre"), "{}", done.stdout);
+    let stored = row(&db, "roamer-1").await;
+    assert_eq!(column(&stored, "dc"), "eu", "from accounts-server");
+    assert!(column(&stored, "api_domain").ends_with("/api/eu"));
+    assert!(!column(&stored, "desk_portal").is_empty());
+    assert_eq!(
+        column(&stored, "client_id"),
+        "",
+        "a server-based client is not stored per row"
+    );
+    assert_hidden(
+        &done,
+        &[&h.sim.server_client().1, &column(&stored, "refresh_token")],
+    );
+}
+
+#[tokio::test]
+async fn listen_says_clearly_when_the_user_clicks_deny() {
+    let h = Harness::start().await;
+    h.sim.add_user("shy");
+    h.sim.sign_in("shy", "us");
+    h.sim.deny_consent();
+    let db = h.path("denied.db");
+    let store = format!("sqlite://{}", db.display());
+    let (done, status) = listen_flow(&h, &store, "shy-1").await;
+    assert_eq!(done.code, 2, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(status, 200);
+    assert!(done.stderr.contains("clicked Deny"), "{}", done.stderr);
+    assert!(!db.exists());
+}
+
+#[tokio::test]
+async fn print_url_carries_every_parameter() {
+    let h = Harness::start().await;
+    let client = h.sim.server_client();
+    let mut command = connect(
+        &h,
+        "sqlite://unused.db",
+        &client,
+        &["--user", "1", "--dc", "eu", "--print-url"],
+    );
+    command.env("ZOHO_REDIRECT_URI", "https://app.example/zoho/callback");
+    let done = run(command).await;
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let link = done
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("http"))
+        .expect("a URL");
+    let url = url::Url::parse(link).expect("a URL");
+    assert!(url.path().ends_with("/accounts/eu/oauth/v2/auth"), "{url}");
+    let params: std::collections::HashMap<String, String> =
+        url.query_pairs().into_owned().collect();
+    assert_eq!(params["response_type"], "code");
+    assert_eq!(params["client_id"], client.0);
+    assert_eq!(params["scope"], "Desk.basic.READ,AaaServer.profile.Read");
+    assert_eq!(params["access_type"], "offline");
+    assert_eq!(params["prompt"], "consent");
+    assert_eq!(params["redirect_uri"], "https://app.example/zoho/callback");
+    assert_eq!(params["state"].len(), 32);
+    assert!(params["state"].chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(!done.stdout.contains(&client.1));
+}
