@@ -183,8 +183,9 @@ async fn a_self_client_code_is_stored_verified_and_works_once() {
     assert!(done.stderr.contains("--replace"), "{}", done.stderr);
     assert_eq!(column(&row(&db, "42").await, "refresh_token"), refresh);
 
-    // With --replace the tokens change in place and the old grant is said to stay live.
-    let newer = h.sim.grant_code("newbie", "eu", &client.0, &SCOPES, true);
+    // The store was asked before the exchange, so that code is still unused: with --replace the
+    // tokens change in place and the old grant is said to stay live.
+    let newer = fresh;
     let mut replace = connect(
         &h,
         &store,
@@ -456,4 +457,142 @@ async fn print_url_carries_every_parameter() {
     assert_eq!(params["state"].len(), 32);
     assert!(params["state"].chars().all(|c| c.is_ascii_hexdigit()));
     assert!(!done.stdout.contains(&client.1));
+}
+
+async fn sqlite_table(path: &std::path::Path, sql: &[&'static str]) {
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("creates");
+    for statement in sql {
+        sqlx::query(*statement)
+            .execute(&mut db)
+            .await
+            .expect("runs");
+    }
+    db.close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn the_sdk_table_gets_the_next_free_id_and_the_users_email() {
+    let h = Harness::start().await;
+    h.sim.add_user("sdkuser");
+    let client = h.sim.add_self_client("au");
+    let code = h.sim.grant_code("sdkuser", "au", &client.0, &SCOPES, true);
+    let db = h.path("sdk.db");
+    sqlite_table(&db, &[
+        "CREATE TABLE oauthtoken (id INTEGER NOT NULL, user_name TEXT, client_id TEXT, client_secret TEXT, refresh_token TEXT, access_token TEXT, grant_token TEXT, expiry_time TEXT, redirect_url TEXT, api_domain TEXT)",
+        "INSERT INTO oauthtoken (id, user_name, refresh_token) VALUES (5, 'other@example.test', '1000.x.y')",
+    ])
+    .await;
+    let store = format!("sqlite://{}", db.display());
+    let mut command = connect(
+        &h,
+        &store,
+        &client,
+        &[
+            "--schema",
+            "zoho-sdk",
+            "--user",
+            "ignored",
+            "--dc",
+            "au",
+            "--self-client",
+        ],
+    );
+    command.env("ZOHO_GRANT_CODE", &code);
+    let done = run(command).await;
+    assert!(
+        done.stdout.contains("user_name `sdkuser@example.test`"),
+        "{}\n{}",
+        done.stdout,
+        done.stderr
+    );
+    use sqlx::{Connection as _, Row as _};
+    let mut conn = sqlx::SqliteConnection::connect(&store)
+        .await
+        .expect("opens");
+    let stored = sqlx::query("SELECT id, client_id, expiry_time FROM oauthtoken WHERE user_name = 'sdkuser@example.test'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("a row");
+    assert_eq!(stored.get::<i64, _>(0), 6, "the next free id");
+    assert_eq!(stored.get::<String, _>(1), client.0);
+    assert!(stored.get::<String, _>(2).parse::<i64>().expect("millis") > 1_000_000_000_000);
+    assert_hidden(&done, &[&code, &client.1]);
+}
+
+#[tokio::test]
+async fn an_unknown_not_null_column_is_named_before_the_code_is_spent() {
+    let h = Harness::start().await;
+    h.sim.add_user("strict");
+    let client = h.sim.add_self_client("us");
+    let code = h.sim.grant_code("strict", "us", &client.0, &SCOPES, true);
+    let db = h.path("strict.db");
+    sqlite_table(&db, &["CREATE TABLE zoho_connections (user_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, access_token TEXT, refresh_token TEXT, token_expires_at TEXT, api_domain TEXT, org_id TEXT, desk_org_id TEXT, desk_portal TEXT)"]).await;
+    let store = format!("sqlite://{}", db.display());
+    let mut command = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "3", "--dc", "us", "--self-client"],
+    );
+    command.env("ZOHO_GRANT_CODE", &code);
+    let done = run(command).await;
+    assert_eq!(done.code, 2, "{}\n{}", done.stdout, done.stderr);
+    assert!(done.stderr.contains("`tenant_id`"), "{}", done.stderr);
+    assert_eq!(
+        h.sim.requests_to("POST", "/accounts/us/oauth/v2/token"),
+        0,
+        "the code was not spent"
+    );
+}
+
+#[tokio::test]
+async fn the_env_store_refuses_and_write_env_writes_a_private_file() {
+    let h = Harness::start().await;
+    h.sim.add_user("ci");
+    let client = h.sim.add_self_client("eu");
+    let refused = run(connect(
+        &h,
+        "env:",
+        &client,
+        &["--user", "1", "--dc", "eu", "--self-client"],
+    ))
+    .await;
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("--write-env"), "{}", refused.stderr);
+    let code = h.sim.grant_code("ci", "eu", &client.0, &SCOPES, true);
+    let file = h.path("zoho.env");
+    let mut command = connect(
+        &h,
+        "env:",
+        &client,
+        &["--user", "1", "--dc", "eu", "--self-client", "--write-env"],
+    );
+    command.arg(&file).env("ZOHO_GRANT_CODE", &code);
+    let done = run(command).await;
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    let written = std::fs::read_to_string(&file).expect("written");
+    assert!(written.contains("ZOHO_REFRESH_TOKEN=1000."), "{written}");
+    assert!(written.contains("ZOHO_DC=eu"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert_hidden(&done, &[&code, &client.1]);
+    let refresh = written
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("ZOHO_REFRESH_TOKEN="))
+        .unwrap_or_default();
+    assert_hidden(&done, &[refresh]);
 }

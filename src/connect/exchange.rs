@@ -45,6 +45,26 @@ fn diagnose(error: &ZohoError) -> String {
     )
 }
 
+/// The signed-in user's email from `/oauth/user/info` (the SDKs' `user_name`), or why not.
+pub async fn user_email(
+    http: &ZohoHttp,
+    accounts_base: &str,
+    token: &crate::zoho::AccessToken,
+) -> Result<String, String> {
+    let url = format!("{accounts_base}/oauth/user/info");
+    let answer = http
+        .get(&url, token, &[])
+        .await
+        .map_err(|error| error.to_string())?;
+    match oauth::read_user_info(answer.status, &answer.body) {
+        oauth::UserInfoAnswer::Found(info) => info
+            .email
+            .ok_or_else(|| "user info gave no email".to_owned()),
+        oauth::UserInfoAnswer::Rejected(error) => Err(error.describe()),
+        oauth::UserInfoAnswer::Unreadable(why) => Err(why),
+    }
+}
+
 /// Exchanges `code` at `accounts_base` with `client` (and the redirect URI of a server-based
 /// client's authorisation request).
 pub async fn exchange(

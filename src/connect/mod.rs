@@ -222,6 +222,14 @@ pub async fn run(args: ConnectArgs, ui: Ui, redactor: &Redactor) -> Result<Endin
     .await
 }
 
+/// An existing row without `--replace`: nothing changes.
+fn exists(user: &str, store: &str) -> Error {
+    Error::Usage(format!(
+        "user `{}` already has a row in {store}; nothing was changed. `--replace` updates its token columns in place (the old refresh token stays live at Zoho until revoked)",
+        crate::text::echo(user, 100)
+    ))
+}
+
 /// What the exchange, the store and the verification need.
 struct Finish {
     pipeline: pipeline::Pipeline,
@@ -257,6 +265,16 @@ async fn finish(
         redactor.clone(),
     )
     .map_err(Error::HttpClient)?;
+    // The store is asked first: a code works once, and a refresh token nobody stores is lost.
+    if args.write_env.is_none() && save::missing_sqlite_file(&f.store_url).is_none() {
+        let (store, _) = save::open(&f.store_url, f.mapping.clone()).await?;
+        if let Store::Sql(sql) = &store {
+            let key = (f.mapping.preset != "zoho-sdk").then_some(args.user.as_str());
+            if sql.check_storable(key, args.replace).await? == StoredHow::Exists {
+                return Err(exists(&args.user, &store.describe()));
+            }
+        }
+    }
     let accounts = f.endpoints.accounts(f.dc);
     let granted = match exchange::exchange(
         &http,
@@ -291,8 +309,26 @@ async fn finish(
                 .join(",")
         })
         .unwrap_or_else(|| f.scopes.join(","));
+    // The SDKs key their table by the user's email (`user_name`), as they write it.
+    let mut user = args.user.clone();
+    if f.mapping.preset == "zoho-sdk" && args.write_env.is_none() {
+        match exchange::user_email(&http, &accounts, &granted.minted.access_token).await {
+            Ok(email) => {
+                job::stdout(&format!(
+                    "The zoho-sdk table is keyed by the user's email: storing under user_name `{}`.\n",
+                    crate::text::echo(&email, 100)
+                ));
+                user = email;
+            }
+            Err(why) => job::stderr(&redactor.redact(&format!(
+                "zoho-doctor: warning: user info did not give the user's email ({why}; the grant needs {}), so user_name is `{}` as given by --user\n",
+                url::PROFILE_SCOPE,
+                crate::text::echo(&args.user, 100)
+            ))),
+        }
+    }
     let new = NewConnection {
-        user_id: args.user.clone(),
+        user_id: user.clone(),
         refresh_token: granted.refresh_token.clone(),
         access_token: SecretString::from(
             granted
@@ -335,20 +371,15 @@ async fn finish(
         );
     }
     match sql.store_new(&new, args.replace).await? {
-        StoredHow::Exists => {
-            return Err(Error::Usage(format!(
-                "user `{}` already has a row in {shown}; nothing was changed. `--replace` updates its token columns in place (the old refresh token stays live at Zoho until revoked)",
-                crate::text::echo(&args.user, 100)
-            )));
-        }
+        StoredHow::Exists => return Err(exists(&user, &shown)),
         StoredHow::Inserted => job::stdout(&format!(
             "Stored a new connection for user `{}` ({} data centre) in {shown}.\n",
-            crate::text::echo(&args.user, 100),
+            crate::text::echo(&user, 100),
             f.dc.label()
         )),
         StoredHow::Replaced => job::stdout(&format!(
             "Replaced the tokens of user `{}` in {shown} (other columns kept). The old refresh token stays live at Zoho until revoked (accounts.zoho.com → Connected Apps): Zoho keeps 20 per user, and the 21st deletes the oldest.\n",
-            crate::text::echo(&args.user, 100)
+            crate::text::echo(&user, 100)
         )),
     }
     drop(store);
@@ -359,7 +390,7 @@ async fn finish(
     let job = Job {
         pipeline: f.pipeline,
         store,
-        users: Some(vec![args.user.clone()]),
+        users: Some(vec![user.clone()]),
         endpoints: f.endpoints,
         force_refresh: false,
         fix: true,

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// The SQLite file a `sqlite:` URL names, when it does not exist yet.
-fn missing_sqlite_file(url: &str) -> Option<&Path> {
+pub fn missing_sqlite_file(url: &str) -> Option<&Path> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

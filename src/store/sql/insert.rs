@@ -239,6 +239,40 @@ impl SqlStore {
         Ok(stored)
     }
 
+    /// What storing a connection for `user` would do, asked before the grant code is spent: an
+    /// existing row is `Exists` without `replace`; an insert into a table with NOT NULL columns
+    /// zoho-doctor cannot fill is an error naming them. `user` is `None` when the key is known
+    /// only after the exchange (the SDKs' email).
+    pub async fn check_storable(
+        &self,
+        user: Option<&str>,
+        replace: bool,
+    ) -> Result<Stored, StoreError> {
+        if let Some(user) = user {
+            match self.load(user).await?.len() {
+                0 => {}
+                1 if replace => return Ok(Stored::Replaced),
+                1 => return Ok(Stored::Exists),
+                rows => {
+                    return Err(StoreError::RowExists {
+                        url: self.url.clone(),
+                        user: user.to_owned(),
+                        rows,
+                    });
+                }
+            }
+        }
+        let unknown = self.unfillable_columns().await?;
+        if !unknown.is_empty() {
+            return Err(StoreError::UnknownRequired {
+                url: self.url.clone(),
+                table: self.mapping.table.clone(),
+                columns: unknown.join("`, `"),
+            });
+        }
+        Ok(Stored::Inserted)
+    }
+
     /// NOT NULL columns without a default that zoho-doctor neither maps nor fills: an insert
     /// would fail on them, so they are named first.
     async fn unfillable_columns(&self) -> Result<Vec<String>, StoreError> {
