@@ -2,31 +2,30 @@
 //! verified (org id and portal discovered), a used code (exit 1, `invalid_code`, row kept), an
 //! answer without a refresh token (nothing stored), an existing row kept without `--replace`,
 //! the `--listen` flow through the simulator's redirect (data centre from `accounts-server`),
-//! Deny, and `--print-url`'s parameters. No secret and no grant code in any output.
+//! Deny, and `--print-url`'s parameters (`listen.rs`); the `CREATE TABLE` a missing PostgreSQL
+//! or MySQL table prints (`databases.rs`). No secret and no grant code in any output.
 
-#[expect(
-    dead_code,
-    reason = "each test crate uses a different subset of the helpers"
-)]
+#[path = "../common/mod.rs"]
 mod common;
+mod databases;
+mod listen;
 
 use std::{
-    io::{BufRead as _, BufReader, Read as _, Write as _},
-    net::TcpStream,
+    io::Write as _,
     process::{Command, Stdio},
 };
 
 use common::{Harness, output};
 
-const SCOPES: [&str; 2] = ["Desk.basic.READ", "AaaServer.profile.Read"];
+pub const SCOPES: [&str; 2] = ["Desk.basic.READ", "AaaServer.profile.Read"];
 
-struct Done {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Done {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
-async fn run(command: Command) -> Done {
+pub async fn run(command: Command) -> Done {
     let out = output(command).await;
     Done {
         code: out.status.code().unwrap_or(-1),
@@ -35,7 +34,7 @@ async fn run(command: Command) -> Done {
     }
 }
 
-fn connect(h: &Harness, store: &str, client: &(String, String), args: &[&str]) -> Command {
+pub fn connect(h: &Harness, store: &str, client: &(String, String), args: &[&str]) -> Command {
     let mut command = h.command();
     command
         .args(["connect", "--store", store])
@@ -49,7 +48,7 @@ fn connect(h: &Harness, store: &str, client: &(String, String), args: &[&str]) -
 }
 
 /// Every column of the user's row, as text.
-async fn row(path: &std::path::Path, user: &str) -> Vec<(String, Option<String>)> {
+pub async fn row(path: &std::path::Path, user: &str) -> Vec<(String, Option<String>)> {
     use sqlx::{Column as _, Connection as _, Row as _};
     let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
@@ -69,14 +68,14 @@ async fn row(path: &std::path::Path, user: &str) -> Vec<(String, Option<String>)
     })
 }
 
-fn column(row: &[(String, Option<String>)], name: &str) -> String {
+pub fn column(row: &[(String, Option<String>)], name: &str) -> String {
     row.iter()
         .find(|(column, _)| column == name)
         .and_then(|(_, value)| value.clone())
         .unwrap_or_default()
 }
 
-fn assert_hidden(done: &Done, secrets: &[&str]) {
+pub fn assert_hidden(done: &Done, secrets: &[&str]) {
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         assert!(
             !done.stdout.contains(secret) && !done.stderr.contains(secret),
@@ -278,188 +277,7 @@ async fn a_grant_code_is_never_an_argument_and_comes_from_stdin() {
     assert_hidden(&done, &[&code, &client.1]);
 }
 
-/// A GET on loopback, without following redirects: the status and the `Location` header.
-fn get(url: &str) -> (u16, Option<String>) {
-    let url = url::Url::parse(url).expect("a URL");
-    let mut stream =
-        TcpStream::connect((url.host_str().expect("a host"), url.port().expect("a port")))
-            .expect("connects");
-    let path = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_owned(),
-    };
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        url.host_str().unwrap_or_default()
-    )
-    .expect("sends");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("reads");
-    let status = answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let location = answer
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("location: ")
-                .or_else(|| line.strip_prefix("Location: "))
-        })
-        .map(str::to_owned);
-    (status, location)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("binds")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// Starts `connect --listen`, opens the printed URL as a browser would (the simulator signs the
-/// user in and redirects to the receiver), and waits for the command.
-async fn listen_flow(h: &Harness, store: &str, user: &str) -> (Done, u16) {
-    let client = h.sim.server_client();
-    let port = free_port();
-    let mut command = connect(
-        h,
-        store,
-        &client,
-        &[
-            "--user",
-            user,
-            "--listen",
-            "--listen-port",
-            &port.to_string(),
-        ],
-    );
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let (done, status) = tokio::task::spawn_blocking(move || {
-        let mut child = command.spawn().expect("spawns");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut seen = String::new();
-        let link = loop {
-            let line = lines.next().expect("a URL is printed").expect("a line");
-            seen.push_str(&line);
-            seen.push('\n');
-            if line.starts_with("http") {
-                break line;
-            }
-        };
-        let (status, location) = get(&link);
-        let mut status = status;
-        if let Some(callback) = location {
-            status = get(&callback).0;
-        }
-        for line in lines {
-            seen.push_str(&line.expect("a line"));
-            seen.push('\n');
-        }
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .expect("stderr")
-            .read_to_string(&mut stderr)
-            .expect("reads");
-        let code = child.wait().expect("finishes").code().unwrap_or(-1);
-        (
-            Done {
-                code,
-                stdout: seen,
-                stderr,
-            },
-            status,
-        )
-    })
-    .await
-    .expect("join");
-    (done, status)
-}
-
-#[tokio::test]
-async fn listen_takes_the_code_and_the_data_centre_from_the_redirect() {
-    let h = Harness::start().await;
-    h.sim.add_user("roamer");
-    h.sim.sign_in("roamer", "eu");
-    let db = h.path("listen.db");
-    let store = format!("sqlite://{}", db.display());
-    let (done, status) = listen_flow(&h, &store, "roamer-1").await;
-    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
-    assert_eq!(status, 200, "the browser got the closing page");
-    assert!(
-        done.stdout.contains("/accounts/us/oauth/v2/auth?"),
-        "asked the US server: {}",
-        done.stdout
-    );
-    assert!(done.stdout.contains("EU data centre"), "{}", done.stdout);
-    let stored = row(&db, "roamer-1").await;
-    assert_eq!(column(&stored, "dc"), "eu", "from accounts-server");
-    assert!(column(&stored, "api_domain").ends_with("/api/eu"));
-    assert!(!column(&stored, "desk_portal").is_empty());
-    assert_eq!(
-        column(&stored, "client_id"),
-        "",
-        "a server-based client is not stored per row"
-    );
-    assert_hidden(
-        &done,
-        &[&h.sim.server_client().1, &column(&stored, "refresh_token")],
-    );
-}
-
-#[tokio::test]
-async fn listen_says_clearly_when_the_user_clicks_deny() {
-    let h = Harness::start().await;
-    h.sim.add_user("shy");
-    h.sim.sign_in("shy", "us");
-    h.sim.deny_consent();
-    let db = h.path("denied.db");
-    let store = format!("sqlite://{}", db.display());
-    let (done, status) = listen_flow(&h, &store, "shy-1").await;
-    assert_eq!(done.code, 2, "{}\n{}", done.stdout, done.stderr);
-    assert_eq!(status, 200);
-    assert!(done.stderr.contains("clicked Deny"), "{}", done.stderr);
-    assert!(!db.exists());
-}
-
-#[tokio::test]
-async fn print_url_carries_every_parameter() {
-    let h = Harness::start().await;
-    let client = h.sim.server_client();
-    let mut command = connect(
-        &h,
-        "sqlite://unused.db",
-        &client,
-        &["--user", "1", "--dc", "eu", "--print-url"],
-    );
-    command.env("ZOHO_REDIRECT_URI", "https://app.example/zoho/callback");
-    let done = run(command).await;
-    assert_eq!(done.code, 0, "{}", done.stderr);
-    let link = done
-        .stdout
-        .lines()
-        .find(|line| line.starts_with("http"))
-        .expect("a URL");
-    let url = url::Url::parse(link).expect("a URL");
-    assert!(url.path().ends_with("/accounts/eu/oauth/v2/auth"), "{url}");
-    let params: std::collections::HashMap<String, String> =
-        url.query_pairs().into_owned().collect();
-    assert_eq!(params["response_type"], "code");
-    assert_eq!(params["client_id"], client.0);
-    assert_eq!(params["scope"], "Desk.basic.READ,AaaServer.profile.Read");
-    assert_eq!(params["access_type"], "offline");
-    assert_eq!(params["prompt"], "consent");
-    assert_eq!(params["redirect_uri"], "https://app.example/zoho/callback");
-    assert_eq!(params["state"].len(), 32);
-    assert!(params["state"].chars().all(|c| c.is_ascii_hexdigit()));
-    assert!(!done.stdout.contains(&client.1));
-}
-
-async fn sqlite_table(path: &std::path::Path, sql: &[&'static str]) {
+pub async fn sqlite_table(path: &std::path::Path, sql: &[&'static str]) {
     use sqlx::{ConnectOptions as _, Connection as _};
     let mut db = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
