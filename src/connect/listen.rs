@@ -40,14 +40,11 @@ pub fn redirect_uri(port: u16) -> String {
     format!("http://127.0.0.1:{port}/callback")
 }
 
-type Reply = Arc<Mutex<Option<oneshot::Sender<HashMap<String, String>>>>>;
+type Reply = Arc<Mutex<Option<oneshot::Sender<String>>>>;
 
 async fn callback(State(reply): State<Reply>, RawQuery(query): RawQuery) -> Html<&'static str> {
-    let params = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
     if let Some(sender) = reply.lock().await.take() {
-        let _ = sender.send(params);
+        let _ = sender.send(query.unwrap_or_default());
     }
     Html(
         "<!doctype html><meta charset=utf-8><title>zoho-doctor</title><p>zoho-doctor received the answer. You can close this tab and return to the terminal.</p>",
@@ -59,12 +56,13 @@ pub async fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await
 }
 
-/// Waits for one request to `/callback` and reads it against `state`.
+/// Waits for one request to `/callback` and reads it against `state`; also its query as it
+/// came, for the `-v` trace (to be redacted: it holds the code and the state).
 pub async fn receive(
     listener: tokio::net::TcpListener,
     state: &str,
     patience: Duration,
-) -> Callback {
+) -> (Callback, Option<String>) {
     let (sender, received) = oneshot::channel();
     let reply: Reply = Arc::new(Mutex::new(Some(sender)));
     let router = Router::new()
@@ -82,10 +80,13 @@ pub async fn receive(
     // The page is answered before the channel is read; stopping lets that answer finish.
     let _ = stop.send(());
     let _ = server.await;
-    let Ok(Ok(params)) = params else {
-        return Callback::TimedOut;
+    let Ok(Ok(query)) = params else {
+        return (Callback::TimedOut, None);
     };
-    read(&params, state)
+    let params = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    (read(&params, state), Some(query))
 }
 
 fn read(params: &HashMap<String, String>, state: &str) -> Callback {
@@ -135,7 +136,7 @@ mod tests {
     #[tokio::test]
     async fn silence_times_out() {
         let listener = bind(0).await.expect("binds");
-        let waited = receive(listener, "s", Duration::from_millis(50)).await;
+        let (waited, _) = receive(listener, "s", Duration::from_millis(50)).await;
         assert!(matches!(waited, Callback::TimedOut));
     }
 }

@@ -139,7 +139,17 @@ pub async fn run(args: ConnectArgs, ui: Ui, redactor: &Redactor) -> Result<Endin
             "Open this URL in a browser signed in as the user (waiting up to 5 minutes at {redirect}):\n{}\n",
             link
         ));
-        match listen::receive(listener, &state, listen::PATIENCE).await {
+        let (callback, query) = listen::receive(listener, &state, listen::PATIENCE).await;
+        if let Callback::Code { code, .. } = &callback {
+            redactor.register_secret(code);
+        }
+        if let Some(query) = query.filter(|_| ui.verbose) {
+            // The code and the state are registered: the trace shows where they came from.
+            job::stderr(&crate::text::safe_lines(
+                &redactor.redact(&format!("← GET /callback?{query}\n")),
+            ));
+        }
+        match callback {
             Callback::Code {
                 code,
                 location,

@@ -59,6 +59,7 @@ async fn listen_flow(h: &Harness, store: &str, user: &str) -> (Done, u16) {
         store,
         &client,
         &[
+            "-v",
             "--user",
             user,
             "--listen",
@@ -128,6 +129,16 @@ async fn listen_takes_the_code_and_the_data_centre_from_the_redirect() {
     assert!(done.stdout.contains("EU data centre"), "{}", done.stdout);
     let stored = row(&db, "roamer-1").await;
     assert_eq!(column(&stored, "dc"), "eu", "from accounts-server");
+    assert!(
+        done.stderr.contains("← GET /callback?code=***&location=eu"),
+        "the -v trace shows the redirect, redacted: {}",
+        done.stderr
+    );
+    assert!(
+        !done.stderr.contains("state=") || done.stderr.contains("state=***"),
+        "{}",
+        done.stderr
+    );
     assert!(column(&stored, "api_domain").ends_with("/api/eu"));
     assert!(!column(&stored, "desk_portal").is_empty());
     assert_eq!(
