@@ -419,3 +419,53 @@ async fn finish(
     }
     Ok(ending)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zoho::endpoints::Override;
+
+    #[test]
+    fn only_a_known_accounts_server_chooses_the_data_centre() {
+        let zoho = Endpoints::zoho();
+        assert_eq!(
+            dc_of_accounts_server(&zoho, "https://accounts.zoho.eu"),
+            Some(DataCentre::Eu)
+        );
+        assert_eq!(
+            dc_of_accounts_server(&zoho, "https://accounts.zohocloud.ca/"),
+            Some(DataCentre::Ca)
+        );
+        assert_eq!(
+            dc_of_accounts_server(&zoho, "https://accounts.zoho.eu.evil.example"),
+            None
+        );
+        assert_eq!(
+            dc_of_accounts_server(&zoho, "http://127.0.0.1:9/accounts/eu"),
+            None
+        );
+        let overridden = Endpoints::with_overrides(
+            Override {
+                source_name: "test",
+                value: Some("http://127.0.0.1:9/accounts/{dc}".to_owned()),
+            },
+            Override {
+                source_name: "test",
+                value: None,
+            },
+            Override {
+                source_name: "test",
+                value: None,
+            },
+        )
+        .expect("valid");
+        assert_eq!(
+            dc_of_accounts_server(&overridden, "http://127.0.0.1:9/accounts/eu"),
+            Some(DataCentre::Eu)
+        );
+        assert_eq!(
+            dc_of_accounts_server(&overridden, "https://accounts.zoho.eu"),
+            None
+        );
+    }
+}

@@ -199,3 +199,49 @@ async fn print_url_carries_every_parameter() {
     assert!(params["state"].chars().all(|c| c.is_ascii_hexdigit()));
     assert!(!done.stdout.contains(&client.1));
 }
+
+#[tokio::test]
+async fn a_server_based_code_needs_the_same_redirect_uri() {
+    let h = Harness::start().await;
+    h.sim.add_user("pasted");
+    h.sim.sign_in("pasted", "jp");
+    let client = h.sim.server_client();
+    let registered = "http://127.0.0.1:9/app/callback";
+    // The app's own redirect handler receives the code (here: read from the redirect).
+    let auth = format!(
+        "{}/accounts/us/oauth/v2/auth?response_type=code&client_id={}&scope=Desk.basic.READ&access_type=offline&redirect_uri={}&state=s",
+        h.sim.base_url(),
+        client.0,
+        url::form_urlencoded::byte_serialize(registered.as_bytes()).collect::<String>()
+    );
+    let (status, location) = tokio::task::spawn_blocking(move || get(&auth))
+        .await
+        .expect("join");
+    assert_eq!(status, 302);
+    let location = url::Url::parse(&location.expect("a redirect")).expect("a URL");
+    let pairs: std::collections::HashMap<String, String> =
+        location.query_pairs().into_owned().collect();
+    assert_eq!(pairs["location"], "jp");
+    let code = pairs["code"].clone();
+    let db = h.path("pasted.db");
+    let store = format!("sqlite://{}", db.display());
+    let attempt = |redirect: &str| {
+        let mut command = connect(&h, &store, &client, &["--user", "p1", "--dc", "jp"]);
+        command
+            .env("ZOHO_GRANT_CODE", &code)
+            .env("ZOHO_REDIRECT_URI", redirect);
+        command
+    };
+    let done = run(attempt("http://127.0.0.1:9/other")).await;
+    assert_eq!(done.code, 1, "{}\n{}", done.stdout, done.stderr);
+    assert!(
+        done.stderr.contains("invalid_redirect_uri"),
+        "{}",
+        done.stderr
+    );
+    assert!(!db.exists(), "nothing stored");
+    assert_hidden(&done, &[&code, &client.1]);
+    let done = run(attempt(registered)).await;
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(column(&row(&db, "p1").await, "dc"), "jp");
+}

@@ -414,3 +414,44 @@ async fn the_env_store_refuses_and_write_env_writes_a_private_file() {
         .unwrap_or_default();
     assert_hidden(&done, &[refresh]);
 }
+
+#[tokio::test]
+async fn a_self_client_without_client_columns_is_warned_about_loudly() {
+    let h = Harness::start().await;
+    h.sim.add_user("bare");
+    let client = h.sim.add_self_client("us");
+    let code = h.sim.grant_code("bare", "us", &client.0, &SCOPES, true);
+    let db = h.path("bare.db");
+    sqlite_table(&db, &["CREATE TABLE zoho_connections (user_id TEXT PRIMARY KEY, access_token TEXT, refresh_token TEXT, token_expires_at INTEGER, api_domain TEXT, org_id TEXT, desk_org_id TEXT, desk_portal TEXT)"]).await;
+    let store = format!("sqlite://{}", db.display());
+    let mut command = connect(
+        &h,
+        &store,
+        &client,
+        &["--user", "5", "--dc", "us", "--self-client"],
+    );
+    command.env("ZOHO_GRANT_CODE", &code);
+    let done = run(command).await;
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert!(
+        done.stderr
+            .contains("WARNING: the table has no client_id/client_secret columns"),
+        "{}",
+        done.stderr
+    );
+    use sqlx::{Connection as _, Row as _};
+    let mut conn = sqlx::SqliteConnection::connect(&store)
+        .await
+        .expect("opens");
+    let expiry: i64 = sqlx::query("SELECT token_expires_at FROM zoho_connections")
+        .fetch_one(&mut conn)
+        .await
+        .expect("a row")
+        .get(0);
+    let now = chrono::Utc::now().timestamp();
+    assert!(
+        (now..now + 3700).contains(&expiry),
+        "epoch seconds in an integer column: {expiry}"
+    );
+    assert_hidden(&done, &[&code, &client.1]);
+}
