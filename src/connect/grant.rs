@@ -1,6 +1,6 @@
 //! Where the grant code comes from — `ZOHO_GRANT_CODE` or one line of standard input, never an
-//! argument (`ps` shows arguments to every user) — and the random `state` of an authorisation
-//! request.
+//! argument (`ps` shows arguments to every user), not echoed on a terminal — and the random
+//! `state` of an authorisation request.
 
 use std::{
     hash::{BuildHasher, RandomState},
@@ -19,14 +19,34 @@ pub fn read_code(lookup: &dyn Fn(&str) -> Option<String>) -> Option<SecretString
         return Some(SecretString::from(code.trim().to_owned()));
     }
     let stdin = std::io::stdin();
+    let hidden = stdin.is_terminal() && echo(false);
     if stdin.is_terminal() {
-        // Without a terminal-control dependency the line is echoed as typed; it is never logged.
-        job::stderr("Paste the grant code and press Enter (it is shown as you paste it): ");
+        job::stderr(if hidden {
+            "Paste the grant code and press Enter (not shown): "
+        } else {
+            "Paste the grant code and press Enter (stty is missing: it is shown as you paste it): "
+        });
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).ok()?;
+    let read = stdin.lock().read_line(&mut line);
+    if hidden {
+        echo(true);
+        job::stderr("\n");
+    }
+    read.ok()?;
     let code = line.trim();
     (!code.is_empty()).then(|| SecretString::from(code.to_owned()))
+}
+
+/// Turns the terminal's echo off or on with `stty` on the inherited standard input (no
+/// terminal-control dependency for one prompt); whether that worked.
+fn echo(on: bool) -> bool {
+    std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// 32 hex characters for `state`: from the system's random source, else from std's randomly

@@ -207,6 +207,8 @@ pub async fn run(args: ConnectArgs, ui: Ui, redactor: &Redactor) -> Result<Endin
         }
         return Ok(Ending::NoGrant);
     }
+    // A missing client is said before the user pastes a code.
+    client_for(asked_dc)?;
     let Some(code) = grant::read_code(&|name| std::env::var(name).ok()) else {
         return Err(Error::Usage(
             "no grant code: set ZOHO_GRANT_CODE or pass it on standard input (never as an argument)".to_owned(),
