@@ -169,7 +169,15 @@ pub async fn run(args: ConnectArgs, ui: Ui, redactor: &Redactor) -> Result<Endin
                         ));
                         return Ok(Ending::NoGrant);
                     }
-                    (None, None) => dc = dc.or(Some(asked_dc)),
+                    // No accounts-server: `location` names a data centre, whose accounts
+                    // server under the endpoints in effect is a known one by construction.
+                    (None, None) => {
+                        dc = location
+                            .as_deref()
+                            .and_then(DataCentre::parse)
+                            .or(dc)
+                            .or(Some(asked_dc))
+                    }
                 }
                 return finish(
                     &args,

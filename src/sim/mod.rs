@@ -11,6 +11,10 @@
 //! in every text field — and, on the raw port beside axum (`Sim::raw`), a slow drip past the
 //! timeout and a reset mid-body.
 //!
+//! The authorisation-code flow (`grants.rs`): grant codes that work once and expire, an
+//! offline grant or not, and `GET /oauth/v2/auth` redirecting a signed-in user (`Sim::sign_in`)
+//! with `code`, `location`, `accounts-server` and `state`.
+//!
 //! Latency (`Sim::set_latency`, `zoho-doctor sim --latency 50ms`): every answer, the accounts
 //! server's included, waits that long first, as Zoho's round trip would.
 
