@@ -11,7 +11,7 @@ use crate::{
         Cli, Command, EndpointArgs, Format, MergeArgs, PipelinesAction, RunArgs, SimArgs,
         StoreArgs, ValidateArgs,
     },
-    demo,
+    connect, demo,
     exit::{self, Ending},
     job::{self, Job, Outputs, Ui, stdout},
     pipeline,
@@ -40,6 +40,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
     // expand a secret into an error message.
     let store_url = match &cli.command {
         Command::Run(args) => Some(store_url(&args.store).0),
+        Command::Connect(args) => Some(store_url(&args.store).0),
         _ => None,
     };
     redactor.register_all(&secrets::of_run(
@@ -58,6 +59,7 @@ pub async fn main(cli: Cli, redactor: Redactor) -> Result<Ending, Error> {
         Command::Demo(args) => demo::run(args, ui, &redactor).await,
         Command::Sim(args) => sim(args).await,
         Command::Merge(args) => merge(&args, ui),
+        Command::Connect(args) => connect::run(*args, ui, &redactor).await,
         Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "zoho-doctor", &mut script);
@@ -169,7 +171,7 @@ fn selection(args: &RunArgs) -> Result<Option<Vec<String>>, Error> {
 }
 
 /// The preset named by `--schema`, adjusted by `--table` and `--column`.
-fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
+pub(crate) fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
     let mut mapping = Mapping::preset(&args.schema).ok_or_else(|| {
         Error::Usage(format!(
             "unknown --schema `{}`; the presets are: {}",
@@ -189,7 +191,7 @@ fn mapping_from(args: &StoreArgs) -> Result<Mapping, Error> {
 
 /// Where the store URL came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StoreFrom {
+pub(crate) enum StoreFrom {
     Flag,
     Env,
     Default,
@@ -204,7 +206,7 @@ fn env_value(name: &str) -> Option<String> {
 
 /// `--store`, else `ZOHO_DOCTOR_STORE`, else the default. Read here rather than by clap, whose
 /// usage lines list an env-given argument as if typed.
-fn store_url(args: &StoreArgs) -> (String, StoreFrom) {
+pub(crate) fn store_url(args: &StoreArgs) -> (String, StoreFrom) {
     if let Some(url) = &args.store {
         return (url.clone(), StoreFrom::Flag);
     }
@@ -218,7 +220,7 @@ fn store_url(args: &StoreArgs) -> (String, StoreFrom) {
 }
 
 /// A password in `--store` is visible to everyone on the machine through `ps`.
-fn warn_if_password_in_arguments(url: &str) {
+pub(crate) fn warn_if_password_in_arguments(url: &str) {
     let has_password = store::url_password(url).is_some();
     if has_password {
         job::stderr(

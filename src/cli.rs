@@ -68,6 +68,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the Zoho simulator standalone (accounts server and Desk on loopback)
     Sim(SimArgs),
+    /// Turn a grant code into a stored connection, then verify it with the onboarding pipeline
+    #[command(after_help = CONNECT_EXIT_CODES)]
+    Connect(Box<ConnectArgs>),
     /// Combine the JSON reports of `run --shard I/N` (every shard, 0 to N-1) into one report
     #[command(after_help = MERGE_EXIT_CODES)]
     Merge(MergeArgs),
@@ -109,6 +112,72 @@ pub struct MergeArgs {
     /// or `warn` (a WARN too)
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Fail)]
     pub fail_on: FailOn,
+}
+
+const CONNECT_EXIT_CODES: &str = "\
+Exit codes:
+  0  the connection was stored and every check of the verification passed
+  1  Zoho refused the grant code (used or expired, wrong client or redirect URI) or gave no
+     refresh token, so nothing was stored; or a verification check failed (the row stays)
+  2  usage, store or configuration error, or no grant code came (denied, timed out, wrong
+     state): nothing was stored
+
+The grant code is read from ZOHO_GRANT_CODE or standard input, never from an argument; the
+client from ZOHO_CLIENT_ID / ZOHO_CLIENT_SECRET (or ZOHO_CLIENT_SECRET_<DC>).";
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The app's user this connection belongs to (the row's key)
+    #[arg(long = "user", value_name = "ID")]
+    pub user: String,
+
+    /// The user's data centre (us, eu, in, au, jp, cn, ca, sa, uk, sg, ae): the redirect's
+    /// `location`. Needed unless --listen reads it from the redirect
+    #[arg(long, value_name = "DC")]
+    pub dc: Option<String>,
+
+    /// The pipeline that verifies the stored connection (with write-back)
+    #[arg(
+        short = 'p',
+        long = "pipeline",
+        value_name = "NAME|FILE",
+        default_value = "onboarding"
+    )]
+    pub pipeline: PathBuf,
+
+    /// Update an existing row's token columns in place (the old refresh token stays live at
+    /// Zoho until revoked)
+    #[arg(long)]
+    pub replace: bool,
+
+    /// The code comes from the API console's Self Client: its own client id and secret are
+    /// stored in the row, no redirect_uri is sent; needs --dc
+    #[arg(long, conflicts_with = "listen")]
+    pub self_client: bool,
+
+    /// Print the authorisation URL for the data centre (offline access, consent prompt, a
+    /// random state) and stop
+    #[arg(long)]
+    pub print_url: bool,
+
+    /// Receive the redirect on loopback (http://127.0.0.1:8765/callback; register it exactly
+    /// as the client's redirect URI): prints the URL to open and waits up to 5 minutes
+    #[arg(long)]
+    pub listen: bool,
+
+    /// The loopback receiver's port
+    #[arg(long, value_name = "N", default_value_t = 8765)]
+    pub listen_port: u16,
+
+    /// With the env: store: write the variables to set to FILE (mode 0600) instead
+    #[arg(long, value_name = "FILE")]
+    pub write_env: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
 }
 
 #[derive(Debug, Args)]

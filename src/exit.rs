@@ -55,6 +55,12 @@ pub enum Ending {
     /// `merge` combined a shard a signal had stopped: the connections it never started are
     /// missing, which CI must not take for a pass.
     ShardInterrupted,
+    /// `connect`: Zoho answered the grant code with an error (used or expired code, wrong client
+    /// or redirect URI), or with no refresh token: nothing was stored.
+    GrantRefused,
+    /// `connect`: no grant code came (the user clicked Deny, the wait timed out, or the redirect
+    /// carried another `state`): nothing was asked of Zoho's token endpoint.
+    NoGrant,
 }
 
 impl Ending {
@@ -93,6 +99,8 @@ impl Ending {
             | Ending::ChecksFailed
             | Ending::PipelinesInvalid
             | Ending::ScenariosMissed => None,
+            // `connect` has already said why, with the fix.
+            Ending::GrantRefused | Ending::NoGrant => None,
         }
     }
 }
@@ -106,9 +114,10 @@ pub fn code(result: &Result<Ending, Error>) -> u8 {
             | Ending::Warned
             | Ending::NothingChecked
             | Ending::ScenariosMissed
-            | Ending::ShardInterrupted,
+            | Ending::ShardInterrupted
+            | Ending::GrantRefused,
         ) => CHECK_FAILED,
-        Ok(Ending::PipelinesInvalid) => USAGE,
+        Ok(Ending::PipelinesInvalid | Ending::NoGrant) => USAGE,
         Ok(Ending::Interrupted(signal)) => of_signal(*signal),
         // The checks ran and `--fix` may have written to the store: something was done.
         Err(Error::Report(ReportError::AfterFix { .. })) => CHECK_FAILED,
@@ -141,6 +150,8 @@ mod tests {
         assert_eq!(code(&Ok(Ending::NothingChecked)), 1);
         assert_eq!(code(&Ok(Ending::EmptyShard)), 0);
         assert_eq!(code(&Ok(Ending::ShardInterrupted)), 1);
+        assert_eq!(code(&Ok(Ending::GrantRefused)), 1);
+        assert_eq!(code(&Ok(Ending::NoGrant)), 2);
         let lost = ReportError::Refused {
             path: "x".into(),
             reason: "y".to_owned(),

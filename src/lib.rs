@@ -5,6 +5,7 @@
 pub mod app;
 pub mod checks;
 pub mod cli;
+pub mod connect;
 pub mod demo;
 pub mod error;
 pub mod exit;

@@ -1,6 +1,7 @@
 //! The simulated accounts server: `POST /oauth/v2/token` (refresh) answering the way Zoho does —
 //! HTTP 200 with an `error` key for a bad client, secret or refresh token, and HTTP 200 "Access
-//! Denied" past the token budget (Kaizen #43) — and `GET /oauth/user/info`.
+//! Denied" past the token budget (Kaizen #43) — and `GET /oauth/user/info`. The
+//! `authorization_code` grant is `sim/grants.rs`'s.
 
 use std::collections::HashMap;
 
@@ -62,6 +63,9 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     world.count_request("/accounts");
+    if params.get("grant_type").map(String::as_str) == Some("authorization_code") {
+        return (super::grants::exchange(&mut world, dc, params), None);
+    }
     if params.get("grant_type").map(String::as_str) != Some("refresh_token") {
         return refused("unsupported_grant_type");
     }

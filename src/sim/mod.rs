@@ -12,6 +12,10 @@
 //! in every text field — and, on the raw port beside axum (`Sim::raw`), a slow drip past the
 //! timeout and a reset mid-body.
 //!
+//! The authorisation-code flow (`grants.rs`): grant codes that work once and expire, an
+//! offline grant or not, and `GET /oauth/v2/auth` redirecting a signed-in user (`Sim::sign_in`)
+//! with `code`, `location`, `accounts-server` and `state`.
+//!
 //! Latency (`Sim::set_latency`, `zoho-doctor sim --latency 50ms`): every answer, the accounts
 //! server's included, waits that long first, as Zoho's round trip would.
 //!
@@ -22,6 +26,7 @@ mod accounts;
 mod copies;
 mod crm;
 mod desk;
+mod grants;
 mod hostile;
 mod latency;
 mod raw;
@@ -249,6 +254,7 @@ fn router(world: Shared, wire: Arc<Wire>) -> Router {
     Router::new()
         .route("/accounts/{dc}/oauth/v2/token", post(accounts::token))
         .route("/accounts/{dc}/oauth/user/info", get(accounts::user_info))
+        .route("/accounts/{dc}/oauth/v2/auth", get(grants::authorise))
         .route("/desk/{dc}/api/v1/organizations", get(desk::organizations))
         .route("/desk/{dc}/api/v1/helpCenters", get(desk::help_centres))
         .route("/desk/{dc}/api/v1/myinfo", get(desk::my_info))

@@ -306,6 +306,13 @@ pub struct World {
     /// per request would make the simulator, not the checker, the benchmark's limit.
     live_at: HashMap<String, usize>,
     grant_at: HashMap<String, usize>,
+    /// Grant codes issued (`sim/grants.rs`), used or not.
+    pub codes: Vec<super::grants::GrantCode>,
+    /// The simulated browser's session: the account and its data centre `/oauth/v2/auth`
+    /// grants as.
+    pub signed_in: Option<(usize, String)>,
+    /// The signed-in user clicks Deny.
+    pub deny_consent: bool,
 }
 
 /// Why a bearer of a token may not proceed.
@@ -328,6 +335,9 @@ impl World {
             requests: HashMap::new(),
             live_at: HashMap::new(),
             grant_at: HashMap::new(),
+            codes: Vec::new(),
+            signed_in: None,
+            deny_consent: false,
         };
         world.add_client(None);
         world

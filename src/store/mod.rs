@@ -17,7 +17,9 @@ pub use env::{ENV_USER, EnvStore};
 pub use expiry::{Expiry, ExpiryField, ExpiryUnit, SqlValue, hex_literal};
 pub use presets::{Column, Field, Mapping};
 pub use row::{RowKey, Snapshot, Unreadable};
-pub use sql::{SqlStore, display_url, sqlite_guess, url_password};
+pub use sql::{
+    NewConnection, SqlStore, StoredHow, display_url, seed_table_sql, sqlite_guess, url_password,
+};
 pub use stored::Stored;
 pub use writeback::{WriteBack, looks_encrypted};
 pub use written::{EnvValue, NotStored, Shown, WriteResult};
@@ -109,6 +111,22 @@ pub enum StoreError {
         url: String,
         user: String,
         reason: String,
+    },
+    #[error(
+        "store {url}: table `{table}` has NOT NULL column(s) `{columns}` without a default, which zoho-doctor does not know how to fill; give them a default, or insert the row yourself"
+    )]
+    UnknownRequired {
+        url: String,
+        table: String,
+        columns: String,
+    },
+    #[error(
+        "store {url}: {rows} rows are keyed `{user}`; zoho-doctor changes none of them (which one is the app's?)"
+    )]
+    RowExists {
+        url: String,
+        user: String,
+        rows: usize,
     },
     #[error("the env: store needs {0}; set it (a CI secret), or use a database store")]
     EnvMissing(&'static str),

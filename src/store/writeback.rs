@@ -275,7 +275,7 @@ fn plain_value(kind: ColumnKind, original: &SqlValue, value: &str) -> BindValue 
 }
 
 /// The new expiry in the unit and type the column already holds.
-fn expiry_value(
+pub(super) fn expiry_value(
     kind: ColumnKind,
     original: &SqlValue,
     at: DateTime<Utc>,

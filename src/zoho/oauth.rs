@@ -250,6 +250,51 @@ pub async fn refresh(
     Ok((read_refresh_answer(answer.status, &answer.body), answer))
 }
 
+/// What the authorization-code grant answered: the refresh answer's reading (an `error` key is a
+/// rejection even with HTTP 200) and the `refresh_token`, which only an offline grant carries.
+pub struct CodeAnswer {
+    pub answer: RefreshAnswer,
+    pub refresh_token: Option<SecretString>,
+}
+
+/// The authorization-code grant: `POST {accounts}/oauth/v2/token` with the code, the client and,
+/// for a server-based client, the `redirect_uri` of the authorisation request (a Self Client's
+/// code goes without one). Secrets travel in the form body, as a refresh's do.
+pub async fn exchange_code(
+    http: &ZohoHttp,
+    accounts_base: &str,
+    client: &ClientCredentials,
+    code: &SecretString,
+    redirect_uri: Option<&str>,
+) -> Result<(CodeAnswer, Answer), HttpError> {
+    let url = format!("{accounts_base}/oauth/v2/token");
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("client_id", client.client_id.as_str()),
+        ("client_secret", client.client_secret.expose_secret()),
+        ("code", code.expose_secret()),
+    ];
+    if let Some(redirect_uri) = redirect_uri {
+        form.push(("redirect_uri", redirect_uri));
+    }
+    let answer = http.post_form(&url, &form).await?;
+    let refresh_token = serde_json::from_str::<Value>(&answer.body)
+        .ok()
+        .and_then(|body| {
+            body.get("refresh_token")?
+                .as_str()
+                .map(str::trim)
+                .map(str::to_owned)
+        })
+        .filter(|token| !token.is_empty())
+        .map(SecretString::from);
+    let read = CodeAnswer {
+        answer: read_refresh_answer(answer.status, &answer.body),
+        refresh_token,
+    };
+    Ok((read, answer))
+}
+
 /// What `/oauth/user/info` told us.
 #[derive(Clone, Debug, Default)]
 pub struct UserInfo {

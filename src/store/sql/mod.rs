@@ -6,6 +6,7 @@
 mod batch;
 mod decode;
 mod dialect;
+mod insert;
 mod keyless;
 mod store_url;
 
@@ -21,6 +22,7 @@ use sqlx::{
 
 use decode::{database_reason, mysql_value, postgres_value, sqlite_value};
 use dialect::{bind_mysql, bind_postgres, bind_sqlite, key_label, same_key, validate_identifier};
+pub use insert::{NewConnection, Stored as StoredHow, seed_table_sql};
 use store_url::target_of;
 pub use store_url::{display_url, sqlite_guess, url_password};
 
