@@ -21,29 +21,13 @@ use crate::{
     report::{self, ReportError, junit, model::RunReport, target::Target},
     runner::interrupt::Interrupt,
     sim::{SeededConnection, Sim},
-    store::{Mapping, Store},
+    store::{Mapping, Store, seed_table_sql},
     zoho::{
         DataCentre,
         endpoints::{Endpoints, Override},
         oauth::{Clients, DcClient},
     },
 };
-
-/// The `zoho_connections` table of the seed preset, as the demo and `sim --seed-store` create it.
-pub const SEED_TABLE_SQL: &str = "CREATE TABLE zoho_connections (
-    user_id          TEXT PRIMARY KEY,
-    access_token     TEXT,
-    refresh_token    TEXT,
-    token_expires_at TEXT,
-    api_domain       TEXT,
-    org_id           TEXT,
-    desk_org_id      TEXT,
-    desk_portal      TEXT,
-    dc               TEXT,
-    scopes           TEXT,
-    client_id        TEXT,
-    client_secret    TEXT
-)";
 
 /// Where each scenario must be diagnosed: the check, its status and a word of its message.
 pub struct Expectation {
@@ -466,10 +450,13 @@ pub async fn write_seed_store(path: &Path, seeds: &[SeededConnection]) -> Result
         .await
         .map_err(failed)?;
     let mut tx = conn.begin().await.map_err(failed)?;
-    sqlx::query(AssertSqlSafe(SEED_TABLE_SQL))
-        .execute(&mut *tx)
-        .await
-        .map_err(failed)?;
+    sqlx::query(AssertSqlSafe(seed_table_sql(
+        "sqlite://",
+        "zoho_connections",
+    )))
+    .execute(&mut *tx)
+    .await
+    .map_err(failed)?;
     for seed in seeds {
         sqlx::query(
             "INSERT INTO zoho_connections (user_id, access_token, refresh_token, token_expires_at, \

@@ -267,7 +267,10 @@ fn missing_columns_are_exit_2_naming_each_column() {
 
 #[test]
 fn all_on_an_empty_table_is_exit_2() {
-    let (_dir, url) = sqlite_with(&format!("{};", zoho_doctor::demo::SEED_TABLE_SQL));
+    let (_dir, url) = sqlite_with(&format!(
+        "{};",
+        zoho_doctor::store::seed_table_sql("sqlite://", "zoho_connections")
+    ));
     let (code, _, stderr) =
         output(command().args(["run", "-p", &desk_pipeline(), "--store", &url, "--all"]));
     assert_eq!(code, 2);

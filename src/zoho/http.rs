@@ -213,13 +213,7 @@ impl ZohoHttp {
     ) -> Result<Answer, HttpError> {
         let url = secure_url(url)?;
         let attempt = || async {
-            let mut request = self
-                .client_for(&url)
-                .request(Method::GET, url.clone())
-                .header("Authorization", token.header_value());
-            for (name, value) in headers {
-                request = request.header(*name, value);
-            }
+            let request = self.authorized(Method::GET, &url, token, headers);
             match self.send("GET", &url, request, headers, true).await {
                 Ok(answer) => {
                     let attempt = Attempt::Answered(answer);
@@ -258,6 +252,24 @@ impl ZohoHttp {
         }
     }
 
+    /// A request carrying the access token and the extra headers.
+    fn authorized(
+        &self,
+        method: Method,
+        url: &Url,
+        token: &AccessToken,
+        headers: &[(&str, String)],
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .client_for(url)
+            .request(method, url.clone())
+            .header("Authorization", token.header_value());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        request
+    }
+
     /// HEAD with the access token, once (an `http` check's probe): as `get`, without retries.
     pub async fn head(
         &self,
@@ -266,13 +278,7 @@ impl ZohoHttp {
         headers: &[(&str, String)],
     ) -> Result<Answer, HttpError> {
         let url = secure_url(url)?;
-        let mut request = self
-            .client_for(&url)
-            .request(Method::HEAD, url.clone())
-            .header("Authorization", token.header_value());
-        for (name, value) in headers {
-            request = request.header(*name, value);
-        }
+        let request = self.authorized(Method::HEAD, &url, token, headers);
         self.send("HEAD", &url, request, headers, true).await
     }
 
