@@ -162,6 +162,12 @@ async fn three_shards_merge_into_the_run_one_machine_makes() {
         );
         assert_eq!(report["pipeline"], "desk-profile");
         assert_eq!(report["pipeline_file"], "builtin:desk");
+        assert!(
+            out.stdout
+                .contains(&format!("desk-profile (shard {index}/3): ")),
+            "the table's summary line names the shard: {}",
+            out.stdout
+        );
         let junit = std::fs::read_to_string(h.path(&format!("s{index}.xml"))).unwrap();
         assert_eq!(
             junit

@@ -97,9 +97,13 @@ fn heading(out: &mut String, report: &RunReport) {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "### {} ({})\n",
+        "### {} ({}){}\n",
         name(&report.pipeline),
-        name(&report.pipeline_file)
+        name(&report.pipeline_file),
+        report
+            .shard
+            .map(|shard| format!(", shard {shard}"))
+            .unwrap_or_default()
     );
     let _ = writeln!(
         out,

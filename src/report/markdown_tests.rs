@@ -207,3 +207,15 @@ fn past_the_budget_only_counts_and_what_did_not_pass_and_what_was_left_out() {
         "{tight}"
     );
 }
+
+#[test]
+fn a_shards_summary_names_its_shard() {
+    let mut sharded = mixed();
+    sharded.shard = Some(crate::shard::Shard { index: 1, count: 3 });
+    let text = render(&[&sharded], usize::MAX);
+    assert!(
+        text.contains("### desk-profile (builtin:desk), shard 1/3\n"),
+        "{text}"
+    );
+    assert!(!render(&[&mixed()], usize::MAX).contains("shard"));
+}

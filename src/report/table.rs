@@ -67,8 +67,12 @@ pub fn render_summary(report: &RunReport, options: &TableOptions) -> String {
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "{}: {} connection{}, {} checks — {} passed, {} warned, {} failed, {} errored, {} skipped ({} ms){}",
+        "{}{}: {} connection{}, {} checks — {} passed, {} warned, {} failed, {} errored, {} skipped ({} ms){}",
         name(&report.pipeline),
+        report
+            .shard
+            .map(|shard| format!(" (shard {shard})"))
+            .unwrap_or_default(),
         s.connections,
         if s.connections == 1 { "" } else { "s" },
         s.checks,
