@@ -16,7 +16,10 @@ use crate::{
     job::{self, Job, Outputs, Ui, stdout},
     pipeline,
     redact::Redactor,
-    report::{ReportError, merge as merging, table::new_table},
+    report::{
+        ReportError, merge as merging,
+        table::{new_table, wrap},
+    },
     runner::interrupt::Interrupt,
     secrets,
     shard::Shard,
@@ -363,10 +366,21 @@ fn list(ui: Ui) -> String {
             kind.summary().to_owned(),
         ]);
     }
-    format!(
-        "{table}\nEvery check also takes: id, kind, description, needs, after, timeout.\n{}",
+    let notes = format!(
+        "Every check also takes: id, kind, description, needs, after, timeout.\n{}",
         crate::checks::http_guide()
-    )
+    );
+    // The notes wrap to the table's width, as the report's fixes do: each line keeps its own
+    // indent, and what follows on more lines hangs two spaces further in.
+    let notes: Vec<String> = notes
+        .lines()
+        .map(|line| {
+            let text = line.trim_start_matches(' ');
+            let indent = line.len() - text.len();
+            format!("{}{}", &line[..indent], wrap(text, indent + 2, ui.width))
+        })
+        .collect();
+    format!("{table}\n{}\n", notes.join("\n"))
 }
 
 fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {

@@ -1,7 +1,9 @@
 //! Every Zoho error code in the catalogue, driven through the simulator: the check that meets it
 //! fails (or warns) with that code, and the hint is the catalogue's fix. The codes run
 //! concurrently, in-process, each against its own simulator and store; an unknown code and
-//! `explain` go through the real binary.
+//! `explain` go through the real binary. A code only a grant-code exchange meets
+//! (`invalid_redirect_uri`) goes through `connect`, with the simulator refusing for the reason
+//! the code names, and so does `invalid_code`'s grant wording (a used code).
 
 #[expect(dead_code, reason = "each test crate uses only some of the helpers")]
 mod common;
@@ -58,6 +60,94 @@ fn route(code: ZohoCode) -> Route {
     }
 }
 
+/// How a grant-code exchange is spoilt so that the simulator answers the code for real.
+#[derive(Clone, Copy)]
+enum Spoil {
+    /// The code is exchanged twice: the second time it is used.
+    UsedCode,
+    /// The exchange sends another redirect URI than the code was requested with.
+    WrongRedirect,
+}
+
+/// The codes only a grant-code exchange (`connect`) meets; a refresh never sends them.
+fn grant_only(code: ZohoCode) -> Option<Spoil> {
+    match code {
+        ZohoCode::InvalidRedirectUri => Some(Spoil::WrongRedirect),
+        _ => None,
+    }
+}
+
+/// Drives `connect` into `code` through the simulator and returns what its diagnosis got
+/// wrong: it must exit 1, name the code and carry the catalogue's grant wording (diagnosis,
+/// cause, fix), and store nothing.
+async fn grant_misdiagnoses(code: ZohoCode, spoil: Spoil) -> Vec<String> {
+    let entry = code.grant_entry();
+    let wire = entry.wire;
+    let h = Harness::start().await;
+    h.sim.add_user("granting");
+    let client = h.sim.server_client();
+    let registered = "http://127.0.0.1:9/app/callback";
+    let grant = h.sim.redirect_grant_code(
+        "granting",
+        "eu",
+        &client.0,
+        &["Desk.basic.READ"],
+        registered,
+    );
+    let db = h.path("granted.db");
+    let store = format!("sqlite://{}", db.display());
+    let attempt = |redirect: &str| {
+        let mut command = h.command();
+        command
+            .args(["connect", "--store", &store, "--user", "g1", "--dc", "eu"])
+            .env("ZOHO_CLIENT_ID", &client.0)
+            .env("ZOHO_CLIENT_SECRET", &client.1)
+            .env("ZOHO_GRANT_CODE", &grant)
+            .env("ZOHO_REDIRECT_URI", redirect)
+            .stdin(std::process::Stdio::null());
+        command
+    };
+    let mut wrong = Vec::new();
+    let redirect = match spoil {
+        Spoil::UsedCode => {
+            let first = common::output(attempt(registered)).await;
+            if first.status.code() != Some(0) {
+                wrong.push(format!(
+                    "{wire}: the first exchange of the code failed: {}",
+                    String::from_utf8_lossy(&first.stderr)
+                ));
+            }
+            std::fs::remove_file(&db).ok();
+            registered
+        }
+        Spoil::WrongRedirect => "http://127.0.0.1:9/other/callback",
+    };
+    let done = common::output(attempt(redirect)).await;
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    if done.status.code() != Some(1) {
+        wrong.push(format!(
+            "{wire}: connect exited {:?}, expected 1: {stderr}",
+            done.status.code()
+        ));
+    }
+    for (what, text) in [
+        ("code", wire),
+        ("diagnosis", entry.diagnosis),
+        ("cause", entry.cause),
+        ("fix", entry.fix),
+    ] {
+        if !stderr.contains(text) {
+            wrong.push(format!(
+                "{wire}: connect's output does not carry the catalogue's {what} `{text}`: {stderr}"
+            ));
+        }
+    }
+    if db.exists() {
+        wrong.push(format!("{wire}: connect stored a row after the refusal"));
+    }
+    wrong
+}
+
 /// The HTTP status the catalogue says Zoho sends the code with.
 fn status_of(http: &str) -> u16 {
     http.parse().expect("catalogue statuses are numbers")
@@ -66,6 +156,9 @@ fn status_of(http: &str) -> u16 {
 /// Runs one code on its own simulator (faults are per user, so codes cannot share one) and
 /// returns what its diagnosis got wrong, each line naming the code.
 async fn misdiagnoses(code: ZohoCode) -> Vec<String> {
+    if let Some(spoil) = grant_only(code) {
+        return grant_misdiagnoses(code, spoil).await;
+    }
     let entry = code.entry();
     let route = route(code);
     let h = Harness::start().await;
@@ -161,6 +254,18 @@ async fn every_catalogued_error_is_diagnosed_with_its_fix() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_grant_code_is_diagnosed_with_the_grant_wording() {
+    let wrong = grant_misdiagnoses(ZohoCode::InvalidCode, Spoil::UsedCode).await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let grant = ZohoCode::InvalidCode.grant_entry();
+    assert_ne!(
+        grant.fix,
+        ZohoCode::InvalidCode.entry().fix,
+        "a grant code has its own fix, not the refresh token's"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_code_still_shows_zohos_own_code_and_status() {
     let h = Harness::start().await;
     h.sim.set_fault(
@@ -198,6 +303,24 @@ fn explain_prints_the_diagnosis_cause_and_fix() {
     let entry = ZohoCode::CrmOauthScopeMismatch.entry();
     assert!(
         text.starts_with("OAUTH_SCOPE_MISMATCH (crm answers it with HTTP 401)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(entry.diagnosis) && text.contains(entry.cause) && text.contains(entry.fix)
+    );
+}
+
+#[test]
+fn explain_knows_the_redirect_uri_error_of_a_code_exchange() {
+    let output = common::command()
+        .args(["explain", "invalid_redirect_uri"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let entry = ZohoCode::InvalidRedirectUri.entry();
+    assert!(
+        text.starts_with("invalid_redirect_uri (accounts answers it with HTTP 200)"),
         "{text}"
     );
     assert!(

@@ -104,3 +104,29 @@ fn list_and_explain_are_unchanged() {
     insta::assert_snapshot!("explain", stdout_of(&["explain"]));
     insta::assert_snapshot!("explain_code", stdout_of(&["explain", "invalid_code"]));
 }
+
+#[test]
+fn list_wraps_its_notes_to_the_width_like_its_table() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_zoho-doctor"))
+        .arg("list")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "72")
+        .output()
+        .expect("binary runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    let long: Vec<&str> = text
+        .lines()
+        .filter(|line| line.chars().count() > 72)
+        .collect();
+    assert!(
+        long.is_empty(),
+        "lines over 72 columns:\n{}",
+        long.join("\n")
+    );
+    // Nothing lost: the facts block still names every fact, and a wrapped line hangs indented.
+    for (name, _) in zoho_doctor::checks::BUILTIN_FACTS {
+        assert!(text.contains(&format!("  {{{name}}}: ")), "{name} missing");
+    }
+    assert!(text.contains("\n    "), "continuation lines are indented");
+}

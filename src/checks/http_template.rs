@@ -57,6 +57,10 @@ pub enum Part {
 pub struct Template {
     pub parts: Vec<Part>,
     pub at: Location,
+    /// The value as the file wrote it (before `${NAME}`), and where in it, in characters, each
+    /// fact's `{` is: so a validation error can point at the name, not the value's start.
+    pub(crate) written: String,
+    pub(crate) fact_offsets: Vec<usize>,
 }
 
 /// Why a template does not read: the message and the fix.
@@ -67,6 +71,7 @@ impl Template {
     /// `{{` a literal `{`, `{name}` a fact; any other `{` is an error.
     pub fn parse(written: &str, expand: Expand<'_>) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
+        let mut fact_offsets = Vec::new();
         let mut text = String::new();
         let mut rest = written;
         while let Some(at) = rest.find(['$', '{']) {
@@ -99,6 +104,8 @@ impl Template {
                 if !text.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut text)));
                 }
+                let offset = written.len() - tail.len();
+                fact_offsets.push(written[..offset].chars().count());
                 parts.push(Part::Fact(after[..end].to_owned()));
                 rest = &after[end + 1..];
             } else {
@@ -114,6 +121,8 @@ impl Template {
         Ok(Template {
             parts,
             at: Location::UNKNOWN,
+            written: written.to_owned(),
+            fact_offsets,
         })
     }
 
@@ -122,7 +131,23 @@ impl Template {
         Template {
             parts: vec![Part::Text(text.to_owned())],
             at: Location::UNKNOWN,
+            written: String::new(),
+            fact_offsets: Vec::new(),
         }
+    }
+
+    /// Each fact it names with the value's text as written up to and including that `{name}`:
+    /// what the file reads from the value's first character when nothing was escaped.
+    pub fn names_as_written(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.names().zip(&self.fact_offsets).map(|(name, &offset)| {
+            let start = self
+                .written
+                .char_indices()
+                .nth(offset)
+                .map_or(self.written.len(), |(at, _)| at);
+            let end = (start + name.len() + 2).min(self.written.len());
+            (name, self.written.get(..end).unwrap_or_default())
+        })
     }
 
     /// The facts it names, in order.
@@ -232,6 +257,19 @@ mod tests {
         );
         assert_eq!(template.names().collect::<Vec<_>>(), ["ticket_id"]);
         assert_eq!(template.literal_prefix(), "/api/v1/tickets/");
+    }
+
+    #[test]
+    fn each_fact_knows_the_text_written_up_to_it() {
+        let template = parse("/é/${ID}/{{x}/{id}/{portal}").unwrap();
+        assert_eq!(
+            template.names_as_written().collect::<Vec<_>>(),
+            [
+                ("id", "/é/${ID}/{{x}/{id}"),
+                ("portal", "/é/${ID}/{{x}/{id}/{portal}")
+            ]
+        );
+        assert_eq!(Template::literal("/x").names_as_written().count(), 0);
     }
 
     #[test]

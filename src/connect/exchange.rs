@@ -1,12 +1,12 @@
 //! The exchange of a grant code at the data centre's accounts server, read as Zoho answers it:
-//! an `error` key (HTTP 200) is diagnosed through the catalogue, with the fix for a code
+//! an `error` key (HTTP 200) is diagnosed through the catalogue's grant wording
 //! (`invalid_code` means used or expired here, not a revoked refresh token), and an answer
 //! without a `refresh_token` is a failure with its own fix — nothing is stored for either.
 
 use secrecy::SecretString;
 
 use crate::zoho::{
-    catalogue::{ZohoCode, ZohoError},
+    catalogue::ZohoError,
     http::ZohoHttp,
     oauth::{self, ClientCredentials, MintedToken, RefreshAnswer},
 };
@@ -25,18 +25,17 @@ pub enum Refused {
     Unreached(String),
 }
 
-/// What an error code means when it answers a grant code.
+/// What an error code means when it answers a grant code: the catalogue's grant wording
+/// (`invalid_code` is a used or expired code here), so `explain` and `connect` agree.
 fn diagnose(error: &ZohoError) -> String {
     let (diagnosis, fix) = match error.known {
-        Some(ZohoCode::InvalidCode) => (
-            "the grant code was already used or has expired (a code works once, for a few minutes), or it was issued by another data centre or for another client".to_owned(),
-            "generate a new code (Self Client: API console → Self Client → Generate Code; server-based: open the authorisation URL again) and run connect within its lifetime; check --dc is the data centre the code came from".to_owned(),
-        ),
-        _ if error.wire_code.eq_ignore_ascii_case("invalid_redirect_uri") => (
-            "the redirect_uri differs from the one the code was requested with, or is not the client's registered redirect URI".to_owned(),
-            "send exactly the registered redirect URI: set ZOHO_REDIRECT_URI to it (or register http://127.0.0.1:PORT/callback for --listen); a Self Client's code takes --self-client (no redirect URI)".to_owned(),
-        ),
-        Some(code) => (code.entry().diagnosis.to_owned(), error.hint()),
+        Some(code) => {
+            let entry = code.grant_entry();
+            (
+                entry.diagnosis.to_owned(),
+                format!("{} (likely cause: {})", entry.fix, entry.cause),
+            )
+        }
         None => (error.describe(), error.hint()),
     };
     format!(

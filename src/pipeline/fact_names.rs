@@ -1,16 +1,26 @@
 //! `{name}` templates of `http` checks name facts that exist: a built-in one, or one a check
 //! this one `needs` (transitively) `save`s. An unknown name, a name only a check outside the
-//! `needs` saves, or a try at `{access_token}` is a located error with the fix, at load.
+//! `needs` saves, or a try at `{access_token}` is a located error with the fix, at load: at the
+//! `{name}` itself when the file's text shows where it is, else at the value's start.
 
 use serde_saphyr::Location;
 
 use super::{PipelineError, provision::ancestors, suggest::closest};
 use crate::checks::{BUILTIN_FACTS, CheckSpec};
 
+/// One `{name}` a template uses: where its value starts, and the value as written up to and
+/// including the name.
+#[derive(Debug, Clone)]
+pub struct Use {
+    pub name: String,
+    pub at: Location,
+    pub written: String,
+}
+
 /// What one check's templates use and its `save` provides, with where each is written.
 #[derive(Debug, Default, Clone)]
 pub struct FactNames {
-    pub uses: Vec<(String, Location)>,
+    pub uses: Vec<Use>,
     pub saves: Vec<String>,
 }
 
@@ -19,9 +29,14 @@ impl FactNames {
         match spec {
             CheckSpec::Http(check) => FactNames {
                 uses: check
-                    .uses()
-                    .into_iter()
-                    .map(|(name, at)| (name.to_owned(), at))
+                    .templates()
+                    .flat_map(|template| {
+                        template.names_as_written().map(|(name, written)| Use {
+                            name: name.to_owned(),
+                            at: template.at,
+                            written: written.to_owned(),
+                        })
+                    })
                     .collect(),
                 saves: check.save.iter().map(|save| save.name.clone()).collect(),
             },
@@ -39,9 +54,42 @@ const SECRETS: [&str; 5] = [
     "client_id",
 ];
 
-/// The errors of every check's templates; `names[i]` is check `i`'s, `needs[i]` its `needs`.
+/// The 1-based column of `{name}` in `source`, where the value starts at `at` and `written` is
+/// the value as written up to and including the name. Found when the file's text from the value's
+/// start (past an opening quote) reads exactly `written` on that line: a plain or quoted scalar,
+/// or a block scalar's first content line (where its value starts). Otherwise — an escape or a
+/// line break before the name, or a location at a block indicator — the value's own column.
+fn name_column(source: &str, at: Location, written: &str, name: &str) -> u64 {
+    let column = at.column();
+    let line = usize::try_from(at.line())
+        .ok()
+        .and_then(|line| line.checked_sub(1))
+        .and_then(|line| source.lines().nth(line));
+    let start = usize::try_from(column)
+        .ok()
+        .and_then(|column| column.checked_sub(1));
+    let (Some(line), Some(start)) = (line, start) else {
+        return column;
+    };
+    let mut value = line.chars().skip(start).peekable();
+    let quote = match value.peek() {
+        Some('"' | '\'') => 1,
+        Some('|' | '>') | None => return column,
+        Some(_) => 0,
+    };
+    let text: String = value.skip(quote).take(written.chars().count()).collect();
+    if text != written {
+        return column;
+    }
+    let before = written.chars().count() - name.chars().count() - 2;
+    column + (quote + before) as u64
+}
+
+/// The errors of every check's templates; `names[i]` is check `i`'s, `needs[i]` its `needs`;
+/// `source` is the file's text, to point at each name.
 pub fn check(
     file: &str,
+    source: &str,
     ids: &[&str],
     names: &[FactNames],
     needs: &[Vec<usize>],
@@ -56,8 +104,8 @@ pub fn check(
             continue;
         }
         let ancestors = ancestors(check, needs);
-        for (name, at) in &own.uses {
-            let name = name.as_str();
+        for used in &own.uses {
+            let name = used.name.as_str();
             if BUILTIN_FACTS.iter().any(|(builtin, _)| *builtin == name) {
                 continue;
             }
@@ -104,7 +152,9 @@ pub fn check(
                 };
                 (format!("`{{{name}}}` is not a fact"), fix)
             };
-            errors.push(PipelineError::at(file, *at, message, Some(fix)));
+            let mut error = PipelineError::at(file, used.at, message, Some(fix));
+            error.column = name_column(source, used.at, &used.written, name);
+            errors.push(error);
         }
     }
     errors
@@ -123,6 +173,45 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
         }
+    }
+
+    /// The `line:column` of the first error of a pipeline whose one http check's request is
+    /// `request` (indented as under `request:`).
+    fn first_at(request: &str) -> String {
+        let checks = format!("  - id: t\n    kind: http\n    request:\n{request}");
+        let first = errors(&checks).into_iter().next().unwrap_or_default();
+        first
+            .split(':')
+            .skip(1)
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    #[test]
+    fn an_unknown_name_is_pointed_at_inside_its_value() {
+        // Plain: the value starts at column 13; `{` is 8 characters in.
+        assert_eq!(first_at("      path: /api/v1/{nope}\n"), "9:21");
+        // Double- and single-quoted: past the opening quote; an escaped `{{` counts as written.
+        assert_eq!(first_at("      path: \"/api/v1/{{x}/{nope}\"\n"), "9:27");
+        assert_eq!(first_at("      path: '/api/v1/é/{nope}'\n"), "9:24");
+        // A later name on the line, in a flow mapping.
+        assert_eq!(
+            first_at("      headers: { X-A: \"{portal}-{nope}\" }\n      path: /api/v1/x\n"),
+            "9:33"
+        );
+        // An escape before the name, or a line break (folded or in a block): the value's start.
+        assert_eq!(first_at("      path: \"/api/v1/\\u0076/{nope}\"\n"), "9:13");
+        assert_eq!(first_at("      path: /api/v1/\n        {nope}\n"), "9:13");
+        assert_eq!(
+            first_at("      path: >-\n        /api/v1/x\n        {nope}\n"),
+            "10:9"
+        );
+        // A block scalar's value starts on its first content line: a name there is found.
+        assert_eq!(
+            first_at("      path: >-\n        /api/v1/{nope}\n"),
+            "10:17"
+        );
     }
 
     const SAVER: &str = "  - id: tickets\n    kind: http\n    request: { path: /api/v1/tickets }\n    save: { ticket_id: /data/0/id }\n";
@@ -149,8 +238,8 @@ mod tests {
         assert_eq!(
             errors(&format!("{SAVER}{user}")),
             [
-                "p.yaml:13:22: `{ticket_id}` is saved by check `tickets`, which check `ticket` does not need; add `tickets` to its `needs` (`after` only orders, it does not pass facts on)",
-                "p.yaml:14:44: `{tiket_id}` is not a fact; did you mean `{ticket_id}`?",
+                "p.yaml:13:39: `{ticket_id}` is saved by check `tickets`, which check `ticket` does not need; add `tickets` to its `needs` (`after` only orders, it does not pass facts on)",
+                "p.yaml:14:45: `{tiket_id}` is not a fact; did you mean `{ticket_id}`?",
             ]
         );
     }

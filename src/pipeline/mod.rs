@@ -76,7 +76,7 @@ pub fn load_str(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Pipeline, PipelineErrors> {
     let raw = raw::parse(text, file)?;
-    validate::validate(raw, file, env)
+    validate::validate(raw, file, text, env)
 }
 
 /// The built-ins as `(source, text)` pairs, for `load_str` (the demo runs these).

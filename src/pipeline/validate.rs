@@ -73,6 +73,7 @@ impl Validator<'_> {
 pub fn validate(
     raw: RawPipeline,
     file: &str,
+    source: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Pipeline, PipelineErrors> {
     let mut v = Validator {
@@ -217,8 +218,13 @@ pub fn validate(
             "remove one of these `needs`/`after` entries".to_owned(),
         );
     } else if let Some(kinds) = kinds.into_iter().collect::<Option<Vec<Kind>>>() {
-        v.errors
-            .extend(fact_names::check(file, &ids, &fact_names, &needs_of));
+        v.errors.extend(fact_names::check(
+            file,
+            source,
+            &ids,
+            &fact_names,
+            &needs_of,
+        ));
         // Only over a graph that is whole: an unknown kind or a cycle is already reported.
         for missing in unprovided(&kinds, &needs_of) {
             let check = &checks[missing.check];

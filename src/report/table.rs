@@ -198,7 +198,7 @@ fn line(text: &str) -> String {
 /// fit `width` (a word longer than a line is cut), each after the first indented by `indent`
 /// spaces. `None`: one line. Widths count characters: every text here is escaped already, and
 /// a wide (CJK) character merely makes its line wrap late.
-fn wrap(text: &str, indent: usize, width: Option<u16>) -> String {
+pub fn wrap(text: &str, indent: usize, width: Option<u16>) -> String {
     let Some(width) = width else {
         return text.to_owned();
     };

@@ -251,6 +251,34 @@ impl Sim {
         world.add_code(account, dc, client_id, scopes, offline, None)
     }
 
+    /// A grant code as a server-based client's redirect delivers it: `user` grants `scopes`
+    /// on `dc` to `client_id` with offline access, requested with `redirect_uri`, which the
+    /// exchange must then send again.
+    pub fn redirect_grant_code(
+        &self,
+        user: &str,
+        dc: &str,
+        client_id: &str,
+        scopes: &[&str],
+        redirect_uri: &str,
+    ) -> String {
+        let mut world = self.lock();
+        let account = world
+            .accounts
+            .iter()
+            .position(|account| account.user == user)
+            .unwrap_or_default();
+        let scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+        world.add_code(
+            account,
+            dc,
+            client_id,
+            scopes,
+            true,
+            Some(redirect_uri.to_owned()),
+        )
+    }
+
     /// Signs `user`, whose account lives in `dc`, in to the simulated browser: from now on
     /// `/oauth/v2/auth` (on any data centre's accounts server) grants as them.
     pub fn sign_in(&self, user: &str, dc: &str) {

@@ -70,6 +70,10 @@ catalogue! {
         "the accounts server rejected the refresh token",
         "the refresh token was revoked, deleted (a user's 21st refresh token silently deletes the oldest) or mistyped, or it was sent to another data centre's accounts server",
         "re-authorise the connection (access_type=offline, prompt=consent) and store the new refresh token; if the user is outside the US, check the connection's data centre first"),
+    InvalidRedirectUri => (Accounts, "invalid_redirect_uri", "200",
+        "the accounts server refused the redirect_uri sent with the grant code",
+        "the redirect_uri of the code exchange differs from the one sent in the authorisation request or registered for the client in the API console (Zoho compares them exactly: scheme, host, port, path and trailing slash), or one was sent for a Self Client's code",
+        "send exactly the registered redirect URI the code was requested with: set ZOHO_REDIRECT_URI to it (or register http://127.0.0.1:PORT/callback for --listen); a Self Client's code takes --self-client (no redirect URI)"),
     InvalidClient => (Accounts, "invalid_client", "200",
         "the accounts server does not know this client id",
         "the client id is wrong, or the request went to a data centre where the client is not registered (Multi-DC not enabled in the API console; China is not reachable through Multi-DC: its clients are registered at api-console.zoho.com.cn)",
@@ -257,6 +261,21 @@ impl ZohoCode {
     pub fn wire(self) -> &'static str {
         self.entry().wire
     }
+
+    /// What the code means when it answers a grant-code exchange (`grant_type=authorization_code`,
+    /// as `connect` sends) rather than a refresh: there `invalid_code` names the grant code, not
+    /// a revoked refresh token. Other codes read the same either way.
+    pub fn grant_entry(self) -> Entry {
+        match self {
+            ZohoCode::InvalidCode => Entry {
+                diagnosis: "the grant code was already used or has expired",
+                cause: "a grant code works once and lives a few minutes (a Self Client's 3 to 10, the redirect flow's about two); or it was issued by another data centre or for another client",
+                fix: "generate a new code (Self Client: API console → Self Client → Generate Code; server-based: open the authorisation URL again) and run connect within its lifetime; check --dc is the data centre the code came from",
+                ..self.entry()
+            },
+            _ => self.entry(),
+        }
+    }
 }
 
 /// A Zoho error as one check met it: the catalogue's entry when the code is known, and
@@ -359,6 +378,28 @@ mod tests {
             Some(ZohoCode::InvalidCode)
         );
         assert_eq!(ZohoCode::from_wire(Service::Desk, "invalid_code"), None);
+    }
+
+    #[test]
+    fn a_grant_code_reads_invalid_code_as_used_or_expired() {
+        let grant = ZohoCode::InvalidCode.grant_entry();
+        let refresh = ZohoCode::InvalidCode.entry();
+        assert_eq!(grant.wire, refresh.wire);
+        assert!(
+            grant
+                .diagnosis
+                .contains("grant code was already used or has expired")
+        );
+        assert!(grant.fix.starts_with("generate a new code"));
+        assert_ne!(grant.diagnosis, refresh.diagnosis);
+        assert_ne!(grant.fix, refresh.fix);
+        // Codes without a grant wording read the same in both.
+        let redirect = ZohoCode::InvalidRedirectUri;
+        assert_eq!(redirect.grant_entry().fix, redirect.entry().fix);
+        assert_eq!(
+            ZohoCode::from_wire(Service::Accounts, "invalid_redirect_uri"),
+            Some(redirect)
+        );
     }
 
     #[test]
