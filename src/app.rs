@@ -418,6 +418,13 @@ fn explain(code: Option<&str>, ui: Ui) -> Result<Ending, Error> {
             "{} ({} answers it with HTTP {})\n  diagnosis:    {}\n  likely cause: {}\n  fix:          {}\n",
             entry.wire, entry.service, entry.http, entry.diagnosis, entry.cause, entry.fix
         ));
+        let grant = code.grant_entry();
+        if grant.diagnosis != entry.diagnosis {
+            stdout(&format!(
+                "  answering a grant code (`connect`):\n  diagnosis:    {}\n  likely cause: {}\n  fix:          {}\n",
+                grant.diagnosis, grant.cause, grant.fix
+            ));
+        }
     }
     Ok(Ending::Passed)
 }

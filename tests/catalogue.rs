@@ -329,6 +329,27 @@ fn explain_knows_the_redirect_uri_error_of_a_code_exchange() {
 }
 
 #[test]
+fn explain_invalid_code_words_it_for_a_refresh_token_and_for_a_grant_code() {
+    let output = common::command()
+        .args(["explain", "invalid_code"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (refresh, grant) = (
+        ZohoCode::InvalidCode.entry(),
+        ZohoCode::InvalidCode.grant_entry(),
+    );
+    assert!(text.contains(refresh.diagnosis), "{text}");
+    assert!(
+        text.contains("answering a grant code (`connect`)")
+            && text.contains(grant.diagnosis)
+            && text.contains(grant.fix),
+        "{text}"
+    );
+}
+
+#[test]
 fn explain_without_a_code_lists_every_code() {
     let output = common::command().arg("explain").output().unwrap();
     assert!(output.status.success());
