@@ -164,6 +164,7 @@ struct Scope {
 #[derive(Default)]
 struct ScopeState {
     known: HashSet<String>,
+    /// Encoded scopes only: an as-written scope's needles are `known` itself.
     needles: Vec<Needle>,
     matcher: Option<Arc<Matcher>>,
     /// A secret was added since `matcher` was compiled.
@@ -187,9 +188,11 @@ impl Scope {
         if !state.known.insert(secret.to_owned()) {
             return;
         }
-        match self.forms {
-            Forms::Encoded => state.needles.extend(needles(secret)),
-            Forms::AsWritten => state.needles.push(Needle::plain(secret.to_owned())),
+        // As written, a secret's one needle is the secret itself: `known` holds it, and a second
+        // copy of every connection's secrets would double the fleet scope, the one that grows
+        // with the fleet.
+        if let Forms::Encoded = self.forms {
+            state.needles.extend(needles(secret));
         }
         state.stale = true;
     }
@@ -209,7 +212,18 @@ impl Scope {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if state.stale {
-            state.matcher = Matcher::build(&state.needles).map(Arc::new);
+            let matcher = match self.forms {
+                Forms::Encoded => Matcher::build(
+                    state
+                        .needles
+                        .iter()
+                        .map(|needle| (needle.text.as_str(), needle.base64)),
+                ),
+                Forms::AsWritten => {
+                    Matcher::build(state.known.iter().map(|secret| (secret.as_str(), false)))
+                }
+            };
+            state.matcher = matcher.map(Arc::new);
             state.stale = false;
         }
         state.matcher.clone()
@@ -220,15 +234,6 @@ impl Scope {
 struct Needle {
     text: String,
     base64: bool,
-}
-
-impl Needle {
-    fn plain(text: String) -> Self {
-        Needle {
-            text,
-            base64: false,
-        }
-    }
 }
 
 /// Every needle of one secret: as written; base64, standard and URL-safe, the characters that
@@ -309,8 +314,10 @@ struct Matcher {
 }
 
 impl Matcher {
-    fn build(needles: &[Needle]) -> Option<Matcher> {
-        if needles.is_empty() {
+    /// From each needle's text and whether a hit spreads over base64; `None` without needles.
+    fn build<'a>(needles: impl Iterator<Item = (&'a str, bool)>) -> Option<Matcher> {
+        let (texts, base64): (Vec<&str>, Vec<bool>) = needles.unzip();
+        if texts.is_empty() {
             return None;
         }
         // Standard semantics for overlapping search: every occurrence of every needle is masked,
@@ -320,12 +327,9 @@ impl Matcher {
         let automaton = AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::NoncontiguousNFA))
             .match_kind(MatchKind::Standard)
-            .build(needles.iter().map(|needle| &needle.text))
+            .build(texts)
             .ok()?;
-        Some(Matcher {
-            automaton,
-            base64: needles.iter().map(|needle| needle.base64).collect(),
-        })
+        Some(Matcher { automaton, base64 })
     }
 
     /// Every span of `haystack` a needle covers, widened over base64 tokens.
