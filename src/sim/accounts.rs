@@ -69,19 +69,10 @@ fn mint(shared: &Shared, dc: &str, params: &HashMap<String, String>) -> (Respons
     if params.get("grant_type").map(String::as_str) != Some("refresh_token") {
         return refused("unsupported_grant_type");
     }
-    let client_id = params.get("client_id").cloned().unwrap_or_default();
-    let Some(client) = world.clients.iter().find(|client| {
-        client.id == client_id
-            && client
-                .dcs
-                .as_ref()
-                .is_none_or(|dcs| dcs.iter().any(|d| d == dc))
-    }) else {
-        return refused("invalid_client");
-    };
-    if params.get("client_secret").map(String::as_str) != Some(client.secret_in(dc)) {
-        return refused("invalid_client_secret");
+    if let Some(error) = world.client_refusal(dc, params) {
+        return refused(error);
     }
+    let client_id = params.get("client_id").cloned().unwrap_or_default();
     let refresh_token = params.get("refresh_token").cloned().unwrap_or_default();
     if let Some(Fault::ZohoError {
         service: Service::Token,

@@ -72,19 +72,10 @@ fn refused(error: &str) -> Response {
 
 /// `grant_type=authorization_code` on `dc`'s token endpoint.
 pub fn exchange(world: &mut World, dc: &str, params: &HashMap<String, String>) -> Response {
-    let client_id = params.get("client_id").cloned().unwrap_or_default();
-    let Some(client) = world.clients.iter().find(|client| {
-        client.id == client_id
-            && client
-                .dcs
-                .as_ref()
-                .is_none_or(|dcs| dcs.iter().any(|d| d == dc))
-    }) else {
-        return refused("invalid_client");
-    };
-    if params.get("client_secret").map(String::as_str) != Some(client.secret_in(dc)) {
-        return refused("invalid_client_secret");
+    if let Some(error) = world.client_refusal(dc, params) {
+        return refused(error);
     }
+    let client_id = params.get("client_id").cloned().unwrap_or_default();
     let code = params.get("code").cloned().unwrap_or_default();
     let now = now_secs();
     let Some(grant) = world

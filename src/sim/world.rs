@@ -323,6 +323,30 @@ pub enum Denial {
 }
 
 impl World {
+    /// Why `dc`'s token endpoint refuses the client a form names (`client_id`, `client_secret`),
+    /// as Zoho's `error` code; `None` when it knows the client and the secret is that DC's.
+    pub fn client_refusal(
+        &self,
+        dc: &str,
+        params: &std::collections::HashMap<String, String>,
+    ) -> Option<&'static str> {
+        let client_id = params
+            .get("client_id")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let Some(client) = self.clients.iter().find(|client| {
+            client.id == client_id
+                && client
+                    .dcs
+                    .as_ref()
+                    .is_none_or(|dcs| dcs.iter().any(|d| d == dc))
+        }) else {
+            return Some("invalid_client");
+        };
+        (params.get("client_secret").map(String::as_str) != Some(client.secret_in(dc)))
+            .then_some("invalid_client_secret")
+    }
+
     pub fn new(base: String) -> World {
         let mut world = World {
             base,
