@@ -22,43 +22,6 @@ use crate::{
     store::{Connection, Store, StoreError, WriteResult},
 };
 
-/// Loads every user's connection, then checks them (and, with `--fix`, writes back).
-pub async fn run_fleet(
-    pipeline: Arc<Pipeline>,
-    env: Arc<RunEnv>,
-    store: Arc<Store>,
-    users: Vec<String>,
-) -> Result<Vec<ConnectionRun>, StoreError> {
-    run_fleet_until(pipeline, env, store, users, &Interrupt::none()).await
-}
-
-/// As `run_fleet`, but once `interrupt` has a signal no new connection starts: the ones in flight
-/// finish (their write-back included) and only the finished ones are returned, in order.
-pub async fn run_fleet_until(
-    pipeline: Arc<Pipeline>,
-    env: Arc<RunEnv>,
-    store: Arc<Store>,
-    users: Vec<String>,
-    interrupt: &Interrupt,
-) -> Result<Vec<ConnectionRun>, StoreError> {
-    let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
-    let keep = |run| run;
-    stream_fleet(
-        pipeline,
-        env,
-        store,
-        users,
-        interrupt,
-        keep,
-        |event| match event {
-            Event::Loaded { connections } => runs.resize_with(connections, || None),
-            Event::Finished { index, done } => runs[index] = Some(done),
-        },
-    )
-    .await?;
-    Ok(runs.into_iter().flatten().collect())
-}
-
 /// What the fleet hands its caller while it runs.
 pub enum Event<T> {
     /// Every connection was read: this many will be checked (rows that share a key count
@@ -69,8 +32,10 @@ pub enum Event<T> {
     Finished { index: usize, done: T },
 }
 
-/// As `run_fleet_until`, but each connection is handed to `on_event` as it finishes, so the
-/// caller keeps only what it needs of it: a fleet's results are never all held at once.
+/// Loads every user's connection, then checks them (and, with `--fix`, writes back); once
+/// `interrupt` has a signal no new connection starts, and the ones in flight finish. Each
+/// connection is handed to `on_event` as it finishes, so the caller keeps only what it needs of
+/// it: a fleet's results are never all held at once.
 /// `finish` turns a connection's run into what the caller keeps, in the connection's own task:
 /// finished connections waiting for `on_event` hold only that (not their run, redactor and
 /// all), and the work spreads over the runtime's threads.
@@ -239,6 +204,32 @@ mod tests {
         store::{ENV_USER, EnvStore},
         zoho::App,
     };
+
+    /// The fleet's finished runs, in the users' order.
+    async fn run_fleet_until(
+        pipeline: Arc<Pipeline>,
+        env: Arc<RunEnv>,
+        store: Arc<Store>,
+        users: Vec<String>,
+        interrupt: &Interrupt,
+    ) -> Result<Vec<ConnectionRun>, StoreError> {
+        let mut runs: Vec<Option<ConnectionRun>> = Vec::new();
+        let keep = |run| run;
+        stream_fleet(
+            pipeline,
+            env,
+            store,
+            users,
+            interrupt,
+            keep,
+            |event| match event {
+                Event::Loaded { connections } => runs.resize_with(connections, || None),
+                Event::Finished { index, done } => runs[index] = Some(done),
+            },
+        )
+        .await?;
+        Ok(runs.into_iter().flatten().collect())
+    }
 
     fn connection_only() -> Pipeline {
         crate::pipeline::load_str(
