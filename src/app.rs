@@ -13,7 +13,8 @@ use crate::{
     },
     connect, demo,
     exit::{self, Ending},
-    job::{self, Job, Outputs, Ui, stdout},
+    job::{self, Job, Ui, stdout},
+    outputs::Outputs,
     pipeline,
     redact::Redactor,
     report::{
@@ -122,10 +123,10 @@ async fn run(args: RunArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, Error
         },
         shard,
     };
-    let report = job::execute_live(job, ui, redactor, &outputs).await?;
-    job::emit_after_live(&report, &outputs, ui)
-        .map_err(|error| job::report_failed(error, &report))?;
-    Ok(job::ending(&report, args.output.fail_on, &interrupt))
+    let finished = job::execute_live(job, ui, redactor, &outputs).await?;
+    job::emit_after_live(&finished, &outputs, ui)
+        .map_err(|error| job::report_failed(error, &finished))?;
+    Ok(job::ending(&finished, args.output.fail_on, &interrupt))
 }
 
 /// `merge`: the shards' JSON reports, checked to be one complete run, combined and reported as

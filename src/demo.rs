@@ -15,10 +15,11 @@ use crate::{
     checks::Status,
     cli::{DemoArgs, Format},
     exit::Ending,
-    job::{self, Job, Outputs, Screen, Ui},
+    job::{self, Job, Screen, Ui},
+    outputs::{self, Outputs},
     pipeline,
     redact::Redactor,
-    report::{self, ReportError, junit, model::RunReport, target::Target},
+    report::{self, ReportError, junit, model::RunReport, spool::Run, target::Target},
     runner::interrupt::Interrupt,
     sim::{SeededConnection, Sim},
     store::{Mapping, Store, seed_table_sql},
@@ -340,15 +341,16 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
                 limits: Default::default(),
                 shard: None,
             };
-            let report = job::execute(job, ui, redactor).await?;
+            let report = job::execute(job, ui, redactor).await?.report()?;
             screen.print(&report::table::render(&report, &ui.table()));
             reports.push(report);
         }
     }
     let all: Vec<&RunReport> = reports.iter().collect();
+    let runs: Vec<Run<'_>> = reports.iter().map(RunReport::whole).collect();
     if let Some(target) = &outputs.junit {
         let xml = junit::render_all(&all).map_err(ReportError::Render)?;
-        job::write_report(target, &xml)?;
+        outputs::write_report(target, &xml)?;
         written(screen, "JUnit report", target, &args.junit);
     }
     if let (Some(target), Some(json)) = (&outputs.json, &args.json) {
@@ -357,10 +359,10 @@ pub async fn run(args: DemoArgs, ui: Ui, redactor: &Redactor) -> Result<Ending, 
             .map(|report| serde_json::to_value(report).unwrap_or_default())
             .collect();
         let text = serde_json::to_string_pretty(&reports).unwrap_or_default();
-        job::write_report(target, &text)?;
+        outputs::write_report(target, &text)?;
         written(screen, "JSON reports", target, json);
     }
-    outputs.write_summary(&all)?;
+    outputs.write_summary(&runs)?;
     if let (Some(target), Some(summary)) = (&outputs.summary, &args.summary) {
         written(screen, "Markdown summary", target, summary);
     }

@@ -20,12 +20,14 @@ use crate::{
     cli::{Cli, ColorChoice, Command, FailOn, Format},
     exit::Ending,
     live::Live,
+    outputs::Outputs,
     pipeline::Pipeline,
     progress,
     redact::Redactor,
     report::{
         self, ReportError,
-        model::{ConnectionReport, RunReport},
+        model::{RunReport, Summary},
+        spool::{Connections as _, Run, Spool},
         table::TableOptions,
         target::Target,
     },
@@ -180,111 +182,6 @@ pub fn is_stdout(path: &Path) -> bool {
     path == Path::new("-")
 }
 
-/// Where the reports go, checked before anything is requested or written.
-#[derive(Debug, Clone)]
-pub struct Outputs {
-    pub format: Format,
-    pub junit: Option<Target>,
-    pub json: Option<Target>,
-    /// `--summary FILE`: the Markdown summary, written as the other reports are.
-    pub summary: Option<Target>,
-    /// GitHub's step summary (`GITHUB_STEP_SUMMARY`), appended to: other steps write it too.
-    pub step_summary: Option<Target>,
-}
-
-/// `--summary none`: no Markdown summary, not even GitHub's step summary.
-const NO_SUMMARY: &str = "none";
-
-impl Outputs {
-    /// Checks every report target (`report::target`) and that stdout carries one report at
-    /// most: before the first request and the first write to the store. GitHub's step summary
-    /// is added when `GITHUB_STEP_SUMMARY` names a file, unless `--summary none`.
-    pub fn check(
-        format: Format,
-        junit: Option<&Path>,
-        json: Option<&Path>,
-        summary: Option<&Path>,
-    ) -> Result<Outputs, Error> {
-        let on_stdout: Vec<&str> = [("--junit", junit), ("--json", json), ("--summary", summary)]
-            .into_iter()
-            .filter(|(_, path)| path.is_some_and(is_stdout))
-            .map(|(flag, _)| flag)
-            .collect();
-        if let [first, second, ..] = on_stdout[..] {
-            return Err(Error::Usage(format!(
-                "{first} - and {second} - both ask for stdout, which carries one report; write one of them to a file"
-            )));
-        }
-        if let (Format::Json, Some(flag)) = (format, on_stdout.first()) {
-            return Err(Error::Usage(format!(
-                "--format json already prints the JSON report on stdout, which carries one report; drop `{flag} -` or write it to a file"
-            )));
-        }
-        let none = summary.is_some_and(|path| path == Path::new(NO_SUMMARY));
-        let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
-            .filter(|path| !path.is_empty() && !none)
-            .map(|path| {
-                Target::check(Path::new(&path)).map_err(|err| {
-                    Error::Usage(format!(
-                        "GITHUB_STEP_SUMMARY: {err}; `--summary none` leaves the step summary out"
-                    ))
-                })
-            })
-            .transpose()?;
-        Ok(Outputs {
-            format,
-            junit: junit.map(Target::check).transpose()?,
-            json: json.map(Target::check).transpose()?,
-            summary: summary.filter(|_| !none).map(Target::check).transpose()?,
-            step_summary,
-        })
-    }
-
-    /// Whether a report takes stdout (the table then goes to stderr).
-    pub fn screen(&self) -> Screen {
-        let dash = |target: &Option<Target>| *target == Some(Target::Stdout);
-        if dash(&self.junit) || dash(&self.json) || dash(&self.summary) {
-            Screen::Stderr
-        } else {
-            Screen::Stdout
-        }
-    }
-
-    /// Writes the Markdown summary of `reports` to `--summary`'s target and appends it to
-    /// GitHub's step summary; the first that cannot be written is the error, after the other
-    /// was tried.
-    pub fn write_summary(&self, reports: &[&RunReport]) -> Result<(), ReportError> {
-        if self.summary.is_none() && self.step_summary.is_none() {
-            return Ok(());
-        }
-        let markdown = report::markdown::render(reports, report::markdown::STEP_SUMMARY_BUDGET);
-        let mut failed = None;
-        if let Some(target) = &self.summary {
-            failed = write_report(target, &markdown).err();
-        }
-        if let Some(target) = &self.step_summary
-            && let Err(error) = report::target::append(target, markdown.as_bytes())
-        {
-            failed.get_or_insert(error);
-        }
-        failed.map_or(Ok(()), Err)
-    }
-}
-
-/// Writes a report to its target, stdout included.
-pub fn write_report(target: &Target, contents: &str) -> Result<(), ReportError> {
-    match target {
-        Target::Stdout => {
-            stdout(contents);
-            if !contents.ends_with('\n') {
-                stdout("\n");
-            }
-            Ok(())
-        }
-        other => other.write(contents.as_bytes()),
-    }
-}
-
 /// Everything one run needs.
 pub struct Job {
     pub pipeline: Pipeline,
@@ -305,8 +202,8 @@ pub struct Job {
     pub shard: Option<Shard>,
 }
 
-/// Runs a job and returns its redacted report, showing nothing while it runs (`demo`, tests).
-pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<RunReport, Error> {
+/// Runs a job, showing nothing while it runs (`demo`, `connect`, tests).
+pub async fn execute(job: Job, ui: Ui, redactor: &Redactor) -> Result<Finished, Error> {
     execute_showing(job, ui, redactor, Live::off()).await
 }
 
@@ -317,19 +214,56 @@ pub async fn execute_live(
     ui: Ui,
     redactor: &Redactor,
     outputs: &Outputs,
-) -> Result<RunReport, Error> {
+) -> Result<Finished, Error> {
     execute_showing(job, ui, redactor, Live::of(outputs, ui)).await
 }
 
-/// Runs a job and returns its redacted report. Each connection's result is redacted once, as
-/// it finishes, into its report form, shown (`live`), and kept only in that form: the reports
-/// list the connections in the users' order.
+/// A run that has ended: its own fields and counts, and its connections, spooled as each
+/// finished (memory does not grow with a fleet).
+pub struct Finished {
+    /// The run's fields and summary; its `connections` are in `spool`.
+    pub head: RunReport,
+    pub spool: Spool,
+    /// A check failed or errored, or a `--fix` write failed.
+    failures: bool,
+    /// `  user X: change`: what `--fix` wrote, for an error that comes after it.
+    fixed: Vec<String>,
+}
+
+impl Finished {
+    /// The run for a reporter.
+    pub fn run(&self) -> Run<'_> {
+        Run {
+            head: &self.head,
+            connections: &self.spool,
+        }
+    }
+
+    /// The whole report, its connections read back (a few: `demo`, `connect`, tests).
+    pub fn report(&self) -> Result<RunReport, ReportError> {
+        let mut connections = Vec::with_capacity(self.spool.len());
+        self.spool
+            .each(&mut |connection| {
+                connections.push(connection.clone());
+                Ok(())
+            })
+            .map_err(ReportError::Spool)?;
+        Ok(RunReport {
+            connections,
+            ..self.head.head()
+        })
+    }
+}
+
+/// Runs a job. Each connection's result is redacted once, as it finishes, in its own task,
+/// into its report form and that form's JSON text; it is shown (`live`), counted, and kept
+/// only as that text, in the spool: the reports list the connections in the users' order.
 async fn execute_showing(
     job: Job,
     ui: Ui,
     redactor: &Redactor,
     mut live: Live,
-) -> Result<RunReport, Error> {
+) -> Result<Finished, Error> {
     let started = Utc::now();
     let clock = std::time::Instant::now();
     let users = match job.users {
@@ -385,39 +319,50 @@ async fn execute_showing(
     // Redacted now, before the connections register their secrets: the run's redactor would
     // otherwise compile a matcher over every connection's to mask one line.
     let store_shown = redactor.redact(&store.describe());
-    let mut finished: Vec<Option<ConnectionReport>> = Vec::new();
+    let mut spool = Spool::new(0);
+    let mut summary = Summary::default();
+    let (mut failures, mut fixed) = (false, Vec::new());
     fleet::stream_fleet(
         Arc::clone(&pipeline),
         env,
         Arc::clone(&store),
         users,
         &job.interrupt,
-        // Redacted once, in the connection's task: only the report form is kept.
-        |run| run.to_report().redacted(&run.redactor),
+        // Redacted and rendered once, in the connection's task (on the runtime's threads).
+        |run| {
+            let connection = run.to_report().redacted(&run.redactor);
+            let json = report::json::fragment(&connection);
+            (connection, json)
+        },
         |event| match event {
             fleet::Event::Loaded { connections } => {
-                finished.resize_with(connections, || None);
+                spool = Spool::new(connections);
                 live.progress.start(connections);
             }
             fleet::Event::Finished {
                 index,
-                done: connection,
+                done: (connection, json),
             } => {
-                live.finished(&pipeline.name, &connection);
-                // Kept as a copy made here, the original dropped: the task built it on a
-                // worker thread among its connection's short-lived buffers, where a kept
-                // report holds the allocator's pages resident (peak RSS at 10,000
-                // connections: 169 MB kept as built, 130 MB as copied).
-                finished[index] = Some(connection.clone());
-                live.show_in_order(&pipeline.name, &finished);
+                live.finished(&pipeline.name, index, &connection);
+                summary.add(&connection);
+                failures |= connection.has_failures();
+                if !connection.write_failed {
+                    let user = &connection.user;
+                    fixed.extend(
+                        connection
+                            .changes
+                            .iter()
+                            .map(|change| format!("  user {user}: {change}")),
+                    );
+                }
+                spool.put(index, &json);
             }
         },
     )
     .await?;
     live.progress.end();
-    live.show_rest(&pipeline.name, &finished);
-    let connections: Vec<ConnectionReport> = finished.into_iter().flatten().collect();
-    let report = RunReport {
+    live.show_rest();
+    let head = RunReport {
         tool: format!("zoho-doctor {}", env!("CARGO_PKG_VERSION")),
         pipeline: pipeline.name.clone(),
         pipeline_file: pipeline.source.clone(),
@@ -426,48 +371,56 @@ async fn execute_showing(
         started_at: started.to_rfc3339(),
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         shard: job.shard,
-        summary: RunReport::summarise(&connections),
-        connections,
+        summary,
+        connections: Vec::new(),
         interrupted: job.interrupt.signal().is_some(),
     };
-    Ok(report)
+    Ok(Finished {
+        head,
+        spool,
+        failures,
+        fixed,
+    })
 }
 
 /// Prints the report (the table on stdout, or on stderr when a report takes stdout), then
 /// writes every report target, the Markdown summaries included; the first that cannot be
 /// written is the error, after the others were tried.
 pub fn emit(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
-    emit_showing(report, outputs, ui, report::table::render)
+    emit_showing(report.whole(), outputs, || {
+        report::table::render(report, &ui.table())
+    })
 }
 
 /// `emit` after `execute_live`, which printed each connection's table block: only the table's
 /// summary line is left to print.
-pub fn emit_after_live(report: &RunReport, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
-    emit_showing(report, outputs, ui, report::table::render_summary)
+pub fn emit_after_live(finished: &Finished, outputs: &Outputs, ui: Ui) -> Result<(), ReportError> {
+    emit_showing(finished.run(), outputs, || {
+        report::table::render_summary(&finished.head, &ui.table())
+    })
 }
 
 fn emit_showing(
-    report: &RunReport,
+    run: Run<'_>,
     outputs: &Outputs,
-    ui: Ui,
-    table: fn(&RunReport, &report::table::TableOptions) -> String,
+    table: impl FnOnce() -> String,
 ) -> Result<(), ReportError> {
     match outputs.format {
-        Format::Table => outputs.screen().print(&table(report, &ui.table())),
+        Format::Table => outputs.screen().print(&table()),
         Format::Json => {
-            let _ = writer::write_json(&Target::Stdout, report);
+            let _ = writer::write_json(&Target::Stdout, run);
         }
     }
     let mut failed = None;
     if let Some(target) = &outputs.junit {
-        failed = writer::write_with(target, |out| report::junit::write_all(&[report], out)).err();
+        failed = writer::write_with(target, |out| report::junit::write_all(&[run], out)).err();
     }
     if let Some(target) = &outputs.json
-        && let Err(error) = writer::write_json(target, report)
+        && let Err(error) = writer::write_json(target, run)
     {
         failed.get_or_insert(error);
     }
-    if let Err(error) = outputs.write_summary(&[report]) {
+    if let Err(error) = outputs.write_summary(&[run]) {
         failed.get_or_insert(error);
     }
     failed.map_or(Ok(()), Err)
@@ -475,23 +428,12 @@ fn emit_showing(
 
 /// A report that could not be written: after `--fix` ran, it says what `--fix` did to the
 /// store (and ends as exit 1, not "nothing was checked").
-pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
-    let done: Vec<String> = report
-        .connections
-        .iter()
-        .filter(|connection| !connection.write_failed)
-        .flat_map(|connection| {
-            connection
-                .changes
-                .iter()
-                .map(|change| format!("  user {}: {change}", connection.user))
-        })
-        .collect();
-    if done.is_empty() {
+pub fn report_failed(error: ReportError, finished: &Finished) -> ReportError {
+    if finished.fixed.is_empty() {
         error
     } else {
         ReportError::AfterFix {
-            done,
+            done: finished.fixed.clone(),
             source: Box::new(error),
         }
     }
@@ -499,16 +441,17 @@ pub fn report_failed(error: ReportError, report: &RunReport) -> ReportError {
 
 /// How a run ended: a check failed or errored, or warned under `--fail-on warn`, or nothing
 /// was checked (every check skipped), or it passed (`exit::Ending::of_run` decides).
-pub fn ending(report: &RunReport, fail_on: FailOn, interrupt: &Interrupt) -> Ending {
-    if let Some(signal) = interrupt.signal().filter(|_| report.interrupted) {
+pub fn ending(finished: &Finished, fail_on: FailOn, interrupt: &Interrupt) -> Ending {
+    let head = &finished.head;
+    if let Some(signal) = interrupt.signal().filter(|_| head.interrupted) {
         return Ending::Interrupted(signal);
     }
-    if report.shard.is_some() && report.connections.is_empty() && !report.interrupted {
+    if head.shard.is_some() && finished.spool.is_empty() && !head.interrupted {
         return Ending::EmptyShard;
     }
-    let summary = &report.summary;
+    let summary = &head.summary;
     Ending::of_run(
-        report.has_failures(),
+        finished.failures,
         summary.warned > 0,
         summary.skipped == summary.checks,
         fail_on,

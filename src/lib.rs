@@ -11,6 +11,7 @@ pub mod error;
 pub mod exit;
 pub mod job;
 pub mod live;
+pub mod outputs;
 pub mod pipeline;
 pub mod progress;
 pub mod redact;

@@ -2,11 +2,12 @@
 //! finishes (in completion order on a terminal, in the users' order elsewhere) and the progress
 //! line on a terminal's stderr.
 
-use std::io::IsTerminal as _;
+use std::{collections::BTreeMap, io::IsTerminal as _};
 
 use crate::{
     cli::Format,
-    job::{Outputs, Screen, Ui},
+    job::{Screen, Ui},
+    outputs::Outputs,
     progress::Progress,
     report::{self, model::ConnectionReport, table::TableOptions},
 };
@@ -20,8 +21,11 @@ pub(crate) struct Live {
     /// CI log) in the users' order, as soon as every connection before it has finished, so the
     /// output is the same from run to run.
     completion_order: bool,
-    /// In the users' order: how many connections' blocks were shown (or had none to show).
-    shown: usize,
+    /// In the users' order: the place of the first connection not shown yet.
+    next: usize,
+    /// In the users' order: the blocks of connections that finished before one ahead of them,
+    /// by place; only these wait.
+    waiting: BTreeMap<usize, String>,
     pub(crate) progress: Progress,
 }
 
@@ -30,7 +34,8 @@ impl Live {
         Live {
             table: None,
             completion_order: false,
-            shown: 0,
+            next: 0,
+            waiting: BTreeMap::new(),
             progress: Progress::new(false),
         }
     }
@@ -46,41 +51,38 @@ impl Live {
         Live {
             table: (outputs.format == Format::Table).then(|| (screen, ui.table())),
             completion_order: terminal,
-            shown: 0,
             progress: Progress::new(std::io::stderr().is_terminal() && !ui.quiet),
+            ..Live::off()
         }
     }
 
-    /// A connection finished: the progress counts it, and a terminal shows its block now.
-    pub(crate) fn finished(&mut self, pipeline: &str, connection: &ConnectionReport) {
+    /// The connection at `index` in the users' order finished: the progress counts it; a
+    /// terminal shows its block now, elsewhere it is shown once those before it have been.
+    pub(crate) fn finished(&mut self, pipeline: &str, index: usize, connection: &ConnectionReport) {
         self.progress.finished(connection.has_failures());
-        if let Some((screen, options)) = &self.table
-            && self.completion_order
-        {
-            screen.print(&report::table::render_one(pipeline, connection, options));
-        }
-    }
-
-    /// Off a terminal: the blocks of the connections that finished, up to the first that has not.
-    pub(crate) fn show_in_order(&mut self, pipeline: &str, finished: &[Option<ConnectionReport>]) {
-        let Some((screen, options)) = self.table.as_ref().filter(|_| !self.completion_order) else {
+        let Some((screen, options)) = &self.table else {
             return;
         };
-        while let Some(Some(connection)) = finished.get(self.shown) {
-            screen.print(&report::table::render_one(pipeline, connection, options));
-            self.shown += 1;
+        let block = report::table::render_one(pipeline, connection, options);
+        if self.completion_order {
+            screen.print(&block);
+            return;
+        }
+        self.waiting.insert(index, block);
+        while let Some(block) = self.waiting.remove(&self.next) {
+            screen.print(&block);
+            self.next += 1;
         }
     }
 
-    /// The run is over: off a terminal, the blocks not shown yet (after a gap an interrupted run
+    /// The run is over: off a terminal, the blocks still waiting (after a gap an interrupted run
     /// left), in order.
-    pub(crate) fn show_rest(&mut self, pipeline: &str, finished: &[Option<ConnectionReport>]) {
-        let Some((screen, options)) = self.table.as_ref().filter(|_| !self.completion_order) else {
+    pub(crate) fn show_rest(&mut self) {
+        let Some((screen, _)) = &self.table else {
             return;
         };
-        for connection in finished.iter().skip(self.shown).flatten() {
-            screen.print(&report::table::render_one(pipeline, connection, options));
+        for block in std::mem::take(&mut self.waiting).into_values() {
+            screen.print(&block);
         }
-        self.shown = finished.len();
     }
 }

@@ -6,13 +6,13 @@ use std::io::Write as _;
 
 use crate::{
     job,
-    report::{self, ReportError, model::RunReport, target::Target},
+    report::{self, ReportError, spool::Run, target::Target},
 };
 
 /// Writes the JSON report to its target as it is rendered: a fleet's report is never held
 /// whole as text.
-pub(crate) fn write_json(target: &Target, report: &RunReport) -> Result<(), ReportError> {
-    write_with(target, |out| report::json::write(report, out))
+pub(crate) fn write_json(target: &Target, run: Run<'_>) -> Result<(), ReportError> {
+    write_with(target, |out| report::json::write_run(run, out))
 }
 
 /// Writes a report to its target, stdout included, as `render` renders it; on stdout it ends

@@ -18,7 +18,8 @@ use crate::{
     app::{StoreFrom, endpoints_from, mapping_from, store_url, warn_if_password_in_arguments},
     cli::{ConnectArgs, FailOn, Format},
     exit::Ending,
-    job::{self, Job, Outputs, Ui},
+    job::{self, Job, Ui},
+    outputs::Outputs,
     pipeline,
     redact::Redactor,
     runner::interrupt::Interrupt,
@@ -419,9 +420,12 @@ async fn finish(
         limits: Default::default(),
         shard: None,
     };
-    let report = job::execute(job, ui, redactor).await?;
-    job::emit(&report, &outputs, ui).map_err(|error| job::report_failed(error, &report))?;
-    let ending = job::ending(&report, FailOn::Fail, &interrupt);
+    let finished = job::execute(job, ui, redactor).await?;
+    finished
+        .report()
+        .and_then(|report| job::emit(&report, &outputs, ui))
+        .map_err(|error| job::report_failed(error, &finished))?;
+    let ending = job::ending(&finished, FailOn::Fail, &interrupt);
     if ending != Ending::Passed {
         job::stderr(
             "zoho-doctor: the connection is stored (its refresh token works), but verification did not pass: fix what the table says, then `zoho-doctor run -p onboarding --user ID --fix`\n",

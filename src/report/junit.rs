@@ -13,7 +13,10 @@ use std::{io::Write, sync::LazyLock, time::Duration};
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::model::{CheckReport, ConnectionReport, RunReport, Status};
+use super::{
+    model::{CheckReport, ConnectionReport, RunReport, Status},
+    spool::{Appender, Run},
+};
 use crate::text;
 
 /// A text for the XML: every control character and bidi mark as `\u{…}`.
@@ -27,8 +30,9 @@ pub fn render(report: &RunReport) -> Result<String, quick_junit::SerializeError>
 
 /// One JUnit file for several runs (the demo's Desk and CRM pipelines).
 pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::SerializeError> {
+    let runs: Vec<Run<'_>> = reports.iter().map(|report| report.whole()).collect();
     let mut out = Vec::new();
-    if let Err(error) = write_all(reports, &mut out) {
+    if let Err(error) = write_all(&runs, &mut out) {
         // Writing to memory fails only where serialising does.
         if let Some(inner) = error.into_inner()
             && let Ok(serialising) = inner.downcast::<quick_junit::SerializeError>()
@@ -40,54 +44,20 @@ pub fn render_all(reports: &[&RunReport]) -> Result<String, quick_junit::Seriali
         .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()))
 }
 
-/// `render_all`, written to `out` one `<testsuite>` at a time: a fleet's report is never held
-/// whole, as quick-junit's model or as text. The root's counts come from a first pass over
-/// the suites; each suite is then serialised alone and its text placed between the root's tags,
-/// byte for byte as quick-junit writes the whole document.
-pub fn write_all(reports: &[&RunReport], out: &mut dyn Write) -> std::io::Result<()> {
-    let suites = || {
-        let connections = reports.iter().flat_map(|report| {
-            report
-                .connections
-                .iter()
-                .map(move |connection| suite(report, connection))
-        });
-        // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished
-        // no connection, or a shard whose slice was empty, still says so, in one empty suite.
-        let interrupted = reports.iter().any(|report| report.interrupted);
-        let shard = reports.iter().find_map(|report| report.shard);
-        let none_finished = reports.iter().all(|report| report.connections.is_empty());
-        connections.chain(
-            ((interrupted || shard.is_some()) && none_finished).then(|| {
-                let mut empty = TestSuite::new("zoho-doctor");
-                if let Some(shard) = shard {
-                    empty.add_property(Property::new("shard", shard.to_string()));
-                }
-                if interrupted {
-                    empty.add_property(Property::new("interrupted", "true"));
-                }
-                empty
-            }),
-        )
-    };
+/// `render_all`, written to `out` with one `<testsuite>` in memory at a time: a fleet's report
+/// is never held whole, as quick-junit's model or as text. Each suite is serialised alone and
+/// its text kept aside (`Appender`) while the root counts it; the root's opening tag is then
+/// written, the suites after it, byte for byte as quick-junit writes the whole document.
+pub fn write_all(runs: &[Run<'_>], out: &mut dyn Write) -> std::io::Result<()> {
     let serialise = |junit: &Report| junit.to_string().map_err(std::io::Error::other);
     let mut root = Report::new("zoho-doctor");
     root.set_time(Duration::from_millis(
-        reports.iter().map(|report| report.duration_ms).sum(),
+        runs.iter().map(|run| run.head.duration_ms).sum(),
     ));
-    let mut any = false;
-    for suite in suites() {
-        root.add_test_suite(suite);
-        root.test_suites.clear();
-        any = true;
-    }
-    let whole = serialise(&root)?;
-    if !any {
-        return out.write_all(drop_root_skipped(&whole).as_bytes());
-    }
-    out.write_all(drop_root_skipped(&whole[..root_tag_end(&whole)]).as_bytes())?;
+    let mut suites = Appender::new();
     let mut tail = String::new();
-    for suite in suites() {
+    let mut any = false;
+    let mut add = |suite: TestSuite| -> std::io::Result<()> {
         let mut single = Report::new("zoho-doctor");
         single.add_test_suite(suite);
         let text = serialise(&single)?;
@@ -95,9 +65,43 @@ pub fn write_all(reports: &[&RunReport], out: &mut dyn Write) -> std::io::Result
         let end = text.rfind("</testsuites>").unwrap_or(text.len()).max(start);
         // The suite, without the line break that belongs to the root's closing tag.
         let inner = text[start..end].trim_end();
-        out.write_all(inner.as_bytes())?;
+        suites.append(inner.as_bytes())?;
         tail = text[start + inner.len()..].to_owned();
+        // The root counts the suite (quick-junit's own arithmetic) and keeps no copy.
+        if let Some(suite) = single.test_suites.pop() {
+            root.add_test_suite(suite);
+            root.test_suites.clear();
+        }
+        any = true;
+        Ok(())
+    };
+    let mut finished = 0;
+    for run in runs {
+        run.connections.each(&mut |connection| {
+            finished += 1;
+            add(suite(run.head, connection))
+        })?;
     }
+    // junit-10.xsd allows properties only on a testsuite: an interrupted run that finished
+    // no connection, or a shard whose slice was empty, still says so, in one empty suite.
+    let interrupted = runs.iter().any(|run| run.head.interrupted);
+    let shard = runs.iter().find_map(|run| run.head.shard);
+    if (interrupted || shard.is_some()) && finished == 0 {
+        let mut empty = TestSuite::new("zoho-doctor");
+        if let Some(shard) = shard {
+            empty.add_property(Property::new("shard", shard.to_string()));
+        }
+        if interrupted {
+            empty.add_property(Property::new("interrupted", "true"));
+        }
+        add(empty)?;
+    }
+    let whole = serialise(&root)?;
+    if !any {
+        return out.write_all(drop_root_skipped(&whole).as_bytes());
+    }
+    out.write_all(drop_root_skipped(&whole[..root_tag_end(&whole)]).as_bytes())?;
+    suites.copy_to(out)?;
     out.write_all(tail.as_bytes())
 }
 

@@ -9,7 +9,10 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CheckReport, ConnectionReport, RunReport, Status};
+use super::{
+    model::{CheckReport, ConnectionReport, RunReport, Status},
+    spool::Run,
+};
 use crate::text;
 
 /// The summary's size limit for GitHub's step summary (GitHub caps one at 1 MiB): room left for
@@ -25,25 +28,51 @@ const NAME_CHARS: usize = 100;
 const NOTE_ROOM: usize = 512;
 
 /// The summary of one or more runs (the demo has several), at most about `budget` bytes.
-pub fn render(reports: &[&RunReport], budget: usize) -> String {
-    let full = full(reports);
+pub fn render(runs: &[Run<'_>], budget: usize) -> std::io::Result<String> {
+    let failing: Vec<Failing> = runs.iter().map(Failing::of).collect::<Result<_, _>>()?;
+    let full = full(runs, &failing)?;
     if full.len() <= budget {
-        return full;
+        return Ok(full);
     }
-    compact(reports, budget, full.len())
+    compact(runs, &failing, budget, full.len())
 }
 
-fn full(reports: &[&RunReport]) -> String {
+/// A run's connections that did not pass: how many, and the ids of their checks (the status
+/// table's columns, in the pipeline's order, as the connections ran them).
+struct Failing {
+    count: usize,
+    ids: Vec<String>,
+}
+
+impl Failing {
+    fn of(run: &Run<'_>) -> std::io::Result<Failing> {
+        let mut failing = Failing {
+            count: 0,
+            ids: Vec::new(),
+        };
+        each_failing(run, &mut |connection| {
+            failing.count += 1;
+            for check in &connection.checks {
+                if !failing.ids.contains(&check.id) {
+                    failing.ids.push(check.id.clone());
+                }
+            }
+            Ok(())
+        })?;
+        Ok(failing)
+    }
+}
+
+fn full(runs: &[Run<'_>], failing: &[Failing]) -> std::io::Result<String> {
     let mut out = String::from("## zoho-doctor\n\n");
-    for report in reports {
-        heading(&mut out, report);
-        let failing: Vec<&ConnectionReport> = failing(report).collect();
-        if failing.is_empty() {
+    for (run, failing) in runs.iter().zip(failing) {
+        heading(&mut out, run.head, failing.count);
+        if failing.count == 0 {
             continue;
         }
-        status_table(&mut out, &failing);
+        status_table(&mut out, run, &failing.ids)?;
         out.push_str("#### What did not pass\n\n");
-        for connection in &failing {
+        each_failing(run, &mut |connection| {
             for check in connection
                 .checks
                 .iter()
@@ -51,30 +80,37 @@ fn full(reports: &[&RunReport]) -> String {
             {
                 finding(&mut out, connection, check);
             }
-        }
+            Ok(())
+        })?;
         out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 /// The counts and, per connection that did not pass, one line of its checks' statuses: no
 /// message, no fix. Lines stop before `budget`; the note says what was left out.
-fn compact(reports: &[&RunReport], budget: usize, full_len: usize) -> String {
+fn compact(
+    runs: &[Run<'_>],
+    failing: &[Failing],
+    budget: usize,
+    full_len: usize,
+) -> std::io::Result<String> {
     let mut out = String::from("## zoho-doctor\n\n");
-    for report in reports {
-        heading(&mut out, report);
+    for (run, failing) in runs.iter().zip(failing) {
+        heading(&mut out, run.head, failing.count);
     }
     out.push_str("#### What did not pass\n\n");
     let mut left_out = 0;
-    for report in reports {
-        for connection in failing(report) {
-            let line = compact_line(report, connection);
+    for run in runs {
+        each_failing(run, &mut |connection| {
+            let line = compact_line(run.head, connection);
             if left_out > 0 || out.len() + line.len() + NOTE_ROOM > budget {
                 left_out += 1;
             } else {
                 out.push_str(&line);
             }
-        }
+            Ok(())
+        })?;
     }
     let more = if left_out == 0 {
         String::new()
@@ -89,11 +125,11 @@ fn compact(reports: &[&RunReport], budget: usize, full_len: usize) -> String {
         full_len.div_ceil(1024),
         budget / 1024
     );
-    out
+    Ok(out)
 }
 
 /// `### pipeline`, the counts, and the run's notes.
-fn heading(out: &mut String, report: &RunReport) {
+fn heading(out: &mut String, report: &RunReport, failing: usize) {
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -122,7 +158,6 @@ fn heading(out: &mut String, report: &RunReport) {
             "Interrupted: no new connection was started after the signal; only the connections that finished are here.\n\n",
         );
     }
-    let failing = failing(report).count();
     if failing == 0 && s.connections > 0 {
         let _ = writeln!(out, "Every connection passed.\n");
     }
@@ -137,27 +172,27 @@ fn strong(count: usize) -> String {
     }
 }
 
-/// The connections whose worst check did not pass, or whose `--fix` write failed.
-fn failing(report: &RunReport) -> impl Iterator<Item = &ConnectionReport> {
-    report
-        .connections
-        .iter()
-        .filter(|connection| connection.status != Status::Pass || connection.write_failed)
+/// Calls `each` with the connections whose worst check did not pass, or whose `--fix` write
+/// failed.
+fn each_failing(
+    run: &Run<'_>,
+    each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    run.connections.each(&mut |connection| {
+        if connection.status != Status::Pass || connection.write_failed {
+            each(connection)
+        } else {
+            Ok(())
+        }
+    })
 }
 
-/// One row per connection, one column per check (in the pipeline's order, as the connections
-/// ran them).
-fn status_table(out: &mut String, failing: &[&ConnectionReport]) {
-    let mut ids: Vec<&str> = Vec::new();
-    for check in failing.iter().flat_map(|connection| &connection.checks) {
-        if !ids.contains(&check.id.as_str()) {
-            ids.push(&check.id);
-        }
-    }
+/// One row per connection that did not pass, one column per check id.
+fn status_table(out: &mut String, run: &Run<'_>, ids: &[String]) -> std::io::Result<()> {
     let header: Vec<String> = ids.iter().map(|id| cell(id, NAME_CHARS)).collect();
     let _ = writeln!(out, "| Connection | DC | Status | {} |", header.join(" | "));
     let _ = writeln!(out, "|---|---|---|{}", "---|".repeat(ids.len()));
-    for connection in failing {
+    each_failing(run, &mut |connection| {
         let statuses: Vec<String> = ids
             .iter()
             .map(|id| {
@@ -180,8 +215,10 @@ fn status_table(out: &mut String, failing: &[&ConnectionReport]) {
             cell(connection.dc.as_deref().unwrap_or(""), NAME_CHARS),
             statuses.join(" | ")
         );
-    }
+        Ok(())
+    })?;
     out.push('\n');
+    Ok(())
 }
 
 /// One check that did not pass: status, where, code, message, then the fix.

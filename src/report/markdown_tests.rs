@@ -4,6 +4,12 @@
 use super::*;
 use crate::report::model::Detail;
 
+/// `render` over reports held whole.
+fn render_whole(reports: &[&RunReport], budget: usize) -> String {
+    let runs: Vec<Run<'_>> = reports.iter().map(|report| report.whole()).collect();
+    render(&runs, budget).expect("reports in memory read")
+}
+
 fn check(id: &str, status: Status, message: &str, hint: Option<&str>) -> CheckReport {
     CheckReport {
         id: id.to_owned(),
@@ -85,7 +91,7 @@ fn mixed() -> RunReport {
 
 #[test]
 fn counts_a_status_table_of_what_did_not_pass_then_each_finding_with_its_fix() {
-    let md = render(&[&mixed()], STEP_SUMMARY_BUDGET);
+    let md = render_whole(&[&mixed()], STEP_SUMMARY_BUDGET);
     assert!(
         md.starts_with("## zoho-doctor\n\n### desk-profile (builtin:desk)\n\n"),
         "{md}"
@@ -127,7 +133,7 @@ fn a_run_where_everything_passed_says_so_without_a_table() {
         "healthy",
         vec![check("refresh", Status::Pass, "refreshed", None)],
     )]);
-    let md = render(&[&passed], STEP_SUMMARY_BUDGET);
+    let md = render_whole(&[&passed], STEP_SUMMARY_BUDGET);
     assert!(md.contains("Every connection passed.\n"), "{md}");
     assert!(!md.contains('|'), "{md}");
 }
@@ -140,7 +146,7 @@ fn zoho_text_cannot_break_a_table_or_become_markup() {
         vec![check("refresh", Status::Fail, hostile, Some(hostile))],
     );
     broken.dc = Some("e|u".to_owned());
-    let md = render(&[&report(vec![broken])], STEP_SUMMARY_BUDGET);
+    let md = render_whole(&[&report(vec![broken])], STEP_SUMMARY_BUDGET);
     let escaped = r"a\|b \`code\` \<img src=x onerror=alert(1)\> \[link\](https://evil.test) \*em\* \_u\_ \\ \&amp; line\\u{a}break\\u{d}";
     assert!(
         md.contains(&format!("| {escaped} | e\\|u | ❌ FAIL | ❌ FAIL |\n")),
@@ -170,10 +176,10 @@ fn past_the_budget_only_counts_and_what_did_not_pass_and_what_was_left_out() {
         })
         .collect();
     let big = report(many);
-    let full_len = render(&[&big], usize::MAX).len();
+    let full_len = render_whole(&[&big], usize::MAX).len();
     assert!(full_len > 300 * 1024, "{full_len}");
 
-    let compact = render(&[&big], 100 * 1024);
+    let compact = render_whole(&[&big], 100 * 1024);
     assert!(compact.len() <= 100 * 1024, "{}", compact.len());
     assert!(compact.contains("200 connections, 200 checks: 0 passed, 0 warned, **200** failed"));
     assert!(
@@ -194,7 +200,7 @@ fn past_the_budget_only_counts_and_what_did_not_pass_and_what_was_left_out() {
     );
 
     // Too many even for one line each: the first fit, the note counts the rest.
-    let tight = render(&[&big], 4 * 1024);
+    let tight = render_whole(&[&big], 4 * 1024);
     assert!(tight.len() <= 4 * 1024, "{}", tight.len());
     assert!(tight.contains("- desk-profile · user-0: "));
     assert!(!tight.contains("- desk-profile · user-199: "));
@@ -212,10 +218,10 @@ fn past_the_budget_only_counts_and_what_did_not_pass_and_what_was_left_out() {
 fn a_shards_summary_names_its_shard() {
     let mut sharded = mixed();
     sharded.shard = Some(crate::shard::Shard { index: 1, count: 3 });
-    let text = render(&[&sharded], usize::MAX);
+    let text = render_whole(&[&sharded], usize::MAX);
     assert!(
         text.contains("### desk-profile (builtin:desk), shard 1/3\n"),
         "{text}"
     );
-    assert!(!render(&[&mixed()], usize::MAX).contains("shard"));
+    assert!(!render_whole(&[&mixed()], usize::MAX).contains("shard"));
 }

@@ -1,12 +1,14 @@
 //! Reporters. They read `model` only and never decide anything: the table for people, JUnit
 //! for CI, JSON for machines, Markdown for a CI's summary page; `target` is where a report goes
-//! (stdout, a file, a device); `merge` reads shards' JSON reports back into one.
+//! (stdout, a file, a device); `spool` keeps a fleet's finished connections on disk until
+//! they are written; `merge` reads shards' JSON reports back into one.
 
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod model;
+pub mod spool;
 pub mod table;
 pub mod target;
 
@@ -27,6 +29,9 @@ pub enum ReportError {
     /// A report target that is not a place for a report (a directory, a dangling link).
     #[error("cannot write a report to `{}`: {reason}", path.display())]
     Refused { path: PathBuf, reason: String },
+    /// The finished connections could not be read back from their temporary file.
+    #[error("cannot read back the finished connections for the reports: {0}")]
+    Spool(#[source] std::io::Error),
     #[error("cannot render the JUnit report: {0}")]
     Render(#[source] quick_junit::SerializeError),
     /// Shard reports that are not one complete run (`zoho-doctor merge`).

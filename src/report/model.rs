@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::spool::Run;
 pub use crate::checks::outcome::Status;
 use crate::{redact::Redactor, shard::Shard};
 
@@ -77,23 +78,53 @@ pub struct Detail {
     pub value: String,
 }
 
-impl RunReport {
-    pub fn summarise(connections: &[ConnectionReport]) -> Summary {
-        let mut summary = Summary {
-            connections: connections.len(),
-            ..Summary::default()
-        };
-        for check in connections.iter().flat_map(|c| &c.checks) {
-            summary.checks += 1;
+impl Summary {
+    /// Counts one more connection and its checks.
+    pub fn add(&mut self, connection: &ConnectionReport) {
+        self.connections += 1;
+        for check in &connection.checks {
+            self.checks += 1;
             match check.status {
-                Status::Pass => summary.passed += 1,
-                Status::Warn => summary.warned += 1,
-                Status::Fail => summary.failed += 1,
-                Status::Error => summary.errored += 1,
-                Status::Skip => summary.skipped += 1,
+                Status::Pass => self.passed += 1,
+                Status::Warn => self.warned += 1,
+                Status::Fail => self.failed += 1,
+                Status::Error => self.errored += 1,
+                Status::Skip => self.skipped += 1,
             }
         }
+    }
+}
+
+impl RunReport {
+    pub fn summarise(connections: &[ConnectionReport]) -> Summary {
+        let mut summary = Summary::default();
+        connections.iter().for_each(|c| summary.add(c));
         summary
+    }
+
+    /// The report with the connections it holds, for a reporter.
+    pub fn whole(&self) -> Run<'_> {
+        Run {
+            head: self,
+            connections: &self.connections,
+        }
+    }
+
+    /// The run's own fields, without its connections.
+    pub fn head(&self) -> RunReport {
+        RunReport {
+            tool: self.tool.clone(),
+            pipeline: self.pipeline.clone(),
+            pipeline_file: self.pipeline_file.clone(),
+            app: self.app.clone(),
+            store: self.store.clone(),
+            started_at: self.started_at.clone(),
+            duration_ms: self.duration_ms,
+            shard: self.shard,
+            summary: self.summary.clone(),
+            connections: Vec::new(),
+            interrupted: self.interrupted,
+        }
     }
 
     /// Whether any check failed or errored, or a `--fix` write failed.

@@ -196,6 +196,8 @@ impl Harness {
         job::execute(job, ui, &Redactor::new())
             .await
             .expect("job runs")
+            .report()
+            .expect("the finished connections read back")
     }
 }
 

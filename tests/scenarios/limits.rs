@@ -210,7 +210,11 @@ async fn run_fleet(addr: SocketAddr, rows: &[SeededConnection], limits: Limits) 
         width: None,
         quiet: false,
     };
-    job::execute(job, ui, &Redactor::new()).await.unwrap()
+    job::execute(job, ui, &Redactor::new())
+        .await
+        .unwrap()
+        .report()
+        .unwrap()
 }
 
 fn count(n: usize) -> NonZeroUsize {

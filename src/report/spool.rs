@@ -1,0 +1,269 @@
+//! A run's finished connections, kept on disk until its reports are written: each as its JSON
+//! report text (`json::fragment`), added as it finishes, in any order, and handed to the
+//! reporters in the users' order. A fleet's memory then does not grow with its connections
+//! (10,000 connections' reports are about 70 MB of JSON); the temporary file has no name, so
+//! nothing is left behind, and where none can be made (no writable `TMPDIR`) the texts stay
+//! in memory.
+
+use std::{
+    fs::File,
+    io::{Read as _, Seek as _, SeekFrom, Write as _},
+};
+
+use super::{
+    json,
+    model::{ConnectionReport, RunReport},
+};
+
+/// A run's connections in the users' order, handed to a reporter one at a time: no reporter
+/// needs them all at once, so a fleet's can wait on disk (`Spool`) instead of in memory.
+pub trait Connections {
+    /// Calls `each` with every connection, in order, and stops at the first error.
+    fn each(
+        &self,
+        each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+
+    /// Calls `each` with every connection's JSON text (`json::fragment`), in order.
+    fn each_json(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()>;
+}
+
+impl Connections for Vec<ConnectionReport> {
+    fn each(
+        &self,
+        each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.iter().try_for_each(each)
+    }
+
+    fn each_json(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+        self.iter()
+            .try_for_each(|connection| each(&json::fragment(connection)))
+    }
+}
+
+/// What a reporter renders: a run's own fields (`head`; its `connections` are not read) and its
+/// connections, wherever they are kept.
+#[derive(Clone, Copy)]
+pub struct Run<'a> {
+    pub head: &'a RunReport,
+    pub connections: &'a dyn Connections,
+}
+
+/// Finished connections' report texts, by their place in the users' order.
+pub struct Spool {
+    scratch: Scratch,
+    /// Where each connection's text is (offset, length); `None`: it has not finished.
+    spans: Vec<Option<(u64, usize)>>,
+    end: u64,
+    /// The first write that failed: every report read from the spool fails with it.
+    failed: Option<std::io::Error>,
+}
+
+/// A temporary file with no name (removed when dropped), or memory where none can be made.
+pub(crate) enum Scratch {
+    File(File),
+    Memory(Vec<u8>),
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Scratch {
+        tempfile::tempfile().map_or(Scratch::Memory(Vec::new()), Scratch::File)
+    }
+
+    /// Writes `bytes` at `offset` (the end of what was written so far).
+    fn write_at(&mut self, offset: u64, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Scratch::File(file) => file
+                .seek(SeekFrom::Start(offset))
+                .and_then(|_| file.write_all(bytes)),
+            Scratch::Memory(memory) => {
+                memory.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads `len` bytes at `offset` into `buffer`.
+    fn read_at<'a>(
+        &'a self,
+        offset: u64,
+        len: usize,
+        buffer: &'a mut Vec<u8>,
+    ) -> std::io::Result<&'a [u8]> {
+        match self {
+            Scratch::File(file) => {
+                buffer.resize(len, 0);
+                let mut file = file;
+                file.seek(SeekFrom::Start(offset))?;
+                file.read_exact(buffer)?;
+                Ok(&buffer[..])
+            }
+            Scratch::Memory(memory) => {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                memory
+                    .get(start..start.saturating_add(len))
+                    .ok_or_else(|| std::io::Error::other("read past the end of the spool"))
+            }
+        }
+    }
+}
+
+/// A scratch area written front to back, then copied whole (JUnit's suites, written before
+/// the root's counts are known).
+pub(crate) struct Appender {
+    scratch: Scratch,
+    end: u64,
+}
+
+impl Appender {
+    pub(crate) fn new() -> Appender {
+        Appender {
+            scratch: Scratch::new(),
+            end: 0,
+        }
+    }
+
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.scratch.write_at(self.end, bytes)?;
+        self.end += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Copies everything appended to `out`.
+    pub(crate) fn copy_to(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match &mut self.scratch {
+            Scratch::File(file) => {
+                file.seek(SeekFrom::Start(0))?;
+                let file: &File = file;
+                std::io::copy(&mut file.take(self.end), out).map(|_| ())
+            }
+            Scratch::Memory(memory) => out.write_all(memory),
+        }
+    }
+}
+
+impl Spool {
+    /// A spool for `connections` connections.
+    pub fn new(connections: usize) -> Spool {
+        Spool {
+            scratch: Scratch::new(),
+            spans: vec![None; connections],
+            end: 0,
+            failed: None,
+        }
+    }
+
+    /// Keeps the connection at `index` in the users' order (its text from `json::fragment`).
+    pub fn put(&mut self, index: usize, text: &[u8]) {
+        if index >= self.spans.len() {
+            self.spans.resize(index + 1, None);
+        }
+        match self.scratch.write_at(self.end, text) {
+            Ok(()) => {
+                self.spans[index] = Some((self.end, text.len()));
+                self.end += text.len() as u64;
+            }
+            Err(error) => {
+                self.failed.get_or_insert(error);
+            }
+        }
+    }
+
+    /// How many connections it holds.
+    pub fn len(&self) -> usize {
+        self.spans.iter().flatten().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Connections for Spool {
+    fn each(
+        &self,
+        each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.each_json(&mut |text| each(&json::parse_fragment(text)?))
+    }
+
+    /// The texts as they were put: nothing is parsed or rendered again.
+    fn each_json(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+        if let Some(error) = &self.failed {
+            return Err(std::io::Error::new(
+                error.kind(),
+                format!("the report's temporary file could not be written: {error}"),
+            ));
+        }
+        let mut buffer = Vec::new();
+        for &(offset, len) in self.spans.iter().flatten() {
+            each(self.scratch.read_at(offset, len, &mut buffer)?)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::Status;
+
+    fn connection(user: &str) -> ConnectionReport {
+        ConnectionReport {
+            user: user.to_owned(),
+            dc: Some("eu".to_owned()),
+            status: Status::Pass,
+            checks: Vec::new(),
+            profile: Vec::new(),
+            changes: Vec::new(),
+            write_failed: false,
+        }
+    }
+
+    fn users(spool: &Spool) -> Vec<String> {
+        let mut users = Vec::new();
+        spool
+            .each(&mut |connection| {
+                users.push(connection.user.clone());
+                Ok(())
+            })
+            .expect("reads back");
+        users
+    }
+
+    #[test]
+    fn connections_put_in_completion_order_come_back_in_the_users_order() {
+        for mut spool in [
+            Spool::new(4),
+            Spool {
+                scratch: Scratch::Memory(Vec::new()),
+                ..Spool::new(4)
+            },
+        ] {
+            for (index, user) in [(2, "c"), (0, "a"), (3, "d")] {
+                spool.put(index, &json::fragment(&connection(user)));
+            }
+            assert_eq!(users(&spool), ["a", "c", "d"], "b never finished");
+            assert_eq!(spool.len(), 3);
+        }
+    }
+
+    #[test]
+    fn a_write_that_failed_fails_every_read_and_says_so() {
+        // A file opened read-only: every write to it fails, as a full disk's would.
+        let read_only = tempfile::NamedTempFile::new().expect("a temporary file");
+        let mut spool = Spool {
+            scratch: Scratch::File(File::open(read_only.path()).expect("opens")),
+            ..Spool::new(1)
+        };
+        spool.put(0, &json::fragment(&connection("a")));
+        let error = spool.each(&mut |_| Ok(())).expect_err("fails");
+        assert!(
+            error
+                .to_string()
+                .contains("temporary file could not be written"),
+            "{error}"
+        );
+    }
+}
