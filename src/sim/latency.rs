@@ -4,12 +4,13 @@
 //! test can tell how often one endpoint was asked.
 
 use std::{
-    collections::HashMap,
+    cmp::Reverse,
+    collections::{BinaryHeap, HashMap},
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -17,6 +18,7 @@ use axum::{
     middleware::Next,
     response::Response,
 };
+use tokio::sync::oneshot;
 
 /// What the layer shares with `Sim`: the latency (settable while serving) and the path counts.
 #[derive(Default)]
@@ -24,6 +26,96 @@ pub struct Wire {
     /// Nanoseconds; an atomic so a benchmark can change it between runs without a lock per request.
     latency_nanos: AtomicU64,
     paths: Mutex<HashMap<String, usize>>,
+    /// Started with the first answer that waits.
+    alarm: OnceLock<Alarm>,
+}
+
+/// A thread that wakes each waiting answer at its deadline, to within the operating system's
+/// timer slack. tokio's timer rounds every deadline up to its next millisecond tick and then
+/// waits for the worker to wake: 50 ms answered in 51.7 ms on average, adding 3.5% to a
+/// benchmark's critical path that no Zoho client would see.
+struct Alarm {
+    requests: Mutex<std::sync::mpsc::Sender<(Instant, oneshot::Sender<()>)>>,
+}
+
+impl Alarm {
+    fn start() -> Alarm {
+        let (requests, waiting) = std::sync::mpsc::channel();
+        // The thread ends when the `Wire` (the only sender) is dropped.
+        std::thread::spawn(move || ring(&waiting));
+        Alarm {
+            requests: Mutex::new(requests),
+        }
+    }
+
+    /// Waits until `deadline`.
+    async fn until(&self, deadline: Instant) {
+        let (wake, woken) = oneshot::channel();
+        let sent = self
+            .requests
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .send((deadline, wake));
+        if sent.is_err() || woken.await.is_err() {
+            // No alarm thread (it could not be started): tokio's timer, late but never early.
+            tokio::time::sleep_until(deadline.into()).await;
+        }
+    }
+}
+
+/// The alarm thread: holds the deadlines in order and wakes each when it is due.
+fn ring(waiting: &std::sync::mpsc::Receiver<(Instant, oneshot::Sender<()>)>) {
+    let mut due: BinaryHeap<Reverse<Deadline>> = BinaryHeap::new();
+    loop {
+        let next = due.peek().map(|Reverse(deadline)| deadline.at);
+        let received = match next {
+            None => waiting
+                .recv()
+                .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+            Some(at) => waiting.recv_timeout(at.saturating_duration_since(Instant::now())),
+        };
+        match received {
+            Ok((at, wake)) => due.push(Reverse(Deadline { at, wake })),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        let now = Instant::now();
+        while due
+            .peek()
+            .is_some_and(|Reverse(deadline)| deadline.at <= now)
+        {
+            if let Some(Reverse(deadline)) = due.pop() {
+                // An answer whose client has gone is not waited for.
+                let _ = deadline.wake.send(());
+            }
+        }
+    }
+}
+
+/// An answer waiting for its deadline, ordered by it.
+struct Deadline {
+    at: Instant,
+    wake: oneshot::Sender<()>,
+}
+
+impl PartialEq for Deadline {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+
+impl Eq for Deadline {}
+
+impl PartialOrd for Deadline {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Deadline {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.at.cmp(&other.at)
+    }
 }
 
 impl Wire {
@@ -66,15 +158,20 @@ impl Wire {
     }
 }
 
-/// The layer: counts the request, waits the latency, then answers as the simulator would.
+/// The layer: counts the request, waits the latency (from the request's arrival), then answers
+/// as the simulator would.
 pub async fn layer(State(wire): State<Arc<Wire>>, request: Request, next: Next) -> Response {
+    let arrived = Instant::now();
     *wire
         .paths()
         .entry(format!("{} {}", request.method(), request.uri().path()))
         .or_default() += 1;
     let latency = wire.latency();
     if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+        match arrived.checked_add(latency) {
+            Some(deadline) => wire.alarm.get_or_init(Alarm::start).until(deadline).await,
+            None => std::future::pending().await,
+        }
     }
     next.run(request).await
 }
