@@ -11,6 +11,10 @@ use std::time::Instant;
 
 use zoho_doctor::store::{Mapping, Store};
 
+/// The binary's allocator, so the figure is the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

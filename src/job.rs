@@ -335,10 +335,7 @@ async fn execute_showing(
             (connection, json)
         },
         |event| match event {
-            fleet::Event::Loaded { connections } => {
-                spool = Spool::new(connections);
-                live.progress.start(connections);
-            }
+            fleet::Event::Loaded { connections } => live.progress.start(connections),
             fleet::Event::Finished {
                 index,
                 done: (connection, json),

@@ -92,10 +92,13 @@ impl Progress {
         }
     }
 
-    /// The run has `total` connections to check: the line appears.
+    /// The run has `total` connections to check: the line appears, its clock started by the
+    /// first call (a count that grows as rows are read keeps the clock).
     pub fn start(&mut self, total: usize) {
+        if self.total == 0 {
+            self.started = Instant::now();
+        }
         self.total = total;
-        self.started = Instant::now();
         self.redraw(true);
     }
 

@@ -17,7 +17,7 @@ use super::{
 
 /// A run's connections in the users' order, handed to a reporter one at a time: no reporter
 /// needs them all at once, so a fleet's can wait on disk (`Spool`) instead of in memory.
-pub trait Connections {
+pub trait Connections: Sync {
     /// Calls `each` with every connection, in order, and stops at the first error.
     fn each(
         &self,

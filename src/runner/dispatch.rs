@@ -40,6 +40,23 @@ impl Dispatch {
         }
     }
 
+    /// Connection `index` (past every index so far) of `org` waits to start.
+    pub fn push(&mut self, index: usize, org: Option<String>) {
+        let queue = self.waiting.entry(org.clone()).or_default();
+        queue.push_back(index);
+        if queue.len() > 1 {
+            // Its organisation's first waiting connection stands for it in `ready`, or the
+            // organisation is at its cap and `done` will put the first back.
+            return;
+        }
+        let has_room = org
+            .as_ref()
+            .is_none_or(|name| self.running.get(name).copied().unwrap_or(0) < self.per_org);
+        if has_room {
+            self.ready.insert(index, org);
+        }
+    }
+
     /// The next connection to start now, if the limits let one start.
     pub fn next(&mut self) -> Option<usize> {
         if self.in_flight >= self.concurrency {
@@ -149,5 +166,42 @@ mod tests {
         }
         started.sort_unstable();
         assert_eq!(started, (0..500).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn connections_pushed_while_others_run_each_start_once_within_the_limits() {
+        let names: Vec<Option<String>> = (0..300)
+            .map(|i| (i % 7 != 0).then(|| format!("org{}", i % 3)))
+            .collect();
+        let mut dispatch = Dispatch::new(&[], 8, 2);
+        let (mut started, mut running, mut pushed) = (Vec::new(), Vec::<usize>::new(), 0);
+        loop {
+            // Rows arrive a chunk of 25 at a time, between finishing connections.
+            for index in pushed..(pushed + 25).min(names.len()) {
+                dispatch.push(index, names[index].clone());
+            }
+            pushed = (pushed + 25).min(names.len());
+            let batch = start_all(&mut dispatch);
+            running.extend(&batch);
+            for org in names.iter().flatten() {
+                let same = running
+                    .iter()
+                    .filter(|&&other| names[other].as_ref() == Some(org))
+                    .count();
+                assert!(same <= 2, "--per-org exceeded for {org}");
+            }
+            assert!(running.len() <= 8, "--concurrency exceeded");
+            started.extend(batch);
+            if running.is_empty() && pushed == names.len() {
+                break;
+            }
+            if let Some(finished) = running.pop() {
+                dispatch.done(names[finished].as_deref());
+            }
+        }
+        let in_order = started.clone();
+        started.sort_unstable();
+        assert_eq!(started, (0..300).collect::<Vec<_>>());
+        assert_eq!(in_order[0], 0, "the first row read starts first");
     }
 }

@@ -1,7 +1,8 @@
 //! Runs a pipeline over many connections, `--concurrency` at a time and at most `--per-org` of
-//! one Zoho organisation, keeping the users' order. Every connection is read before any is
-//! checked, so a store that fails to read stops the run before anything was written; a
-//! write-back that fails is reported on its connection. Rows that share a key are each checked,
+//! one Zoho organisation, keeping the users' order. Rows are read a chunk at a time while the
+//! first connections run (with `--fix`, all of them before any is checked, so a store that fails
+//! to read stops the run before anything was written); a write-back that fails is reported on
+//! its connection. Rows that share a key are each checked,
 //! and told apart in the report: `u1`, `u1#2`, …
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -20,22 +21,35 @@ use crate::{
     pipeline::Pipeline,
     redact::Redactor,
     store::{Connection, Store, StoreError, WriteResult},
+    zoho::App,
 };
 
 /// What the fleet hands its caller while it runs.
 pub enum Event<T> {
-    /// Every connection was read: this many will be checked (rows that share a key count
-    /// each), numbered from 0 in the users' order.
+    /// This many connections will be checked (rows that share a key count each), numbered from
+    /// 0 in the users' order: sent as soon as the users are known, and again whenever rows that
+    /// share a key add to the count; it never shrinks.
     Loaded { connections: usize },
     /// A connection finished (its write-back included), in completion order, as `finish` made
     /// it; `index` is its place in the users' order.
     Finished { index: usize, done: T },
 }
 
-/// Loads every user's connection, then checks them (and, with `--fix`, writes back); once
+/// Users read per query while the fleet runs: the first connections start once the first
+/// chunk is read, not after all 10,000 rows.
+const LOAD_CHUNK: usize = 500;
+
+/// A chunk of users and each one's rows, or the store's failure to read it.
+type Loaded = Result<Vec<(String, Vec<Connection>)>, StoreError>;
+
+/// Loads the users' connections and checks them (and, with `--fix`, writes back); once
 /// `interrupt` has a signal no new connection starts, and the ones in flight finish. Each
 /// connection is handed to `on_event` as it finishes, so the caller keeps only what it needs of
 /// it: a fleet's results are never all held at once.
+/// Without `--fix` the rows are read a chunk at a time while the first connections are checked;
+/// a store that fails to read stops the run (nothing was written). With `--fix` every row is read
+/// before any connection is checked, so a failing store stops the run before anything is
+/// written, and no read runs while `--fix` writes.
 /// `finish` turns a connection's run into what the caller keeps, in the connection's own task:
 /// finished connections waiting for `on_event` hold only that (not their run, redactor and
 /// all), and the work spreads over the runtime's threads.
@@ -49,49 +63,30 @@ pub async fn stream_fleet<T: Send + 'static>(
     mut on_event: impl FnMut(Event<T>),
 ) -> Result<(), StoreError> {
     let finish = Arc::new(finish);
-    let mut loaded = Vec::with_capacity(users.len());
-    let rows_of = store.load_many(&users).await?;
-    for (user, rows) in users.into_iter().zip(rows_of) {
-        if rows.is_empty() {
-            loaded.push((user, None));
-            continue;
-        }
-        for (index, connection) in rows.into_iter().enumerate() {
-            let label = match index {
-                0 => user.clone(),
-                _ => format!("{user}#{}", index + 1),
-            };
-            loaded.push((label, Some(connection)));
+    let mut unread = users.len();
+    let mut chunks = read_in_chunks(Arc::clone(&store), users);
+    let mut fleet = Fleet {
+        waiting: Vec::new(),
+        orgs: Vec::new(),
+        dispatch: Dispatch::new(&[], env.limits.concurrency.get(), env.limits.per_org.get()),
+    };
+    if env.fix {
+        while let Some(chunk) = chunks.recv().await {
+            unread -= fleet.add(chunk?, env.app);
         }
     }
-
-    let orgs: Vec<Option<String>> = loaded
-        .iter()
-        .map(|(_, connection)| {
-            connection
-                .as_ref()
-                .and_then(|connection| organisation(connection, env.app))
-                .map(str::to_owned)
-        })
-        .collect();
-    let mut dispatch = Dispatch::new(
-        &orgs,
-        env.limits.concurrency.get(),
-        env.limits.per_org.get(),
-    );
-    let mut waiting: Vec<Option<(String, Option<Connection>)>> =
-        loaded.into_iter().map(Some).collect();
+    on_event(Event::Loaded {
+        connections: fleet.waiting.len() + unread,
+    });
+    let mut reading = unread > 0;
     let mut tasks: JoinSet<(usize, T)> = JoinSet::new();
     let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
-    on_event(Event::Loaded {
-        connections: waiting.len(),
-    });
     loop {
         // A connection is spawned only once the limits let it run; after a signal, none is.
         while interrupt.signal().is_none()
-            && let Some(index) = dispatch.next()
+            && let Some(index) = fleet.dispatch.next()
         {
-            let Some((user, connection)) = waiting[index].take() else {
+            let Some((user, connection)) = fleet.waiting[index].take() else {
                 continue;
             };
             let label = user.clone();
@@ -107,25 +102,105 @@ pub async fn stream_fleet<T: Send + 'static>(
             }));
             task_of.insert(handle.id(), (index, label));
         }
-        let Some(joined) = tasks.join_next_with_id().await else {
+        if interrupt.signal().is_some() && tasks.is_empty() {
             break;
-        };
-        let (index, done) = match joined {
-            Ok((_, done)) => done,
-            Err(error) => {
-                let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
-                // The run's redactor: it masks every connection's secrets as written.
-                let redactor = env.redactor.clone();
-                (
-                    index,
-                    finish(internal_error(&pipeline, user, &error, redactor)),
-                )
+        }
+        tokio::select! {
+            // The next chunk first: the connections it holds may start now.
+            biased;
+            chunk = chunks.recv(), if reading => match chunk {
+                Some(chunk) => {
+                    let before = fleet.waiting.len() + unread;
+                    unread -= fleet.add(chunk?, env.app);
+                    if fleet.waiting.len() + unread != before {
+                        on_event(Event::Loaded {
+                            connections: fleet.waiting.len() + unread,
+                        });
+                    }
+                }
+                None => reading = false,
+            },
+            Some(joined) = tasks.join_next_with_id() => {
+                let (index, done) = match joined {
+                    Ok((_, done)) => done,
+                    Err(error) => {
+                        let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
+                        // The run's redactor: it masks every connection's secrets as written.
+                        let redactor = env.redactor.clone();
+                        (
+                            index,
+                            finish(internal_error(&pipeline, user, &error, redactor)),
+                        )
+                    }
+                };
+                fleet
+                    .dispatch
+                    .done(fleet.orgs.get(index).and_then(Option::as_deref));
+                on_event(Event::Finished { index, done });
             }
-        };
-        dispatch.done(orgs.get(index).and_then(Option::as_deref));
-        on_event(Event::Finished { index, done });
+            else => break,
+        }
     }
     Ok(())
+}
+
+/// The connections read so far, each with its organisation, and what starts next.
+struct Fleet {
+    /// By index in the users' order; `None` once spawned.
+    waiting: Vec<Option<(String, Option<Connection>)>>,
+    orgs: Vec<Option<String>>,
+    dispatch: Dispatch,
+}
+
+impl Fleet {
+    /// Adds a chunk's users (each row of a key its own connection: `u1`, `u1#2`, …, and a user
+    /// without a row one connection that the `connection` check fails); how many users it held.
+    fn add(&mut self, chunk: Vec<(String, Vec<Connection>)>, app: App) -> usize {
+        let users = chunk.len();
+        for (user, rows) in chunk {
+            if rows.is_empty() {
+                self.push(user, None, app);
+                continue;
+            }
+            for (index, connection) in rows.into_iter().enumerate() {
+                let label = match index {
+                    0 => user.clone(),
+                    _ => format!("{user}#{}", index + 1),
+                };
+                self.push(label, Some(connection), app);
+            }
+        }
+        users
+    }
+
+    fn push(&mut self, label: String, connection: Option<Connection>, app: App) {
+        let org = connection
+            .as_ref()
+            .and_then(|connection| organisation(connection, app))
+            .map(str::to_owned);
+        self.dispatch.push(self.waiting.len(), org.clone());
+        self.orgs.push(org);
+        self.waiting.push(Some((label, connection)));
+    }
+}
+
+/// Reads the users' rows a chunk at a time, in the users' order, on a task of its own; the
+/// channel closes after the last chunk or the first failure.
+fn read_in_chunks(store: Arc<Store>, users: Vec<String>) -> tokio::sync::mpsc::Receiver<Loaded> {
+    let (chunks, received) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        for chunk in users.chunks(LOAD_CHUNK) {
+            let read = store
+                .load_many(chunk)
+                .await
+                .map(|rows| chunk.iter().cloned().zip(rows).collect());
+            let failed = read.is_err();
+            if chunks.send(read).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    received
 }
 
 /// One connection's checks, then (with `--fix`) its write-back, bounded like a check: an
@@ -257,6 +332,119 @@ mod tests {
         )
         .await
         .expect("fleet runs")
+    }
+
+    /// A SQLite store of the seed table with users `u0000`… (`count` of them), and its URL.
+    async fn sqlite_fleet(dir: &std::path::Path, count: usize) -> String {
+        use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _};
+        let url = format!("sqlite://{}", dir.join("app.db").display());
+        let mut db = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+            .expect("url")
+            .create_if_missing(true)
+            .connect()
+            .await
+            .expect("creates");
+        let create = crate::store::seed_table_sql(&url, "zoho_connections");
+        sqlx::query(AssertSqlSafe(create))
+            .execute(&mut db)
+            .await
+            .expect("table");
+        let mut tx = db.begin().await.expect("transaction");
+        for n in 0..count {
+            sqlx::query("INSERT INTO zoho_connections (user_id, refresh_token) VALUES (?, ?)")
+                .bind(format!("u{n:04}"))
+                .bind(format!("1000.refresh{n}.token{n}"))
+                .execute(&mut *tx)
+                .await
+                .expect("row");
+        }
+        tx.commit().await.expect("commits");
+        url
+    }
+
+    #[tokio::test]
+    async fn rows_read_in_chunks_each_run_once_in_the_users_order_with_or_without_fix() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = sqlite_fleet(dir.path(), 2 * LOAD_CHUNK + 1).await;
+        // A user without a row in the middle of the second chunk is one connection all the same.
+        let mut users: Vec<String> = (0..2 * LOAD_CHUNK + 1)
+            .map(|n| format!("u{n:04}"))
+            .collect();
+        users.insert(LOAD_CHUNK + 7, "nobody".to_owned());
+        for fix in [false, true] {
+            let store = Store::open(&url, crate::store::Mapping::seed(), fix)
+                .await
+                .expect("opens");
+            let env = RunEnv {
+                fix,
+                ..offline_env(App::Desk)
+            };
+            let (mut counts, mut finished) = (Vec::new(), Vec::new());
+            stream_fleet(
+                Arc::new(connection_only()),
+                Arc::new(env),
+                Arc::new(store),
+                users.clone(),
+                &Interrupt::none(),
+                |run| (run.user, run.checks[0].outcome.status),
+                |event| match event {
+                    Event::Loaded { connections } => counts.push(connections),
+                    Event::Finished { index, done } => finished.push((index, done)),
+                },
+            )
+            .await
+            .expect("fleet runs");
+            assert_eq!(counts, [users.len()], "fix {fix}: one count, the users'");
+            finished.sort_by_key(|(index, _)| *index);
+            let indices: Vec<usize> = finished.iter().map(|(index, _)| *index).collect();
+            assert_eq!(indices, (0..users.len()).collect::<Vec<_>>(), "fix {fix}");
+            let labels: Vec<&str> = finished
+                .iter()
+                .map(|(_, (user, _))| user.as_str())
+                .collect();
+            assert_eq!(labels, users, "fix {fix}");
+            let failed: Vec<&str> = finished
+                .iter()
+                .filter(|(_, (_, status))| *status != Status::Pass)
+                .map(|(_, (user, _))| user.as_str())
+                .collect();
+            assert_eq!(failed, ["nobody"], "fix {fix}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_that_fails_to_read_stops_the_fleet_with_its_error() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = sqlite_fleet(dir.path(), 3).await;
+        let store = Store::open(&url, crate::store::Mapping::seed(), false)
+            .await
+            .expect("opens");
+        // The table goes once the store is open: the first read fails.
+        {
+            use sqlx::{ConnectOptions as _, Connection as _};
+            let mut db = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+                .expect("url")
+                .connect()
+                .await
+                .expect("opens");
+            sqlx::query("DROP TABLE zoho_connections")
+                .execute(&mut db)
+                .await
+                .expect("dropped");
+            db.close().await.expect("closes");
+        }
+        let outcome = stream_fleet(
+            Arc::new(connection_only()),
+            Arc::new(offline_env(App::Desk)),
+            Arc::new(store),
+            vec!["u0000".to_owned()],
+            &Interrupt::none(),
+            |run| run.user,
+            |_| {},
+        )
+        .await;
+        let error = outcome.expect_err("the store's failure is the fleet's");
+        assert!(error.to_string().contains("zoho_connections"), "{error}");
     }
 
     #[tokio::test]
