@@ -177,10 +177,11 @@ mod tests {
         let (mut started, mut running, mut pushed) = (Vec::new(), Vec::<usize>::new(), 0);
         loop {
             // Rows arrive a chunk of 25 at a time, between finishing connections.
-            for index in pushed..(pushed + 25).min(names.len()) {
-                dispatch.push(index, names[index].clone());
+            let chunk = (pushed + 25).min(names.len());
+            for (index, org) in names.iter().enumerate().take(chunk).skip(pushed) {
+                dispatch.push(index, org.clone());
             }
-            pushed = (pushed + 25).min(names.len());
+            pushed = chunk;
             let batch = start_all(&mut dispatch);
             running.extend(&batch);
             for org in names.iter().flatten() {
