@@ -336,6 +336,7 @@ async fn execute_showing(
         },
         |event| match event {
             fleet::Event::Loaded { connections } => live.progress.start(connections),
+            fleet::Event::Tick => live.progress.tick(),
             fleet::Event::Finished {
                 index,
                 done: (connection, json),

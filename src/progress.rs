@@ -109,6 +109,11 @@ impl Progress {
         self.redraw(self.done == self.total);
     }
 
+    /// Time passed: the rate and ETA are drawn again, though no connection finished.
+    pub fn tick(&mut self) {
+        self.redraw(false);
+    }
+
     /// The run is over: the line goes.
     pub fn end(&mut self) {
         if self.on {
@@ -116,16 +121,17 @@ impl Progress {
         }
     }
 
+    /// Draws the line when it is on and a redraw is due (`drawn_at` keeps time either way).
     fn redraw(&mut self, now_anyway: bool) {
-        if !self.on {
-            return;
-        }
         let now = Instant::now();
         let due = self
             .drawn_at
             .is_none_or(|at| now.duration_since(at) >= REDRAW_EVERY);
-        if due || now_anyway {
-            self.drawn_at = Some(now);
+        if !(due || now_anyway) {
+            return;
+        }
+        self.drawn_at = Some(now);
+        if self.on {
             draw(line(
                 self.done,
                 self.total,
@@ -222,6 +228,19 @@ mod tests {
             line(7, 7, 7, Duration::from_millis(700)),
             "7/7, 7 failed, 10 conn/s, ETA 0s"
         );
+    }
+
+    #[test]
+    fn a_tick_redraws_the_line_once_a_redraw_is_due() {
+        // Off: the same timing, and no line drawn over the other tests' output.
+        let mut progress = Progress::new(false);
+        progress.start(3);
+        let first = progress.drawn_at.expect("drawn at the start");
+        progress.tick();
+        assert_eq!(progress.drawn_at, Some(first), "not due yet");
+        std::thread::sleep(REDRAW_EVERY);
+        progress.tick();
+        assert!(progress.drawn_at.expect("drawn") > first, "redrawn");
     }
 
     #[test]

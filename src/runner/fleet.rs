@@ -33,7 +33,12 @@ pub enum Event<T> {
     /// A connection finished (its write-back included), in completion order, as `finish` made
     /// it; `index` is its place in the users' order.
     Finished { index: usize, done: T },
+    /// A second passed: a progress line redraws its rate and ETA though nothing finished.
+    Tick,
 }
+
+/// How often `Event::Tick` comes.
+const TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Users read per query while the fleet runs: the first connections start once the first
 /// chunk is read, not after all 10,000 rows.
@@ -79,6 +84,8 @@ pub async fn stream_fleet<T: Send + 'static>(
         connections: fleet.waiting.len() + unread,
     });
     let mut reading = unread > 0;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + TICK, TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tasks: JoinSet<(usize, T)> = JoinSet::new();
     let mut task_of: HashMap<tokio::task::Id, (usize, String)> = HashMap::new();
     loop {
@@ -102,7 +109,9 @@ pub async fn stream_fleet<T: Send + 'static>(
             }));
             task_of.insert(handle.id(), (index, label));
         }
-        if interrupt.signal().is_some() && tasks.is_empty() {
+        // Nothing runs and nothing more can start: every connection finished (or, after a
+        // signal, every one that had started).
+        if tasks.is_empty() && (!reading || interrupt.signal().is_some()) {
             break;
         }
         tokio::select! {
@@ -138,7 +147,7 @@ pub async fn stream_fleet<T: Send + 'static>(
                     .done(fleet.orgs.get(index).and_then(Option::as_deref));
                 on_event(Event::Finished { index, done });
             }
-            else => break,
+            _ = ticks.tick() => on_event(Event::Tick),
         }
     }
     Ok(())
@@ -300,6 +309,7 @@ mod tests {
             |event| match event {
                 Event::Loaded { connections } => runs.resize_with(connections, || None),
                 Event::Finished { index, done } => runs[index] = Some(done),
+                Event::Tick => {}
             },
         )
         .await?;
@@ -390,6 +400,7 @@ mod tests {
                 |event| match event {
                     Event::Loaded { connections } => counts.push(connections),
                     Event::Finished { index, done } => finished.push((index, done)),
+                    Event::Tick => {}
                 },
             )
             .await
