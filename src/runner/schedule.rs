@@ -35,9 +35,12 @@ pub async fn reporting_panics<F: Future>(work: F) -> F::Output {
 /// What a check that panicked reports.
 pub const INTERNAL_ERROR: &str = "internal error (a bug; please report it)";
 
-use crate::checks::{
-    Facts, Outcome, Status, Verdict,
-    outcome::{Afterword, Amend},
+use crate::{
+    checks::{
+        Facts, Outcome, Status, Verdict,
+        outcome::{Afterword, Amend},
+    },
+    zoho::throttle,
 };
 
 /// One check as the scheduler sees it.
@@ -110,9 +113,9 @@ where
                 let timeout = step.timeout;
                 let handle = running.spawn(reporting_panics(async move {
                     let started = Instant::now();
-                    let verdict = match tokio::time::timeout(timeout, check).await {
-                        Ok(verdict) => verdict,
-                        Err(_) => Outcome::error(format!(
+                    let verdict = match throttle::within(timeout, check).await {
+                        Some(verdict) => verdict,
+                        None => Outcome::error(format!(
                             "did not finish within {}",
                             humanise(timeout)
                         ))
@@ -171,9 +174,9 @@ where
     (results.into_iter().flatten().collect(), facts)
 }
 
-/// Waits for an afterword, bounded by its check's timeout.
+/// Waits for an afterword, bounded by its check's timeout (gate waits not counted).
 async fn later(index: usize, afterword: Afterword, timeout: Duration) -> (usize, Option<Amend>) {
-    (index, tokio::time::timeout(timeout, afterword.0).await.ok())
+    (index, throttle::within(timeout, afterword.0).await)
 }
 
 /// Applies an amendment; dependants already started on the first outcome, so one that passed

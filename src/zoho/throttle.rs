@@ -6,8 +6,9 @@
 use std::{
     collections::HashMap,
     fmt,
+    future::Future,
     num::{NonZeroU32, NonZeroUsize},
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
 
@@ -96,6 +97,92 @@ pub struct Waited {
     pub paced: Duration,
 }
 
+tokio::task_local! {
+    /// The gate waits of the work `within` bounds.
+    static GATE_WAITS: Arc<GateWaits>;
+}
+
+/// Time spent waiting at the gate, overlapping waits counted once.
+#[derive(Debug, Default)]
+struct GateWaits(Mutex<WaitClock>);
+
+#[derive(Debug, Default)]
+struct WaitClock {
+    /// Waits that ended.
+    past: Duration,
+    /// Waits under way, and since when one has been.
+    waiting: usize,
+    since: Option<Instant>,
+}
+
+impl GateWaits {
+    fn begin(&self) {
+        let mut clock = lock(&self.0);
+        clock.waiting += 1;
+        clock.since.get_or_insert_with(Instant::now);
+    }
+
+    fn end(&self) {
+        let mut clock = lock(&self.0);
+        clock.waiting = clock.waiting.saturating_sub(1);
+        if clock.waiting == 0
+            && let Some(since) = clock.since.take()
+        {
+            clock.past += since.elapsed();
+        }
+    }
+
+    /// Every wait so far, the one under way included.
+    fn total(&self) -> Duration {
+        let clock = lock(&self.0);
+        clock.past + clock.since.map_or(Duration::ZERO, |since| since.elapsed())
+    }
+}
+
+/// Counts a gate wait for the `within` around it, if any, from creation to drop (a request
+/// dropped mid-wait ends its wait too).
+struct WaitGuard(Option<Arc<GateWaits>>);
+
+impl WaitGuard {
+    fn begin() -> WaitGuard {
+        let waits = GATE_WAITS.try_with(Arc::clone).ok();
+        if let Some(waits) = &waits {
+            waits.begin();
+        }
+        WaitGuard(waits)
+    }
+}
+
+impl Drop for WaitGuard {
+    fn drop(&mut self) {
+        if let Some(waits) = &self.0 {
+            waits.end();
+        }
+    }
+}
+
+/// `work`'s output, or `None` when it ran past `timeout` — not counting the time its requests
+/// waited at the gate (`--rate`, or a hold Zoho asked for): a check slowed on purpose has not
+/// timed out.
+pub async fn within<F: Future>(timeout: Duration, work: F) -> Option<F::Output> {
+    let waits = Arc::new(GateWaits::default());
+    let started = Instant::now();
+    let work = GATE_WAITS.scope(Arc::clone(&waits), work);
+    tokio::pin!(work);
+    loop {
+        // While a wait is under way its total grows, and so the deadline moves on.
+        let deadline = started + timeout + waits.total();
+        tokio::select! {
+            output = &mut work => return Some(output),
+            () = tokio::time::sleep_until(deadline) => {
+                if started.elapsed() >= timeout + waits.total() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
 /// The gate shared by every connection's requests.
 #[derive(Debug, Default)]
 pub struct Throttle {
@@ -128,6 +215,7 @@ impl Throttle {
     /// host's and the organisation's holds, then its turn under the rate. Returns how long it
     /// waited for each.
     pub async fn admit(&self, host: &str, org: Option<&str>) -> Waited {
+        let _waiting = WaitGuard::begin();
         let started = Instant::now();
         let mut held = Duration::ZERO;
         // A hold may be extended while we sleep (another connection met a 429): look again.
@@ -238,6 +326,32 @@ mod tests {
         assert!(waited.held >= Duration::from_millis(100), "{waited:?}");
         assert_eq!(waited.paced, Duration::ZERO);
         assert!(throttle.held_until("https://desk.zoho.com", None).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_timeout_does_not_count_the_wait_at_the_gate_but_counts_the_rest() {
+        let throttle = Throttle::new(None);
+        let host = "https://desk.zoho.com";
+        let timeout = Duration::from_millis(40);
+        // Held three times the timeout, then quick: it finishes.
+        throttle.hold(host, None, Duration::from_millis(120));
+        let held = within(timeout, async {
+            throttle.admit(host, None).await;
+            "answered"
+        })
+        .await;
+        assert_eq!(held, Some("answered"));
+        // Held, then slow past the timeout on its own: it times out.
+        throttle.hold(host, None, Duration::from_millis(120));
+        let slow = within(timeout, async {
+            throttle.admit(host, None).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        })
+        .await;
+        assert_eq!(slow, None);
+        // No gate at all: an ordinary timeout.
+        let plain = within(timeout, tokio::time::sleep(Duration::from_millis(200))).await;
+        assert_eq!(plain, None);
     }
 
     #[tokio::test]
