@@ -51,10 +51,8 @@ fn shorten_quoted(message: &str) -> String {
             out.push('`');
         }
         let quoted = index % 2 == 1;
-        let length = part.chars().count();
-        if quoted && length > LONGEST_QUOTE {
-            out.extend(part.chars().take(LONGEST_QUOTE));
-            out.push_str(&format!("… ({length} characters)"));
+        if quoted {
+            out.push_str(&crate::text::clip(part, LONGEST_QUOTE));
         } else {
             out.push_str(part);
         }
@@ -102,14 +100,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_huge_quoted_value_is_shown_by_its_start_and_length() {
+    fn a_huge_quoted_value_is_shown_by_its_start_and_what_is_left_out() {
         let id = "x".repeat(1_000_000);
         let error =
             PipelineError::whole_file("p.yaml", format!("check id `{id}` is not usable"), None);
         assert_eq!(
             error.message,
             format!(
-                "check id `{}… (1000000 characters)` is not usable",
+                "check id `{}… and 999940 more characters` is not usable",
                 "x".repeat(60)
             )
         );
