@@ -167,11 +167,29 @@ impl CheckKind for ConnectionExists {
     async fn run(&self, ctx: &CheckContext) -> Verdict {
         let Some(connection) = ctx.connection.as_deref() else {
             return Outcome::fail(format!("no connection row for user `{}`", ctx.user))
-                .hint("connect this user to Zoho first (the OAuth consent flow), or check --user, --store and the table mapping")
+                .hint(no_row_hint(&ctx.user))
                 .code("no_connection")
                 .verdict();
         };
         with_warnings(Self::judge(ctx, connection), warnings(connection))
+    }
+}
+
+/// How to connect a user without a row; a report's label for the Nth row that shares a key
+/// (`u1#2`) is no key, and says which `--user` selects it.
+fn no_row_hint(user: &str) -> String {
+    let label = user.rsplit_once('#').filter(|(key, n)| {
+        !key.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    });
+    match label {
+        Some((key, _)) => format!(
+            "`{user}` reads as a report's label for a row that shares key `{key}` with others: \
+             `--user {key}` checks every row with that key; else connect this user to Zoho first \
+             (the OAuth consent flow), or check --user, --store and the table mapping"
+        ),
+        None => "connect this user to Zoho first (the OAuth consent flow), or check --user, \
+                 --store and the table mapping"
+            .to_owned(),
     }
 }
 
@@ -270,6 +288,18 @@ mod tests {
             None => context(offline_env(App::Desk), None, Default::default()),
         };
         ConnectionExists.run(&ctx).await
+    }
+
+    #[test]
+    fn a_label_of_a_row_sharing_a_key_points_at_the_key() {
+        assert!(no_row_hint("u1#2").contains("`--user u1` checks every row with that key"));
+        for plain in ["ada", "#2", "u1#", "u1#x", "a#b#"] {
+            assert!(
+                no_row_hint(plain).starts_with("connect this user"),
+                "{plain}: {}",
+                no_row_hint(plain)
+            );
+        }
     }
 
     #[tokio::test]
