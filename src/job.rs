@@ -226,8 +226,6 @@ pub struct Finished {
     pub spool: Spool,
     /// A check failed or errored, or a `--fix` write failed.
     failures: bool,
-    /// `  user X: change`: what `--fix` wrote, for an error that comes after it.
-    fixed: Vec<String>,
 }
 
 impl Finished {
@@ -321,7 +319,7 @@ async fn execute_showing(
     let store_shown = redactor.redact(&store.describe());
     let mut spool = Spool::new(0);
     let mut summary = Summary::default();
-    let (mut failures, mut fixed) = (false, Vec::new());
+    let mut failures = false;
     fleet::stream_fleet(
         Arc::clone(&pipeline),
         env,
@@ -344,15 +342,6 @@ async fn execute_showing(
                 live.finished(&pipeline.name, index, &connection);
                 summary.add(&connection);
                 failures |= connection.has_failures();
-                if !connection.write_failed {
-                    let user = &connection.user;
-                    fixed.extend(
-                        connection
-                            .changes
-                            .iter()
-                            .map(|change| format!("  user {user}: {change}")),
-                    );
-                }
                 spool.put(index, &json);
             }
         },
@@ -377,7 +366,6 @@ async fn execute_showing(
         head,
         spool,
         failures,
-        fixed,
     })
 }
 
@@ -403,15 +391,15 @@ fn emit_showing(
     outputs: &Outputs,
     table: impl FnOnce() -> String,
 ) -> Result<(), ReportError> {
+    let mut failed = None;
     match outputs.format {
         Format::Table => outputs.screen().print(&table()),
-        Format::Json => {
-            let _ = writer::write_json(&Target::Stdout, run);
-        }
+        Format::Json => failed = writer::write_json(&Target::Stdout, run).err(),
     }
-    let mut failed = None;
-    if let Some(target) = &outputs.junit {
-        failed = writer::write_with(target, |out| report::junit::write_all(&[run], out)).err();
+    if let Some(target) = &outputs.junit
+        && let Err(error) = writer::write_with(target, |out| report::junit::write_all(&[run], out))
+    {
+        failed.get_or_insert(error);
     }
     if let Some(target) = &outputs.json
         && let Err(error) = writer::write_json(target, run)
@@ -427,11 +415,26 @@ fn emit_showing(
 /// A report that could not be written: after `--fix` ran, it says what `--fix` did to the
 /// store (and ends as exit 1, not "nothing was checked").
 pub fn report_failed(error: ReportError, finished: &Finished) -> ReportError {
-    if finished.fixed.is_empty() {
+    let mut done = Vec::new();
+    // Read back from the spool: a fleet's changes are not kept in memory for an error that
+    // seldom comes. A spool that cannot be read leaves the error as it is.
+    let read = finished.spool.each(&mut |connection| {
+        if !connection.write_failed {
+            let user = &connection.user;
+            done.extend(
+                connection
+                    .changes
+                    .iter()
+                    .map(|change| format!("  user {user}: {change}")),
+            );
+        }
+        Ok(())
+    });
+    if read.is_err() || done.is_empty() {
         error
     } else {
         ReportError::AfterFix {
-            done: finished.fixed.clone(),
+            done,
             source: Box::new(error),
         }
     }
@@ -444,7 +447,7 @@ pub fn ending(finished: &Finished, fail_on: FailOn, interrupt: &Interrupt) -> En
     if let Some(signal) = interrupt.signal().filter(|_| head.interrupted) {
         return Ending::Interrupted(signal);
     }
-    if head.shard.is_some() && finished.spool.is_empty() && !head.interrupted {
+    if head.shard.is_some() && head.summary.connections == 0 && !head.interrupted {
         return Ending::EmptyShard;
     }
     let summary = &head.summary;

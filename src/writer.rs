@@ -27,12 +27,13 @@ pub(crate) fn write_with(
                 inner: StdoutWriter,
                 last: None,
             });
-            // Stdout's own failures are handled (and said) by `stdout`.
-            let _ = render(&mut out).and_then(|()| out.flush());
+            // Stdout's own failures are handled (and said) by `stdout`: an error here is the
+            // report's (its connections could not be read back), and the report is cut short.
+            let rendered = render(&mut out).and_then(|()| out.flush());
             if out.get_ref().last != Some(b'\n') {
                 job::stdout("\n");
             }
-            Ok(())
+            rendered.map_err(ReportError::Spool)
         }
         other => other.write_with(render),
     }
@@ -69,5 +70,28 @@ impl std::io::Write for StdoutWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_that_cannot_be_read_back_fails_on_stdout_too() {
+        // The render fails as a spool that cannot be read does, after a first part went out.
+        let error = write_with(&Target::Stdout, |out| {
+            out.write_all(b"")?;
+            Err(std::io::Error::other(
+                "the report's temporary file could not be written",
+            ))
+        })
+        .expect_err("the render's failure is the report's");
+        assert!(
+            error
+                .to_string()
+                .contains("temporary file could not be written"),
+            "{error}"
+        );
     }
 }

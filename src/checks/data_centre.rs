@@ -17,6 +17,7 @@ use crate::{
         http::Answer,
         oauth::{self, ClientCredentials, Clients, RefreshAnswer, UserInfoAnswer},
         scopes::Scope,
+        throttle,
     },
 };
 
@@ -317,7 +318,7 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
             ctx.env.endpoints.accounts(dc),
             refresh_token.clone(),
         );
-        probes.spawn(async move {
+        probes.spawn(throttle::carrying_gate_waits(async move {
             let result = match oauth::refresh(&http, &base, &client, &token).await {
                 Ok((RefreshAnswer::Minted(_), exchange)) => (
                     ProbeResult::Knows,
@@ -342,7 +343,7 @@ async fn probe(ctx: &CheckContext, connection: &Connection, rejection: &ZohoErro
                 Err(error) => (ProbeResult::Unreachable, error.to_string()),
             };
             (dc, result)
-        });
+        }));
     }
     let mut answers = Vec::new();
     while let Some(joined) = probes.join_next().await {

@@ -23,7 +23,7 @@ pub fn write(report: &RunReport, out: &mut dyn std::io::Write) -> std::io::Resul
 }
 
 /// One connection's text, as `render` writes it inside the report (indented for its place in
-/// the `connections` array), for `write_spooled`.
+/// the `connections` array), for `write_run` and the spool.
 pub fn fragment(connection: &ConnectionReport) -> Vec<u8> {
     // Serialising plain strings, numbers and enums cannot fail.
     let text = serde_json::to_string_pretty(connection).unwrap_or_default();

@@ -537,4 +537,34 @@ mod tests {
             r#"<testsuites name="z" tests="1" failures="0"><testsuite name="s" skipped="1"></testsuite></testsuites>"#
         );
     }
+
+    #[test]
+    fn a_spooled_run_renders_as_the_same_run_held_whole() {
+        let mut whole = one_connection(vec![
+            check("refresh", Status::Fail, "refresh rejected"),
+            check("org", Status::Skip, "needs `refresh`, which failed"),
+            check("scopes", Status::Warn, "broad"),
+        ]);
+        let mut second = whole.connections[0].clone();
+        second.user = "43".to_owned();
+        whole.connections.push(second);
+        let mut spool = crate::report::spool::Spool::new(2);
+        for (index, connection) in whole.connections.iter().enumerate().rev() {
+            spool.put(index, &crate::report::json::fragment(connection));
+        }
+        let head = whole.head();
+        let mut spooled = Vec::new();
+        write_all(
+            &[Run {
+                head: &head,
+                connections: &spool,
+            }],
+            &mut spooled,
+        )
+        .expect("writes");
+        assert_eq!(
+            String::from_utf8(spooled).expect("UTF-8"),
+            render(&whole).expect("renders")
+        );
+    }
 }

@@ -94,9 +94,7 @@ impl Scratch {
         match self {
             Scratch::File(file) => {
                 buffer.resize(len, 0);
-                let mut file = file;
-                file.seek(SeekFrom::Start(offset))?;
-                file.read_exact(buffer)?;
+                read_exact_at(file, buffer, offset)?;
                 Ok(&buffer[..])
             }
             Scratch::Memory(memory) => {
@@ -107,6 +105,18 @@ impl Scratch {
             }
         }
     }
+}
+
+/// Reads at `offset` without moving a cursor another reader shares.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(mut file: &File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buffer)
 }
 
 /// A scratch area written front to back, then copied whole (JUnit's suites, written before

@@ -117,7 +117,8 @@ pub async fn stream_fleet<T: Send + 'static>(
         tokio::select! {
             // The next chunk first: the connections it holds may start now.
             biased;
-            chunk = chunks.recv(), if reading => match chunk {
+            // After a signal nothing more is read: no new connection would start.
+            chunk = chunks.recv(), if reading && interrupt.signal().is_none() => match chunk {
                 Some(chunk) => {
                     let before = fleet.waiting.len() + unread;
                     unread -= fleet.add(chunk?, env.app);
@@ -127,11 +128,23 @@ pub async fn stream_fleet<T: Send + 'static>(
                         });
                     }
                 }
+                None if unread > 0 => {
+                    // The reading task died (a bug): the users it left must not pass unnoticed.
+                    return Err(StoreError::Query {
+                        url: store.describe(),
+                        reason: format!(
+                            "reading stopped with {unread} users unread (an internal error; please report it)"
+                        ),
+                    });
+                }
                 None => reading = false,
             },
             Some(joined) = tasks.join_next_with_id() => {
                 let (index, done) = match joined {
-                    Ok((_, done)) => done,
+                    Ok((id, done)) => {
+                        task_of.remove(&id);
+                        done
+                    }
                     Err(error) => {
                         let (index, user) = task_of.remove(&error.id()).unwrap_or_default();
                         // The run's redactor: it masks every connection's secrets as written.

@@ -57,7 +57,7 @@ impl Alarm {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .send((deadline, wake));
         if sent.is_err() || woken.await.is_err() {
-            // No alarm thread (it could not be started): tokio's timer, late but never early.
+            // The alarm thread has gone (it panicked): tokio's timer, late but never early.
             tokio::time::sleep_until(deadline.into()).await;
         }
     }

@@ -132,6 +132,10 @@ impl GateWaits {
         }
     }
 
+    fn waiting(&self) -> bool {
+        lock(&self.0).waiting > 0
+    }
+
     /// Every wait so far, the one under way included.
     fn total(&self) -> Duration {
         let clock = lock(&self.0);
@@ -161,6 +165,22 @@ impl Drop for WaitGuard {
     }
 }
 
+/// `work`, counting its gate waits for the `within` the current task runs in, if any: for a task
+/// a check spawns (a task-local does not follow `spawn`).
+pub fn carrying_gate_waits<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let waits = GATE_WAITS.try_with(Arc::clone).ok();
+    async move {
+        match waits {
+            Some(waits) => GATE_WAITS.scope(waits, work).await,
+            None => work.await,
+        }
+    }
+}
+
+/// While a wait is under way the deadline moves on with it: `within` looks again no sooner than
+/// this, so a wait that began with little of the budget left does not wake it every tick.
+const RECHECK_WHILE_WAITING: Duration = Duration::from_millis(50);
+
 /// `work`'s output, or `None` when it ran past `timeout` — not counting the time its requests
 /// waited at the gate (`--rate`, or a hold Zoho asked for): a check slowed on purpose has not
 /// timed out.
@@ -171,7 +191,10 @@ pub async fn within<F: Future>(timeout: Duration, work: F) -> Option<F::Output> 
     tokio::pin!(work);
     loop {
         // While a wait is under way its total grows, and so the deadline moves on.
-        let deadline = started + timeout + waits.total();
+        let mut deadline = started + timeout + waits.total();
+        if waits.waiting() {
+            deadline = deadline.max(Instant::now() + RECHECK_WHILE_WAITING);
+        }
         tokio::select! {
             output = &mut work => return Some(output),
             () = tokio::time::sleep_until(deadline) => {
