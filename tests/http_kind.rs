@@ -259,3 +259,29 @@ fn both_examples_validate() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_probe_is_retried_as_a_get_is() {
+    let h = Harness::start().await;
+    h.sim
+        .set_fault("crm-healthy", Fault::RateLimited { retry_after: 0 });
+    let pipeline = h.path("head.yaml");
+    std::fs::write(
+        &pipeline,
+        "name: head\napp: crm\nsettings: { api_version: v8, retries: 2 }\nchecks:\n  \
+         - id: connection\n    kind: connection-exists\n  \
+         - id: refresh\n    kind: token-refresh\n  \
+         - id: leads\n    kind: http\n    needs: [refresh]\n    \
+         request: { method: HEAD, path: \"/crm/{api_version}/Leads\" }\n",
+    )
+    .expect("pipeline written");
+    let run = h
+        .run(
+            pipeline.to_str().expect("UTF-8"),
+            &["--user", "crm-healthy"],
+        )
+        .await;
+    assert_eq!(run.status("leads"), "fail", "{}", run.message("leads"));
+    // One request and two retries (settings.retries: 2), as for a GET.
+    assert_eq!(h.sim.requests_to("HEAD", "/api/us/crm/v8/Leads"), 3);
+}

@@ -211,10 +211,36 @@ impl ZohoHttp {
         token: &AccessToken,
         headers: &[(&str, String)],
     ) -> Result<Answer, HttpError> {
+        self.idempotent(Method::GET, url, token, headers).await
+    }
+
+    /// HEAD with the access token (an `http` check's probe): as `get`, retries included.
+    pub async fn head(
+        &self,
+        url: &str,
+        token: &AccessToken,
+        headers: &[(&str, String)],
+    ) -> Result<Answer, HttpError> {
+        self.idempotent(Method::HEAD, url, token, headers).await
+    }
+
+    /// A request that may be sent again (GET, HEAD), with retries.
+    async fn idempotent(
+        &self,
+        method: Method,
+        url: &str,
+        token: &AccessToken,
+        headers: &[(&str, String)],
+    ) -> Result<Answer, HttpError> {
         let url = secure_url(url)?;
+        let name = if method == Method::HEAD {
+            "HEAD"
+        } else {
+            "GET"
+        };
         let attempt = || async {
-            let request = self.authorized(Method::GET, &url, token, headers);
-            match self.send("GET", &url, request, headers, true).await {
+            let request = self.authorized(method.clone(), &url, token, headers);
+            match self.send(name, &url, request, headers, true).await {
                 Ok(answer) => {
                     let attempt = Attempt::Answered(answer);
                     if attempt.retryable() {
@@ -270,18 +296,6 @@ impl ZohoHttp {
             request = request.header(*name, value);
         }
         request
-    }
-
-    /// HEAD with the access token, once (an `http` check's probe): as `get`, without retries.
-    pub async fn head(
-        &self,
-        url: &str,
-        token: &AccessToken,
-        headers: &[(&str, String)],
-    ) -> Result<Answer, HttpError> {
-        let url = secure_url(url)?;
-        let request = self.authorized(Method::HEAD, &url, token, headers);
-        self.send("HEAD", &url, request, headers, true).await
     }
 
     /// POST a form once. Secrets travel in the body, never in the URL. Only the token endpoint
