@@ -1,6 +1,7 @@
-//! One run of a pipeline over a store, shared by `run` and `demo`: the `Job` (pipeline, store,
-//! users, endpoints, flags), its execution into a redacted `RunReport`, and printing and writing
-//! that report. Neither command knows the other; both build a `Job`. Also the one way every
+//! One run of a pipeline over a store, shared by `run`, `demo` and `connect`: the `Job`
+//! (pipeline, store, users, endpoints, flags), its execution into a `Finished` run (the report's
+//! head, and each connection's redacted JSON text in a `Spool`), and printing and writing the
+//! reports. No command knows the others; each builds a `Job`. Also the one way every
 //! command prints: stdout that stops quietly when its reader has gone (`| head -1`).
 
 use std::{
@@ -226,6 +227,10 @@ pub struct Finished {
     pub spool: Spool,
     /// A check failed or errored, or a `--fix` write failed.
     failures: bool,
+    /// `  user X: change`: what `--fix` wrote, in the users' order. Kept in memory (a few lines
+    /// per connection, and only under `--fix`) so that a report failing later, the spool's own
+    /// temporary file included, still says what was done to the store.
+    fixed: Vec<String>,
 }
 
 impl Finished {
@@ -320,6 +325,7 @@ async fn execute_showing(
     let mut spool = Spool::new(0);
     let mut summary = Summary::default();
     let mut failures = false;
+    let mut fixed: Vec<(usize, String)> = Vec::new();
     fleet::stream_fleet(
         Arc::clone(&pipeline),
         env,
@@ -342,6 +348,15 @@ async fn execute_showing(
                 live.finished(&pipeline.name, index, &connection);
                 summary.add(&connection);
                 failures |= connection.has_failures();
+                if !connection.write_failed {
+                    let user = &connection.user;
+                    fixed.extend(
+                        connection
+                            .changes
+                            .iter()
+                            .map(|change| (index, format!("  user {user}: {change}"))),
+                    );
+                }
                 spool.put(index, &json);
             }
         },
@@ -362,10 +377,13 @@ async fn execute_showing(
         connections: Vec::new(),
         interrupted: job.interrupt.signal().is_some(),
     };
+    // Stable: a connection's changes keep their order.
+    fixed.sort_by_key(|(index, _)| *index);
     Ok(Finished {
         head,
         spool,
         failures,
+        fixed: fixed.into_iter().map(|(_, line)| line).collect(),
     })
 }
 
@@ -415,26 +433,11 @@ fn emit_showing(
 /// A report that could not be written: after `--fix` ran, it says what `--fix` did to the
 /// store (and ends as exit 1, not "nothing was checked").
 pub fn report_failed(error: ReportError, finished: &Finished) -> ReportError {
-    let mut done = Vec::new();
-    // Read back from the spool: a fleet's changes are not kept in memory for an error that
-    // seldom comes. A spool that cannot be read leaves the error as it is.
-    let read = finished.spool.each(&mut |connection| {
-        if !connection.write_failed {
-            let user = &connection.user;
-            done.extend(
-                connection
-                    .changes
-                    .iter()
-                    .map(|change| format!("  user {user}: {change}")),
-            );
-        }
-        Ok(())
-    });
-    if read.is_err() || done.is_empty() {
+    if finished.fixed.is_empty() {
         error
     } else {
         ReportError::AfterFix {
-            done,
+            done: finished.fixed.clone(),
             source: Box::new(error),
         }
     }

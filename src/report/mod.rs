@@ -1,7 +1,7 @@
 //! Reporters. They read `model` only and never decide anything: the table for people, JUnit
 //! for CI, JSON for machines, Markdown for a CI's summary page; `target` is where a report goes
-//! (stdout, a file, a device); `spool` keeps a fleet's finished connections on disk until
-//! they are written; `merge` reads shards' JSON reports back into one.
+//! (stdout, a file, a device); `spool` keeps a fleet's finished connections on disk (in memory
+//! where no temporary file can be made) until they are written; `merge` reads shards' JSON reports back into one.
 
 pub mod json;
 pub mod junit;

@@ -27,8 +27,8 @@ use crate::{
 /// What the fleet hands its caller while it runs.
 pub enum Event<T> {
     /// This many connections will be checked (rows that share a key count each), numbered from
-    /// 0 in the users' order: sent as soon as the users are known, and again whenever rows that
-    /// share a key add to the count; it never shrinks.
+    /// 0 in the users' order: sent as soon as the users are known (with `--fix`, once every row
+    /// is read), and again whenever rows that share a key add to the count; it never shrinks.
     Loaded { connections: usize },
     /// A connection finished (its write-back included), in completion order, as `finish` made
     /// it; `index` is its place in the users' order.

@@ -1,5 +1,5 @@
 //! The one HTTP path to Zoho: a shared reqwest client, retries with backoff that honour
-//! `Retry-After` (GETs only — a token refresh is never retried, it spends Zoho's token budget),
+//! `Retry-After` (GET and HEAD only — a token refresh is never retried, it spends Zoho's token budget),
 //! the run's shared throttle (`--rate`, and a 429 or `Retry-After` slowing every connection's
 //! requests to that host and organisation), refusal to send a token over plain HTTP to a remote
 //! host, and the redacted, escaped `-v` trace.

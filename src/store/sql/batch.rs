@@ -1,8 +1,9 @@
 //! Loading many users' rows at once: one query per chunk of keys (`key IN (…)`), compared in a
 //! way the key's index serves — the key column itself, never a cast of it, with values bound
 //! in the type the column holds (an integer key gets integers on PostgreSQL and MySQL; SQLite's
-//! column affinity turns bound text into the column's type itself). Rows are collected before
-//! anything else runs, so no read cursor is open while `--fix` writes.
+//! column affinity turns bound text into the column's type itself). Each chunk's rows are
+//! collected before the query returns, so no cursor stays open; with `--fix` the fleet reads
+//! every chunk before any connection runs, so no read runs while `--fix` writes.
 //! Labels the index cannot serve — `x'…'` keys stored as bytes, rows without a key, a key column
 //! of a type compared only as text — are loaded one by one, as before.
 
