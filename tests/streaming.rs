@@ -203,3 +203,29 @@ async fn a_terminal_shows_blocks_as_they_finish_and_the_progress_unless_quiet() 
     let quiet = on_a_terminal(&h, &["-q"]).await.expect("terminal again");
     assert!(!quiet.contains("conn/s"), "-q hides the progress:\n{quiet}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_writable_tmpdir_the_finished_connections_wait_in_memory_and_the_reports_are_the_same()
+ {
+    let h = Harness::start().await;
+    let on_disk = piped(&h, &[]).await;
+    let json = h.path("in-memory.json");
+    let mut command = h.command();
+    command
+        .env("TMPDIR", h.path("no-such-directory"))
+        .args(["run", "-p", &desk_pipeline(), "--store", &h.store])
+        .args(user_args())
+        .arg("--json")
+        .arg(&json);
+    let output = common::output(command).await;
+    assert_eq!(
+        output.status.code(),
+        Some(on_disk.code),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let in_memory: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("JSON");
+    assert_eq!(normalised(&in_memory), normalised(&on_disk.json));
+}
