@@ -357,7 +357,7 @@ async fn execute_showing(
                             .map(|change| (index, format!("  user {user}: {change}"))),
                     );
                 }
-                spool.put(index, &json);
+                spool.put(index, &connection, &json);
             }
         },
     )

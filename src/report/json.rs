@@ -63,7 +63,7 @@ mod tests {
     use crate::{
         report::{
             model::{CheckReport, ConnectionReport, Detail, Status},
-            spool::Spool,
+            spool::spooled,
         },
         shard::Shard,
     };
@@ -153,11 +153,7 @@ mod tests {
                 connections: connections.clone(),
                 interrupted: false,
             };
-            let mut spool = Spool::new(connections.len());
-            // Finished out of order, as a fleet's do.
-            for (index, connection) in connections.iter().enumerate().rev() {
-                spool.put(index, &fragment(connection));
-            }
+            let spool = spooled(&connections);
             let head = RunReport {
                 connections: Vec::new(),
                 ..whole.clone()

@@ -548,10 +548,7 @@ mod tests {
         let mut second = whole.connections[0].clone();
         second.user = "43".to_owned();
         whole.connections.push(second);
-        let mut spool = crate::report::spool::Spool::new(2);
-        for (index, connection) in whole.connections.iter().enumerate().rev() {
-            spool.put(index, &crate::report::json::fragment(connection));
-        }
+        let spool = crate::report::spool::spooled(&whole.connections);
         let head = whole.head();
         let mut spooled = Vec::new();
         write_all(

@@ -178,13 +178,7 @@ fn each_failing(
     run: &Run<'_>,
     each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    run.connections.each(&mut |connection| {
-        if connection.status != Status::Pass || connection.write_failed {
-            each(connection)
-        } else {
-            Ok(())
-        }
-    })
+    run.connections.each_not_passed(each)
 }
 
 /// One row per connection that did not pass, one column per check id.

@@ -225,3 +225,19 @@ fn a_shards_summary_names_its_shard() {
     );
     assert!(!render_whole(&[&mixed()], usize::MAX).contains("shard"));
 }
+
+#[test]
+fn a_spooled_run_summarises_as_the_same_run_held_whole() {
+    let whole = mixed();
+    let spool = crate::report::spool::spooled(&whole.connections);
+    let head = whole.head();
+    let spooled = render(
+        &[Run {
+            head: &head,
+            connections: &spool,
+        }],
+        STEP_SUMMARY_BUDGET,
+    )
+    .expect("reads back");
+    assert_eq!(spooled, render_whole(&[&whole], STEP_SUMMARY_BUDGET));
+}

@@ -134,6 +134,12 @@ impl RunReport {
 }
 
 impl ConnectionReport {
+    /// Whether every check passed (warnings do not) and `--fix`, if it wrote, could write:
+    /// what the Markdown summary leaves out.
+    pub fn passed(&self) -> bool {
+        self.status == Status::Pass && !self.write_failed
+    }
+
     /// Whether a check failed or errored, or the `--fix` write failed.
     pub fn has_failures(&self) -> bool {
         self.write_failed || self.checks.iter().any(|check| check.status.is_failure())

@@ -24,6 +24,12 @@ pub trait Connections: Sync {
         each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
     ) -> std::io::Result<()>;
 
+    /// Calls `each` with the connections that did not pass (`ConnectionReport::passed`), in order.
+    fn each_not_passed(
+        &self,
+        each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+
     /// Calls `each` with every connection's JSON text (`json::fragment`), in order.
     fn each_json(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()>;
 }
@@ -34,6 +40,15 @@ impl Connections for Vec<ConnectionReport> {
         each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         self.iter().try_for_each(each)
+    }
+
+    fn each_not_passed(
+        &self,
+        each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.iter()
+            .filter(|connection| !connection.passed())
+            .try_for_each(each)
     }
 
     fn each_json(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
@@ -53,8 +68,8 @@ pub struct Run<'a> {
 /// Finished connections' report texts, by their place in the users' order.
 pub struct Spool {
     scratch: Scratch,
-    /// Where each connection's text is (offset, length); `None`: it has not finished.
-    spans: Vec<Option<(u64, usize)>>,
+    /// Where each connection's text is; `None`: it has not finished.
+    spans: Vec<Option<Span>>,
     end: u64,
     /// The first write that failed: every report read from the spool fails with it.
     failed: Option<std::io::Error>,
@@ -153,6 +168,14 @@ impl Appender {
     }
 }
 
+/// One connection's text in the scratch, and whether the connection passed.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    offset: u64,
+    len: usize,
+    passed: bool,
+}
+
 impl Spool {
     /// A spool for `connections` connections.
     pub fn new(connections: usize) -> Spool {
@@ -164,14 +187,18 @@ impl Spool {
         }
     }
 
-    /// Keeps the connection at `index` in the users' order (its text from `json::fragment`).
-    pub fn put(&mut self, index: usize, text: &[u8]) {
+    /// Keeps `connection`, at `index` in the users' order, as `text` (its `json::fragment`).
+    pub fn put(&mut self, index: usize, connection: &ConnectionReport, text: &[u8]) {
         if index >= self.spans.len() {
             self.spans.resize(index + 1, None);
         }
         match self.scratch.write_at(self.end, text) {
             Ok(()) => {
-                self.spans[index] = Some((self.end, text.len()));
+                self.spans[index] = Some(Span {
+                    offset: self.end,
+                    len: text.len(),
+                    passed: connection.passed(),
+                });
                 self.end += text.len() as u64;
             }
             Err(error) => {
@@ -188,6 +215,25 @@ impl Spool {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The texts of the connections `keep` selects, in the users' order.
+    fn each_text(
+        &self,
+        keep: fn(&Span) -> bool,
+        each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if let Some(error) = &self.failed {
+            return Err(std::io::Error::new(
+                error.kind(),
+                format!("the report's temporary file could not be written: {error}"),
+            ));
+        }
+        let mut buffer = Vec::new();
+        for span in self.spans.iter().flatten().filter(|span| keep(span)) {
+            each(self.scratch.read_at(span.offset, span.len, &mut buffer)?)?;
+        }
+        Ok(())
+    }
 }
 
 impl Connections for Spool {
@@ -198,20 +244,30 @@ impl Connections for Spool {
         self.each_json(&mut |text| each(&json::parse_fragment(text)?))
     }
 
+    /// Only those are read back and parsed: a fleet that passed costs its summary nothing.
+    fn each_not_passed(
+        &self,
+        each: &mut dyn FnMut(&ConnectionReport) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.each_text(|span| !span.passed, &mut |text| {
+            each(&json::parse_fragment(text)?)
+        })
+    }
+
     /// The texts as they were put: nothing is parsed or rendered again.
     fn each_json(&self, each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
-        if let Some(error) = &self.failed {
-            return Err(std::io::Error::new(
-                error.kind(),
-                format!("the report's temporary file could not be written: {error}"),
-            ));
-        }
-        let mut buffer = Vec::new();
-        for &(offset, len) in self.spans.iter().flatten() {
-            each(self.scratch.read_at(offset, len, &mut buffer)?)?;
-        }
-        Ok(())
+        self.each_text(|_| true, each)
     }
+}
+
+/// A spool of `connections`, put in reverse order as a fleet's may finish (tests of reporters).
+#[cfg(test)]
+pub(crate) fn spooled(connections: &[ConnectionReport]) -> Spool {
+    let mut spool = Spool::new(connections.len());
+    for (index, connection) in connections.iter().enumerate().rev() {
+        spool.put(index, connection, &json::fragment(connection));
+    }
+    spool
 }
 
 #[cfg(test)]
@@ -252,11 +308,35 @@ mod tests {
             },
         ] {
             for (index, user) in [(2, "c"), (0, "a"), (3, "d")] {
-                spool.put(index, &json::fragment(&connection(user)));
+                spool.put(index, &connection(user), &json::fragment(&connection(user)));
             }
             assert_eq!(users(&spool), ["a", "c", "d"], "b never finished");
             assert_eq!(spool.len(), 3);
         }
+    }
+
+    #[test]
+    fn only_the_connections_that_did_not_pass_are_read_back_for_them() {
+        let mut spool = Spool::new(3);
+        for (index, user, status) in [
+            (0, "a", Status::Pass),
+            (1, "b", Status::Warn),
+            (2, "c", Status::Pass),
+        ] {
+            let connection = ConnectionReport {
+                status,
+                ..connection(user)
+            };
+            spool.put(index, &connection, &json::fragment(&connection));
+        }
+        let mut read = Vec::new();
+        spool
+            .each_not_passed(&mut |connection| {
+                read.push(connection.user.clone());
+                Ok(())
+            })
+            .expect("reads back");
+        assert_eq!(read, ["b"]);
     }
 
     #[test]
@@ -267,7 +347,7 @@ mod tests {
             scratch: Scratch::File(File::open(read_only.path()).expect("opens")),
             ..Spool::new(1)
         };
-        spool.put(0, &json::fragment(&connection("a")));
+        spool.put(0, &connection("a"), &json::fragment(&connection("a")));
         let error = spool.each(&mut |_| Ok(())).expect_err("fails");
         assert!(
             error
