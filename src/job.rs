@@ -246,8 +246,8 @@ impl Finished {
     pub fn report(&self) -> Result<RunReport, ReportError> {
         let mut connections = Vec::with_capacity(self.spool.len());
         self.spool
-            .each(&mut |connection| {
-                connections.push(connection.clone());
+            .each_json(&mut |text| {
+                connections.push(report::json::parse_fragment(text)?);
                 Ok(())
             })
             .map_err(ReportError::Spool)?;
@@ -322,7 +322,7 @@ async fn execute_showing(
     // Redacted now, before the connections register their secrets: the run's redactor would
     // otherwise compile a matcher over every connection's to mask one line.
     let store_shown = redactor.redact(&store.describe());
-    let mut spool = Spool::new(0);
+    let mut spool = Spool::new();
     let mut summary = Summary::default();
     let mut failures = false;
     let mut fixed: Vec<(usize, String)> = Vec::new();

@@ -176,12 +176,18 @@ struct Span {
     passed: bool,
 }
 
+impl Default for Spool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Spool {
-    /// A spool for `connections` connections.
-    pub fn new(connections: usize) -> Spool {
+    /// An empty spool; it grows as connections are put.
+    pub fn new() -> Spool {
         Spool {
             scratch: Scratch::new(),
-            spans: vec![None; connections],
+            spans: Vec::new(),
             end: 0,
             failed: None,
         }
@@ -263,7 +269,7 @@ impl Connections for Spool {
 /// A spool of `connections`, put in reverse order as a fleet's may finish (tests of reporters).
 #[cfg(test)]
 pub(crate) fn spooled(connections: &[ConnectionReport]) -> Spool {
-    let mut spool = Spool::new(connections.len());
+    let mut spool = Spool::new();
     for (index, connection) in connections.iter().enumerate().rev() {
         spool.put(index, connection, &json::fragment(connection));
     }
@@ -301,10 +307,10 @@ mod tests {
     #[test]
     fn connections_put_in_completion_order_come_back_in_the_users_order() {
         for mut spool in [
-            Spool::new(4),
+            Spool::new(),
             Spool {
                 scratch: Scratch::Memory(Vec::new()),
-                ..Spool::new(4)
+                ..Spool::new()
             },
         ] {
             for (index, user) in [(2, "c"), (0, "a"), (3, "d")] {
@@ -317,7 +323,7 @@ mod tests {
 
     #[test]
     fn only_the_connections_that_did_not_pass_are_read_back_for_them() {
-        let mut spool = Spool::new(3);
+        let mut spool = Spool::new();
         for (index, user, status) in [
             (0, "a", Status::Pass),
             (1, "b", Status::Warn),
@@ -345,7 +351,7 @@ mod tests {
         let read_only = tempfile::NamedTempFile::new().expect("a temporary file");
         let mut spool = Spool {
             scratch: Scratch::File(File::open(read_only.path()).expect("opens")),
-            ..Spool::new(1)
+            ..Spool::new()
         };
         spool.put(0, &connection("a"), &json::fragment(&connection("a")));
         let error = spool.each(&mut |_| Ok(())).expect_err("fails");
